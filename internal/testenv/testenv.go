@@ -1,0 +1,66 @@
+// Package testenv finds the real binaries and packages that integration tests run
+// (Traefik, kube-apiserver, etcd, node clients). They are installed by scripts/ into
+// $TURNPIKE_BIN; a missing one fails the test with the command that installs it,
+// because an integration test that silently skips proves nothing.
+package testenv
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// Cache is the folder the install scripts build into.
+func Cache() string {
+	if d := os.Getenv("TURNPIKE_CACHE"); d != "" {
+		return d
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return filepath.Join(os.TempDir(), "turnpike-cache")
+	}
+	return filepath.Join(home, ".cache", "turnpike")
+}
+
+// BinDir is the folder that holds the built tools.
+func BinDir() string {
+	if d := os.Getenv("TURNPIKE_BIN"); d != "" {
+		return d
+	}
+	return filepath.Join(Cache(), "bin")
+}
+
+// Bin returns the path of tool name from $TURNPIKE_BIN (or PATH), failing t when it is
+// not installed.
+func Bin(t testing.TB, name string) string {
+	t.Helper()
+	p := filepath.Join(BinDir(), name)
+	if st, err := os.Stat(p); err == nil && !st.IsDir() {
+		return p
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	t.Fatalf("%s is not installed in %s: run `make test-deps` (scripts/install-test-deps.sh)", name, BinDir())
+	return ""
+}
+
+// RepoRoot returns the module root, found by walking up to go.mod.
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatalf("getwd: %v", err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatalf("go.mod not found above the test's directory")
+		}
+		dir = parent
+	}
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds Traefik v3.6.12 from the Go module proxy into the cache (once per machine).
+# v3.6.12 is the newest release whose dependencies the proxy serves in full; see
+# shared facts/infra-recipes.md. `go install` refuses it (replace directives), so we
+# build inside a writable copy of the module zip.
+. "$(dirname "$0")/lib.sh"
+VERSION=${TRAEFIK_VERSION:-v3.6.12}
+OUT=$TURNPIKE_BIN/traefik-$VERSION
+build() {
+  if [ -x "$OUT" ]; then return 0; fi
+  log "building Traefik $VERSION (first time on this machine: several minutes)"
+  GOFLAGS=-mod=mod go mod download github.com/traefik/traefik/v3@"$VERSION"
+  local src
+  src=$(GOFLAGS=-mod=mod go list -m -f '{{.Dir}}' github.com/traefik/traefik/v3@"$VERSION" 2>/dev/null || true)
+  [ -n "$src" ] || src=$(go env GOMODCACHE)/github.com/traefik/traefik/v3@$VERSION
+  local work=$TURNPIKE_CACHE/traefik-src-$VERSION
+  rm -rf "$work"; cp -r "$src" "$work"; chmod -R u+w "$work"
+  (cd "$work" && GOFLAGS=-mod=mod go build -trimpath \
+     -ldflags "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$VERSION" \
+     -o "$OUT.tmp" ./cmd/traefik)
+  mv "$OUT.tmp" "$OUT"
+  rm -rf "$work"
+  log "built $OUT"
+}
+with_lock traefik build
+echo "$OUT"
