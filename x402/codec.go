@@ -1,0 +1,71 @@
+package x402
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// MaxHeaderBytes bounds an encoded payment header. A real EIP-3009 payload with a v2
+// resource and extensions is about 1.5 KiB; 16 KiB leaves room for extensions while
+// refusing memory-exhaustion attempts before any decoding work.
+const MaxHeaderBytes = 16 << 10
+
+// Sentinel errors of the header codec, for errors.Is (errors.As is unusable under Yaegi).
+var (
+	ErrHeaderEmpty    = errors.New("payment header is empty")
+	ErrHeaderTooLarge = errors.New("payment header is too large")
+	ErrHeaderBase64   = errors.New("payment header is not base64")
+	ErrHeaderJSON     = errors.New("payment header is not a JSON object")
+)
+
+// DecodeHeader decodes a base64 header value into v. It accepts the standard and the
+// URL-safe alphabet, padded or not, because clients in the wild send all four; it
+// refuses values longer than maxLen (MaxHeaderBytes when maxLen <= 0).
+func DecodeHeader(value string, maxLen int, v any) error {
+	raw, err := DecodeHeaderBytes(value, maxLen)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("%w: %v", ErrHeaderJSON, err)
+	}
+	return nil
+}
+
+// DecodeHeaderBytes returns the JSON bytes inside a base64 header value.
+func DecodeHeaderBytes(value string, maxLen int) ([]byte, error) {
+	if maxLen <= 0 {
+		maxLen = MaxHeaderBytes
+	}
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return nil, ErrHeaderEmpty
+	}
+	if len(value) > maxLen {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrHeaderTooLarge, len(value), maxLen)
+	}
+	// One pass over the string in compiled code picks the alphabet; padding is
+	// dropped so the Raw encodings accept both forms.
+	enc := base64.RawStdEncoding
+	if strings.ContainsAny(value, "-_") {
+		enc = base64.RawURLEncoding
+	}
+	raw, err := enc.DecodeString(strings.TrimRight(value, "="))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrHeaderBase64, err)
+	}
+	return raw, nil
+}
+
+// EncodeHeader marshals v to JSON and encodes it with the standard padded alphabet,
+// the form every official client decodes.
+func EncodeHeader(v any) (string, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("encode payment header: %w", err)
+	}
+	return base64.StdEncoding.EncodeToString(raw), nil
+}
