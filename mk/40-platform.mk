@@ -1,0 +1,19 @@
+# Platform: manifests (kustomize), Prometheus rules, Traefik wiring.
+# Go tests in monitoring/ and manifests/ run under test-go (mk/10-go.mk); they need
+# promtool/prometheus (scripts/install-deps.d/40-prometheus.sh) and the test control
+# plane (scripts/install-deps.d/20-kube.sh), both installed by test-deps.
+.PHONY: generate-monitoring check-manifests
+
+# The PrometheusRule in manifests/monitoring/ is rendered from monitoring/rules.yaml.
+generate-monitoring:
+	$(GO) test ./monitoring -run '^TestPrometheusRuleInSync$$' -count=1 -update
+
+# Quick local check without the apiserver: every kustomization renders.
+check-manifests:
+	@for k in $$(find manifests -name kustomization.yaml -not -path '*/testdata/*' | sort); do \
+	  d=$$(dirname $$k); echo "kubectl kustomize $$d"; \
+	  kubectl kustomize $$d >/dev/null || exit 1; \
+	done
+
+GENERATE_TARGETS += generate-monitoring
+CHECK_TARGETS += check-manifests
