@@ -1,0 +1,81 @@
+package facilitator
+
+import (
+	"math/big"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/turnpike-x402/turnpike/x402"
+)
+
+// reasonEIP3009NotSupported: the asset is not a contract, or has no authorizationState.
+const reasonEIP3009NotSupported = "invalid_exact_evm_eip3009_not_supported"
+
+// answer is what the facilitator remembers about one authorization digest: a
+// broadcast transaction (final=false, receipt not seen yet) or the final answer.
+type answer struct {
+	final   bool
+	resp    x402.SettleResponse
+	tx      common.Hash
+	expires time.Time
+}
+
+// answerCache keeps settle answers for idempotent replies. It is small (one entry per
+// settled payment within the retention) and pruned on insert.
+type answerCache struct {
+	mu        sync.Mutex
+	m         map[common.Hash]answer
+	lastPrune time.Time
+}
+
+func newAnswerCache() *answerCache { return &answerCache{m: map[common.Hash]answer{}} }
+
+func (c *answerCache) get(k common.Hash) (answer, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	a, ok := c.m[k]
+	if !ok || time.Now().After(a.expires) {
+		return answer{}, false
+	}
+	return a, true
+}
+
+func (c *answerCache) put(k common.Hash, a answer, ttl time.Duration) {
+	now := time.Now()
+	a.expires = now.Add(ttl)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[k] = a
+	if now.Sub(c.lastPrune) > time.Minute {
+		c.lastPrune = now
+		for key, v := range c.m {
+			if now.After(v.expires) {
+				delete(c.m, key)
+			}
+		}
+	}
+}
+
+// transferTopic is the ERC-20 Transfer(address,address,uint256) event signature.
+var transferTopic = crypto.Keccak256Hash([]byte("Transfer(address,address,uint256)"))
+
+// transferLogged reports whether logs hold the ERC-20 Transfer this authorization
+// should have caused: emitted by the asset, from payer to payee, exactly the value.
+func transferLogged(logs []*types.Log, p *payment) bool {
+	for _, l := range logs {
+		if l == nil || l.Address != p.Asset || len(l.Topics) != 3 || l.Topics[0] != transferTopic {
+			continue
+		}
+		if common.BytesToAddress(l.Topics[1][:]) != p.Auth.From || common.BytesToAddress(l.Topics[2][:]) != p.Auth.To {
+			continue
+		}
+		if new(big.Int).SetBytes(l.Data).Cmp(p.Auth.Value) == 0 {
+			return true
+		}
+	}
+	return false
+}

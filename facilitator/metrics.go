@@ -1,0 +1,53 @@
+package facilitator
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+type metrics struct {
+	requests   *prometheus.CounterVec
+	duration   *prometheus.HistogramVec
+	rejections *prometheus.CounterVec
+	broadcasts *prometheus.CounterVec
+	shared     prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "turnpike_facilitator_requests_total",
+			Help: "Verify and settle requests by endpoint and outcome (valid, invalid, success, failed, pending).",
+		}, []string{"endpoint", "outcome"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "turnpike_facilitator_request_duration_seconds",
+			Help:    "Time to answer verify and settle requests.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 20, 30},
+		}, []string{"endpoint"}),
+		rejections: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "turnpike_facilitator_rejections_total",
+			Help: "Refused verifies and failed settles by x402 reason code.",
+		}, []string{"endpoint", "reason"}),
+		broadcasts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "turnpike_facilitator_broadcasts_total",
+			Help: "transferWithAuthorization transactions broadcast, by chain id.",
+		}, []string{"chain_id"}),
+		shared: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "turnpike_facilitator_settle_shared_total",
+			Help: "Settles answered from another settle of the same authorization (in flight or remembered) instead of a new broadcast.",
+		}),
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.rejections, m.broadcasts, m.shared} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("register facilitator metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+func (m *metrics) observe(endpoint, outcome string, start time.Time) {
+	m.requests.WithLabelValues(endpoint, outcome).Inc()
+	m.duration.WithLabelValues(endpoint).Observe(time.Since(start).Seconds())
+}

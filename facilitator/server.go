@@ -1,0 +1,72 @@
+package facilitator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/turnpike-x402/turnpike/x402"
+)
+
+// Handler serves the facilitator HTTP API: POST /verify, POST /settle,
+// GET /supported, GET /healthz, and GET /metrics from gatherer (nil: no /metrics).
+func (f *Facilitator) Handler(gatherer prometheus.Gatherer) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /verify", func(w http.ResponseWriter, r *http.Request) {
+		body, err := readBody(w, r)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, x402.VerifyResponse{InvalidReason: x402.ReasonInvalidPayload, InvalidMessage: err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, f.Verify(r.Context(), body))
+	})
+	mux.HandleFunc("POST /settle", func(w http.ResponseWriter, r *http.Request) {
+		body, err := readBody(w, r)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, x402.SettleResponse{ErrorReason: x402.ReasonInvalidPayload, ErrorMessage: err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, f.Settle(r.Context(), body))
+	})
+	mux.HandleFunc("GET /supported", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, f.Supported())
+	})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		if err := f.Healthy(ctx); err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unhealthy", "error": err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	if gatherer != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
+	}
+	return mux
+}
+
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, errors.New("request body exceeds 64 KiB")
+		}
+		return nil, err
+	}
+	return body, nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
