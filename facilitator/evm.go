@@ -1,0 +1,319 @@
+package facilitator
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethclient"
+	"github.com/ethereum/go-ethereum/rpc"
+
+	"github.com/turnpike-x402/turnpike/contracts/token"
+	"github.com/turnpike-x402/turnpike/eip3009"
+)
+
+// EVMOptions tune an EVM chain.
+type EVMOptions struct {
+	// LookbackBlocks bounds the log search for an earlier settlement of an
+	// authorization (settles that arrive after the answer was forgotten). Default 100000.
+	LookbackBlocks uint64
+	// TokenTTL is how long name()/version()/code of an asset are cached. Default 1 h.
+	TokenTTL time.Duration
+	// GasHeadroomPercent is added to the gas estimate. Default 20.
+	GasHeadroomPercent uint64
+}
+
+// EVM is a Chain over JSON-RPC. Reads that verify needs go out as one JSON-RPC batch;
+// transactions are signed locally with the relayer key and nonces are assigned under
+// a lock, so concurrent settlements never reuse or skip a nonce.
+type EVM struct {
+	rpc     *rpc.Client
+	eth     *ethclient.Client
+	chainID *big.Int
+	key     *ecdsa.PrivateKey
+	relayer common.Address
+	signer  types.Signer
+	opts    EVMOptions
+	tok     *token.EIP3009Token
+	usedID  common.Hash // AuthorizationUsed event id
+
+	tokMu  sync.Mutex
+	tokens map[common.Address]tokenEntry
+
+	nonceMu    sync.Mutex
+	nonce      uint64
+	nonceKnown bool
+}
+
+type tokenEntry struct {
+	info    TokenInfo
+	expires time.Time
+}
+
+// DialEVM connects to a JSON-RPC endpoint and reads its chain id. key is the relayer
+// (it pays gas for settlements).
+func DialEVM(ctx context.Context, url string, key *ecdsa.PrivateKey, opts EVMOptions) (*EVM, error) {
+	c, err := rpc.DialContext(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", url, err)
+	}
+	return NewEVM(ctx, c, key, opts)
+}
+
+// NewEVM builds a Chain on an existing RPC client.
+func NewEVM(ctx context.Context, c *rpc.Client, key *ecdsa.PrivateKey, opts EVMOptions) (*EVM, error) {
+	if key == nil {
+		return nil, errors.New("evm chain: relayer key is required")
+	}
+	if opts.LookbackBlocks == 0 {
+		opts.LookbackBlocks = 100_000
+	}
+	if opts.TokenTTL <= 0 {
+		opts.TokenTTL = time.Hour
+	}
+	if opts.GasHeadroomPercent == 0 {
+		opts.GasHeadroomPercent = 20
+	}
+	eth := ethclient.NewClient(c)
+	id, err := eth.ChainID(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read chain id: %w", err)
+	}
+	parsed, err := token.EIP3009TokenMetaData.ParseABI()
+	if err != nil {
+		return nil, fmt.Errorf("token ABI: %w", err)
+	}
+	ev, ok := parsed.Events["AuthorizationUsed"]
+	if !ok {
+		return nil, errors.New("token ABI has no AuthorizationUsed event")
+	}
+	return &EVM{
+		rpc: c, eth: eth, chainID: id, key: key,
+		relayer: crypto.PubkeyToAddress(key.PublicKey),
+		signer:  types.LatestSignerForChainID(id),
+		opts:    opts,
+		tok:     token.NewEIP3009Token(),
+		usedID:  ev.ID,
+		tokens:  map[common.Address]tokenEntry{},
+	}, nil
+}
+
+// ChainID implements Chain.
+func (e *EVM) ChainID() *big.Int { return new(big.Int).Set(e.chainID) }
+
+// Relayer implements Chain.
+func (e *EVM) Relayer() common.Address { return e.relayer }
+
+// Healthy implements Chain.
+func (e *EVM) Healthy(ctx context.Context) error {
+	_, err := e.eth.BlockNumber(ctx)
+	return err
+}
+
+// Close closes the RPC client.
+func (e *EVM) Close() { e.rpc.Close() }
+
+type callArgs struct {
+	From *common.Address `json:"from,omitempty"`
+	To   common.Address  `json:"to"`
+	Data hexutil.Bytes   `json:"data"`
+}
+
+// Token implements Chain: code, name() and version() in one batch, cached.
+func (e *EVM) Token(ctx context.Context, asset common.Address) (TokenInfo, error) {
+	e.tokMu.Lock()
+	t, ok := e.tokens[asset]
+	e.tokMu.Unlock()
+	if ok && time.Now().Before(t.expires) {
+		return t.info, nil
+	}
+	var code, name, version hexutil.Bytes
+	batch := []rpc.BatchElem{
+		{Method: "eth_getCode", Args: []any{asset, "latest"}, Result: &code},
+		{Method: "eth_call", Args: []any{callArgs{To: asset, Data: e.tok.PackName()}, "latest"}, Result: &name},
+		{Method: "eth_call", Args: []any{callArgs{To: asset, Data: e.tok.PackVersion()}, "latest"}, Result: &version},
+	}
+	if err := e.rpc.BatchCallContext(ctx, batch); err != nil {
+		return TokenInfo{}, err
+	}
+	if batch[0].Error != nil {
+		return TokenInfo{}, fmt.Errorf("eth_getCode: %w", batch[0].Error)
+	}
+	info := TokenInfo{IsContract: len(code) > 0}
+	if info.IsContract {
+		info.Name, info.NameErr = unpackString(batch[1].Error, name, e.tok.UnpackName)
+		info.Version, info.VersionErr = unpackString(batch[2].Error, version, e.tok.UnpackVersion)
+	}
+	e.tokMu.Lock()
+	e.tokens[asset] = tokenEntry{info: info, expires: time.Now().Add(e.opts.TokenTTL)}
+	e.tokMu.Unlock()
+	return info, nil
+}
+
+func unpackString(callErr error, out []byte, unpack func([]byte) (string, error)) (string, error) {
+	if callErr != nil {
+		return "", callErr
+	}
+	return unpack(out)
+}
+
+// transferCalldata packs transferWithAuthorization: the v,r,s overload for 65-byte
+// signatures (v normalised to 27/28, what USDC's ECRecover demands), the bytes
+// overload for anything else (ERC-1271 smart wallets).
+func (e *EVM) transferCalldata(a eip3009.Authorization, sig []byte) ([]byte, error) {
+	if len(sig) == 65 {
+		v, r, s, err := eip3009.SplitSignature(sig)
+		if err != nil {
+			return nil, err
+		}
+		return e.tok.TryPackTransferWithAuthorization0(a.From, a.To, a.Value, a.ValidAfter, a.ValidBefore, [32]byte(a.Nonce), v, r, s)
+	}
+	return e.tok.TryPackTransferWithAuthorization(a.From, a.To, a.Value, a.ValidAfter, a.ValidBefore, [32]byte(a.Nonce), sig)
+}
+
+// Inspect implements Chain: simulate the transfer, read authorizationState and
+// balanceOf, all in one JSON-RPC batch.
+func (e *EVM) Inspect(ctx context.Context, asset common.Address, a eip3009.Authorization, sig []byte) (Inspection, error) {
+	data, err := e.transferCalldata(a, sig)
+	if err != nil {
+		return Inspection{SimErr: err}, nil
+	}
+	from := e.relayer
+	var sim, state, bal hexutil.Bytes
+	batch := []rpc.BatchElem{
+		{Method: "eth_call", Args: []any{callArgs{From: &from, To: asset, Data: data}, "latest"}, Result: &sim},
+		{Method: "eth_call", Args: []any{callArgs{To: asset, Data: e.tok.PackAuthorizationState(a.From, [32]byte(a.Nonce))}, "latest"}, Result: &state},
+		{Method: "eth_call", Args: []any{callArgs{To: asset, Data: e.tok.PackBalanceOf(a.From)}, "latest"}, Result: &bal},
+	}
+	if err := e.rpc.BatchCallContext(ctx, batch); err != nil {
+		return Inspection{}, err
+	}
+	ins := Inspection{SimErr: batch[0].Error}
+	if batch[1].Error != nil {
+		ins.StateErr = batch[1].Error
+	} else if ins.Used, err = e.tok.UnpackAuthorizationState(state); err != nil {
+		ins.StateErr = err
+	}
+	if batch[2].Error != nil {
+		ins.BalanceErr = batch[2].Error
+	} else if ins.Balance, err = e.tok.UnpackBalanceOf(bal); err != nil {
+		ins.BalanceErr = err
+	}
+	return ins, nil
+}
+
+// Submit implements Chain.
+func (e *EVM) Submit(ctx context.Context, asset common.Address, a eip3009.Authorization, sig []byte) (common.Hash, error) {
+	data, err := e.transferCalldata(a, sig)
+	if err != nil {
+		return common.Hash{}, &SimulationError{Err: err}
+	}
+	gas, err := e.eth.EstimateGas(ctx, ethereum.CallMsg{From: e.relayer, To: &asset, Data: data})
+	if err != nil {
+		if isRevert(err) {
+			return common.Hash{}, &SimulationError{Err: err}
+		}
+		return common.Hash{}, fmt.Errorf("estimate gas: %w", err)
+	}
+	gas += gas * e.opts.GasHeadroomPercent / 100
+	tip, err := e.eth.SuggestGasTipCap(ctx)
+	if err != nil {
+		return common.Hash{}, fmt.Errorf("gas tip: %w", err)
+	}
+	head, err := e.eth.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return common.Hash{}, fmt.Errorf("latest header: %w", err)
+	}
+	feeCap := new(big.Int).Add(tip, new(big.Int).Mul(head.BaseFee, big.NewInt(2)))
+
+	e.nonceMu.Lock()
+	defer e.nonceMu.Unlock()
+	for attempt := 0; ; attempt++ {
+		if !e.nonceKnown {
+			n, err := e.eth.PendingNonceAt(ctx, e.relayer)
+			if err != nil {
+				return common.Hash{}, fmt.Errorf("relayer nonce: %w", err)
+			}
+			e.nonce, e.nonceKnown = n, true
+		}
+		tx, err := types.SignNewTx(e.key, e.signer, &types.DynamicFeeTx{
+			ChainID: e.chainID, Nonce: e.nonce, GasTipCap: tip, GasFeeCap: feeCap, Gas: gas, To: &asset, Data: data,
+		})
+		if err != nil {
+			return common.Hash{}, fmt.Errorf("sign transaction: %w", err)
+		}
+		err = e.eth.SendTransaction(ctx, tx)
+		if err == nil || strings.Contains(err.Error(), "already known") {
+			e.nonce++
+			return tx.Hash(), nil
+		}
+		// Our view of the nonce is stale (another sender, a restart, a dropped tx):
+		// re-read it once and try again; anything else may or may not have reached
+		// the pool, so the next send re-reads the nonce too.
+		e.nonceKnown = false
+		if attempt == 0 && isNonceError(err) {
+			continue
+		}
+		return common.Hash{}, fmt.Errorf("send transaction: %w", err)
+	}
+}
+
+func isRevert(err error) bool {
+	var de rpc.DataError
+	if errors.As(err, &de) {
+		return true
+	}
+	return strings.Contains(err.Error(), "execution reverted")
+}
+
+func isNonceError(err error) bool {
+	s := strings.ToLower(err.Error())
+	return strings.Contains(s, "nonce too low") || strings.Contains(s, "nonce too high") ||
+		strings.Contains(s, "replacement transaction underpriced")
+}
+
+// Receipt implements Chain.
+func (e *EVM) Receipt(ctx context.Context, tx common.Hash) (*types.Receipt, error) {
+	rc, err := e.eth.TransactionReceipt(ctx, tx)
+	if errors.Is(err, ethereum.NotFound) {
+		return nil, nil
+	}
+	return rc, err
+}
+
+// FindSettlement implements Chain: the AuthorizationUsed(from, nonce) log of asset
+// within the lookback window.
+func (e *EVM) FindSettlement(ctx context.Context, asset, from common.Address, nonce common.Hash) (common.Hash, bool, error) {
+	head, err := e.eth.BlockNumber(ctx)
+	if err != nil {
+		return common.Hash{}, false, err
+	}
+	start := uint64(0)
+	if head > e.opts.LookbackBlocks {
+		start = head - e.opts.LookbackBlocks
+	}
+	logs, err := e.eth.FilterLogs(ctx, ethereum.FilterQuery{
+		FromBlock: new(big.Int).SetUint64(start),
+		Addresses: []common.Address{asset},
+		Topics:    [][]common.Hash{{e.usedID}, {common.BytesToHash(from[:])}, {nonce}},
+	})
+	if err != nil {
+		return common.Hash{}, false, err
+	}
+	for _, l := range logs {
+		if !l.Removed {
+			return l.TxHash, true, nil
+		}
+	}
+	return common.Hash{}, false, nil
+}
