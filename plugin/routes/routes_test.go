@@ -1,0 +1,125 @@
+package routes
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func validDoc() Document {
+	pay := Payment{
+		Scheme: "exact", Network: "eip155:84532", Amount: "10000",
+		Asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e", PayTo: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
+		MaxTimeoutSeconds: 60, EIP712Name: "USDC", EIP712Version: "2", AssetSymbol: "USDC", AssetDecimals: 6,
+	}
+	return Document{Schema: Schema, Generation: 3, Offers: []Offer{{
+		Namespace: "shop", Name: "weather", State: StateActive, PathPrefix: "/weather",
+		Payments: []Payment{pay},
+		Paths: []PathRule{
+			{Pattern: "/weather/health", Free: true},
+			{Pattern: "/weather/*", Methods: []string{"GET"}},
+		},
+	}}}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		desc   string
+		mutate func(d *Document)
+		want   []string // substrings the error must contain; none means valid
+	}{
+		{desc: "valid", mutate: func(d *Document) {}},
+		{desc: "draining with end", mutate: func(d *Document) {
+			d.Offers[0].State, d.Offers[0].DrainEndsAt = StateDraining, "2026-11-27T12:00:00Z"
+		}},
+		{desc: "wrong schema", mutate: func(d *Document) { d.Schema = "v0" }, want: []string{"schema is \"v0\""}},
+		{desc: "draining without end", mutate: func(d *Document) { d.Offers[0].State = StateDraining }, want: []string{"drainEndsAt"}},
+		{desc: "unknown state", mutate: func(d *Document) { d.Offers[0].State = "paused" }, want: []string{"state \"paused\""}},
+		{desc: "duplicate offer", mutate: func(d *Document) { d.Offers = append(d.Offers, d.Offers[0]) }, want: []string{"duplicate offer"}},
+		{desc: "no payments", mutate: func(d *Document) { d.Offers[0].Payments = nil }, want: []string{"at least one payment"}},
+		{desc: "float amount", mutate: func(d *Document) { d.Offers[0].Payments[0].Amount = "0.01" }, want: []string{"amount"}},
+		{desc: "zero amount", mutate: func(d *Document) { d.Offers[0].Payments[0].Amount = "0" }, want: []string{"amount is zero"}},
+		{desc: "v1 network name", mutate: func(d *Document) { d.Offers[0].Payments[0].Network = "base" }, want: []string{"CAIP-2"}},
+		{desc: "bad payTo", mutate: func(d *Document) { d.Offers[0].Payments[0].PayTo = "0x12" }, want: []string{"payTo"}},
+		{desc: "no eip712 domain", mutate: func(d *Document) { d.Offers[0].Payments[0].EIP712Name = "" }, want: []string{"eip712Name"}},
+		{desc: "bad scheme", mutate: func(d *Document) { d.Offers[0].Payments[0].Scheme = "upto" }, want: []string{"scheme \"upto\""}},
+		{desc: "relative pattern", mutate: func(d *Document) { d.Offers[0].Paths[0].Pattern = "weather" }, want: []string{"must start with /"}},
+		{desc: "free with payments", mutate: func(d *Document) {
+			d.Offers[0].Paths[0].Payments = d.Offers[0].Payments
+		}, want: []string{"free path cannot"}},
+		{desc: "bad settlement", mutate: func(d *Document) { d.Offers[0].Paths[1].Settlement = "later" }, want: []string{"settlement \"later\""}},
+		{desc: "all problems at once", mutate: func(d *Document) {
+			d.Offers[0].Payments[0].Amount = ""
+			d.Offers[0].PathPrefix = "x"
+		}, want: []string{"amount", "pathPrefix"}},
+	}
+	for _, tc := range tests {
+		tc := tc
+		t.Run(tc.desc, func(t *testing.T) {
+			d := validDoc()
+			tc.mutate(&d)
+			err := d.Validate()
+			if len(tc.want) == 0 {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("err = %v, want ErrInvalid", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Fatalf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestParse(t *testing.T) {
+	d := validDoc()
+	raw, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Generation != 3 || got.Offers[0].Key() != "shop/weather" || len(got.Offers[0].Paths) != 2 {
+		t.Fatalf("parsed %+v", got)
+	}
+	for _, bad := range []string{"", "{", "[]", `{"schema":"` + Schema + `","offers":"x"}`, strings.Repeat(" ", MaxDocumentBytes+1)} {
+		if _, err := Parse([]byte(bad)); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("Parse(%.20q) err = %v, want ErrInvalid", bad, err)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	d := validDoc()
+	raw, _ := json.Marshal(d)
+	f.Add(raw)
+	f.Add([]byte(`{"schema":"` + Schema + `","generation":1,"offers":[]}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		doc, err := Parse(data)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v does not wrap ErrInvalid", err)
+			}
+			return
+		}
+		// Whatever parses must re-validate after a round trip: the gate never serves
+		// a document that a reload would refuse.
+		again, err := json.Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Parse(again); err != nil {
+			t.Fatalf("round trip of an accepted document fails: %v", err)
+		}
+	})
+}
