@@ -1,0 +1,228 @@
+// Package plugin is Turnpike's x402 payment gate: a Traefik middleware that Yaegi
+// interprets inside Traefik, and that `turnpike gateway` compiles natively in front of
+// an upstream. Standard library and x402/ only, Go 1.22 API (see DESIGN.md, "Rules
+// that keep the plugin loadable").
+package plugin
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+)
+
+// Config is filled by Traefik's decoder (mapstructure): keys match field names
+// case-insensitively and json tags are ignored, numbers from CRDs arrive as float64
+// (which decode into int fields), and durations are integer milliseconds because a
+// "10s" string cannot be decoded. Amounts never appear here; they live in the routes
+// document. Secrets arrive already resolved (`urn:k8s:secret:<name>:<key>` with the CRD
+// provider) or as `...File` paths read at New().
+type Config struct {
+	// Offer is the "namespace/name" of the ServiceOffer this middleware instance gates.
+	Offer string
+
+	// RoutesFile is the routes document inside a ConfigMap directory mount (not a
+	// subPath mount: those never update). Polled every PollIntervalMs.
+	RoutesFile string
+	// RoutesConfigMap is "namespace/name" of the ConfigMap holding the routes
+	// document, watched through the Kubernetes API with the pod's service account.
+	RoutesConfigMap string
+	// KubernetesAPIURL, KubernetesTokenFile and KubernetesCAFile override the
+	// in-cluster defaults (KUBERNETES_SERVICE_HOST/PORT and the service-account files).
+	KubernetesAPIURL    string
+	KubernetesTokenFile string
+	KubernetesCAFile    string
+
+	// FacilitatorURL is the x402 facilitator's base URL (…/verify, …/settle).
+	FacilitatorURL string
+	// FacilitatorHeaders are sent on every facilitator call (static API keys).
+	FacilitatorHeaders map[string]string
+	// CDPKeyID and CDPKeySecret (or CDPKeySecretFile) make every facilitator call carry
+	// a Coinbase Developer Platform JWT.
+	CDPKeyID         string
+	CDPKeySecret     string
+	CDPKeySecretFile string
+
+	// MetricsAddress is where this process serves /metrics and /readyz (one listener
+	// per process and address, shared by every instance). Empty disables it.
+	MetricsAddress string
+	// ResourceBaseURL ("https://api.example.com") prefixes the request URI to form the
+	// x402 resource URL. Empty: scheme and host come from the request.
+	ResourceBaseURL string
+	// PayerHeader, when set, carries the verified payer address to the upstream.
+	PayerHeader string
+
+	// Timeouts and intervals in milliseconds.
+	VerifyTimeoutMs int
+	SettleTimeoutMs int
+	PollIntervalMs  int
+
+	// MaxBufferBytes caps the response kept in memory while settling after the
+	// upstream answered. A larger response is settled when the cap is reached and
+	// then streamed.
+	MaxBufferBytes int
+	// ReplayGuardEntries bounds the replay guard (process-wide; the largest value any
+	// instance asks for wins).
+	ReplayGuardEntries int
+	// MaxValiditySlackSeconds, when positive, refuses authorizations whose validBefore
+	// lies further ahead than the requirement's maxTimeoutSeconds plus this slack.
+	// Zero disables the check (the official Go client signs one-hour windows).
+	MaxValiditySlackSeconds int
+}
+
+// Defaults.
+const (
+	defaultVerifyTimeoutMs    = 5000
+	defaultSettleTimeoutMs    = 30000
+	defaultPollIntervalMs     = 1000
+	defaultMaxBufferBytes     = 8 << 20
+	defaultReplayGuardEntries = 100000
+)
+
+// CreateConfig returns the defaults Traefik decodes the user's keys over.
+func CreateConfig() *Config {
+	return &Config{
+		FacilitatorHeaders: map[string]string{},
+		VerifyTimeoutMs:    defaultVerifyTimeoutMs,
+		SettleTimeoutMs:    defaultSettleTimeoutMs,
+		PollIntervalMs:     defaultPollIntervalMs,
+		MaxBufferBytes:     defaultMaxBufferBytes,
+		ReplayGuardEntries: defaultReplayGuardEntries,
+	}
+}
+
+// settings is a validated Config.
+type settings struct {
+	offerNamespace, offerName string
+	offerKey                  string
+	routesFile                string
+	cmNamespace, cmName       string
+	kubeAPIURL                string
+	kubeTokenFile             string
+	kubeCAFile                string
+	facilitatorURL            string
+	facilitatorHeaders        map[string]string
+	cdpKeyID                  string
+	cdpSecret                 string
+	cdpSecretFile             string
+	metricsAddress            string
+	resourceBase              string
+	payerHeader               string
+	verifyTimeoutMs           int
+	settleTimeoutMs           int
+	pollIntervalMs            int
+	maxBuffer                 int
+	replayEntries             int
+	validitySlack             int64
+}
+
+// validate checks the static configuration. Only mistakes a person must fix are
+// errors here; anything that can heal at runtime (a missing routes file, an
+// unreachable facilitator) is answered per request instead, because a failing New()
+// drops the router and Traefik might then route the request without the gate.
+func (c *Config) validate() (*settings, error) {
+	if c == nil {
+		return nil, fmt.Errorf("turnpike: config is missing")
+	}
+	s := &settings{
+		routesFile:         strings.TrimSpace(c.RoutesFile),
+		kubeAPIURL:         strings.TrimRight(strings.TrimSpace(c.KubernetesAPIURL), "/"),
+		kubeTokenFile:      strings.TrimSpace(c.KubernetesTokenFile),
+		kubeCAFile:         strings.TrimSpace(c.KubernetesCAFile),
+		facilitatorURL:     strings.TrimRight(strings.TrimSpace(c.FacilitatorURL), "/"),
+		facilitatorHeaders: c.FacilitatorHeaders,
+		cdpKeyID:           strings.TrimSpace(c.CDPKeyID),
+		cdpSecret:          c.CDPKeySecret,
+		cdpSecretFile:      strings.TrimSpace(c.CDPKeySecretFile),
+		metricsAddress:     strings.TrimSpace(c.MetricsAddress),
+		resourceBase:       strings.TrimRight(strings.TrimSpace(c.ResourceBaseURL), "/"),
+		payerHeader:        strings.TrimSpace(c.PayerHeader),
+		verifyTimeoutMs:    orDefault(c.VerifyTimeoutMs, defaultVerifyTimeoutMs),
+		settleTimeoutMs:    orDefault(c.SettleTimeoutMs, defaultSettleTimeoutMs),
+		pollIntervalMs:     orDefault(c.PollIntervalMs, defaultPollIntervalMs),
+		maxBuffer:          orDefault(c.MaxBufferBytes, defaultMaxBufferBytes),
+		replayEntries:      orDefault(c.ReplayGuardEntries, defaultReplayGuardEntries),
+		validitySlack:      int64(c.MaxValiditySlackSeconds),
+	}
+	var problems []string
+	ns, name, ok := splitNamespaced(c.Offer)
+	if !ok {
+		problems = append(problems, fmt.Sprintf("offer %q must be namespace/name", c.Offer))
+	}
+	s.offerNamespace, s.offerName, s.offerKey = ns, name, ns+"/"+name
+
+	if c.RoutesConfigMap != "" {
+		ns, name, ok := splitNamespaced(c.RoutesConfigMap)
+		if !ok {
+			problems = append(problems, fmt.Sprintf("routesConfigMap %q must be namespace/name", c.RoutesConfigMap))
+		}
+		s.cmNamespace, s.cmName = ns, name
+	}
+	if s.routesFile == "" && s.cmName == "" {
+		problems = append(problems, "one of routesFile or routesConfigMap is required")
+	}
+	if s.routesFile != "" && s.cmName != "" {
+		problems = append(problems, "routesFile and routesConfigMap are mutually exclusive")
+	}
+	if s.kubeAPIURL != "" {
+		if u, err := url.Parse(s.kubeAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			problems = append(problems, fmt.Sprintf("kubernetesAPIURL %q must be an absolute http(s) URL", c.KubernetesAPIURL))
+		}
+	}
+	if u, err := url.Parse(s.facilitatorURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		problems = append(problems, fmt.Sprintf("facilitatorURL %q must be an absolute http(s) URL", c.FacilitatorURL))
+	}
+	if s.resourceBase != "" {
+		if u, err := url.Parse(s.resourceBase); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			problems = append(problems, fmt.Sprintf("resourceBaseURL %q must be an absolute http(s) URL", c.ResourceBaseURL))
+		}
+	}
+	if s.metricsAddress != "" {
+		if _, _, err := net.SplitHostPort(s.metricsAddress); err != nil {
+			problems = append(problems, fmt.Sprintf("metricsAddress %q must be host:port: %v", c.MetricsAddress, err))
+		}
+	}
+	if s.cdpKeyID != "" && s.cdpSecret == "" && s.cdpSecretFile == "" {
+		problems = append(problems, "cdpKeyID needs cdpKeySecret or cdpKeySecretFile")
+	}
+	if s.payerHeader != "" && strings.ContainsAny(s.payerHeader, " :\t\r\n") {
+		problems = append(problems, fmt.Sprintf("payerHeader %q is not a header name", c.PayerHeader))
+	}
+	if c.VerifyTimeoutMs < 0 || c.SettleTimeoutMs < 0 || c.PollIntervalMs < 0 || c.MaxBufferBytes < 0 || c.ReplayGuardEntries < 0 || c.MaxValiditySlackSeconds < 0 {
+		problems = append(problems, "timeouts, intervals and sizes must not be negative")
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("turnpike: invalid configuration: %s", strings.Join(problems, "; "))
+	}
+	return s, nil
+}
+
+// cdpSecretValue returns the CDP key secret, reading the file form when given. A file
+// that cannot be read is a runtime problem (a Secret mounted late): the caller answers
+// requests with facilitator_unavailable instead of failing New().
+func (s *settings) cdpSecretValue() (string, error) {
+	if s.cdpSecret != "" {
+		return s.cdpSecret, nil
+	}
+	raw, err := os.ReadFile(s.cdpSecretFile)
+	if err != nil {
+		return "", fmt.Errorf("read cdpKeySecretFile: %w", err)
+	}
+	return strings.TrimSpace(string(raw)), nil
+}
+
+func splitNamespaced(s string) (string, string, bool) {
+	ns, name, ok := strings.Cut(strings.TrimSpace(s), "/")
+	if !ok || ns == "" || name == "" || strings.Contains(name, "/") {
+		return "", "", false
+	}
+	return ns, name, true
+}
+
+func orDefault(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,466 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/turnpike-x402/turnpike/x402"
+)
+
+// Gate is one middleware instance: it answers for the offer it is configured with and
+// shares everything stateful through the process-wide registry.
+type Gate struct {
+	next    http.Handler
+	name    string
+	s       *settings
+	loader  *loader
+	fac     *facilitator
+	replay  *replayGuard
+	metrics *metricsRegistry
+	// now is the clock; tests replace it.
+	now func() time.Time
+}
+
+// New builds a gate instance. It fails only for invalid static configuration; routes
+// that are not loaded yet or a facilitator that cannot be reached are answered per
+// request (503), because a failing New() drops the router and Traefik might route the
+// request elsewhere without the gate.
+func New(ctx context.Context, next http.Handler, config *Config, name string) (http.Handler, error) {
+	s, err := config.validate()
+	if err != nil {
+		return nil, err
+	}
+	g := &Gate{
+		next:    next,
+		name:    name,
+		s:       s,
+		fac:     reg.facilitator(s),
+		replay:  reg.replay,
+		metrics: reg.metrics,
+		now:     time.Now,
+	}
+	reg.replay.grow(s.replayEntries)
+	g.loader = reg.acquireLoader(s)
+	if s.metricsAddress != "" {
+		if _, err := reg.servers.ensure(s.metricsAddress, reg.metrics.handler()); err != nil {
+			// The port may be taken by an instance of a previous configuration in
+			// another process; the gate itself must keep working.
+			log.Printf("turnpike: metrics listener on %s: %v", s.metricsAddress, err)
+		}
+	}
+	l := g.loader
+	go func() {
+		<-ctx.Done()
+		reg.releaseLoader(l)
+	}()
+	return g, nil
+}
+
+// Stable reason codes of the gate's answers.
+const (
+	reasonRoutesNotLoaded      = "routes_not_loaded"
+	reasonOfferUnknown         = "offer_unknown"
+	reasonOfferDrained         = "offer_drained"
+	reasonNoRule               = "no_route_rule"
+	reasonPaymentRequired      = "payment_required"
+	reasonInvalidHeader        = "invalid_payment_header"
+	reasonInvalidVersion       = "invalid_x402_version"
+	reasonNoMatch              = "no_matching_requirement"
+	reasonRecipient            = "recipient_mismatch"
+	reasonAmount               = "amount_mismatch"
+	reasonNotYetValid          = "authorization_not_yet_valid"
+	reasonExpired              = "authorization_expired"
+	reasonTooLong              = "authorization_validity_too_long"
+	reasonMalformed            = "invalid_authorization"
+	reasonReplayInFlight       = "payment_in_flight"
+	reasonReplaySettled        = "payment_already_used"
+	reasonReplayFull           = "replay_guard_full"
+	reasonFacilitatorDown      = "facilitator_unavailable"
+	reasonPaymentInvalid       = "payment_invalid"
+	reasonSettlementFailed     = "settlement_failed"
+	reasonSettlementPending    = "settlement_pending"
+	reasonResponseTooLarge     = "response_too_large"
+	reasonUpstreamWriteAborted = "upstream_aborted"
+)
+
+// ServeHTTP gates one request. Nothing unpaid reaches the upstream unless a route
+// rule marks the path free.
+func (g *Gate) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
+	if req.Method == http.MethodOptions && req.Header.Get("Access-Control-Request-Method") != "" {
+		preflight(rw, req)
+		return
+	}
+	t := g.loader.table()
+	if t == nil {
+		rw.Header().Set("Retry-After", "5")
+		reject(rw, http.StatusServiceUnavailable, "Service unavailable", reasonRoutesNotLoaded,
+			"the payment gate has not loaded its routes document yet; retry shortly")
+		return
+	}
+	o := t.offers[g.s.offerKey]
+	if o == nil {
+		rw.Header().Set("Retry-After", "5")
+		reject(rw, http.StatusServiceUnavailable, "Service unavailable", reasonOfferUnknown,
+			"offer "+g.s.offerKey+" is not in the routes document (generation "+strconv.FormatInt(t.generation, 10)+"); it may be publishing, retry shortly")
+		return
+	}
+	now := g.now()
+	o.primary.requests.Add(1)
+	if o.draining && !now.Before(o.drainEndsAt) {
+		reject(rw, http.StatusForbidden, "Forbidden", reasonOfferDrained,
+			"offer "+g.s.offerKey+" was withdrawn at "+o.drainEndsAt.UTC().Format(time.RFC3339))
+		return
+	}
+	p := req.URL.Path
+	if p == "" {
+		p = "/"
+	}
+	rel := o.relativePath(path.Clean(p))
+	r, ok := o.match(req.Method, rel)
+	if !ok {
+		reject(rw, http.StatusForbidden, "Forbidden", reasonNoRule,
+			"no route rule of offer "+g.s.offerKey+" covers "+req.Method+" "+rel+"; the path is under a paid prefix, so it is refused")
+		return
+	}
+	if r != nil && r.free {
+		g.stripPaymentHeaders(req)
+		g.next.ServeHTTP(rw, req)
+		return
+	}
+	prices, before := o.def, o.before
+	if r != nil {
+		prices, before = r.prices, r.before
+	}
+	h := rw.Header()
+	h.Set("Access-Control-Expose-Headers", exposeHeaders)
+
+	v2 := req.Header.Get(x402.HeaderPaymentSignature)
+	v1 := req.Header.Get(x402.HeaderXPayment)
+	if v2 == "" && v1 == "" {
+		o.primary.required.Add(1)
+		g.challenge(rw, req, prices)
+		return
+	}
+	g.pay(rw, req, o, prices, before || acceptsEventStream(req), v2, v1, now)
+}
+
+const exposeHeaders = "PAYMENT-REQUIRED, PAYMENT-RESPONSE, X-PAYMENT-RESPONSE"
+
+func preflight(rw http.ResponseWriter, req *http.Request) {
+	h := rw.Header()
+	origin := req.Header.Get("Origin")
+	if origin == "" {
+		origin = "*"
+	}
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Add("Vary", "Origin")
+	h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")
+	h.Set("Access-Control-Allow-Headers", "payment-signature, x-payment, access-control-expose-headers, content-type, authorization")
+	h.Set("Access-Control-Expose-Headers", exposeHeaders)
+	h.Set("Access-Control-Max-Age", "600")
+	rw.WriteHeader(http.StatusNoContent)
+}
+
+func acceptsEventStream(req *http.Request) bool {
+	return strings.Contains(req.Header.Get("Accept"), "text/event-stream")
+}
+
+func wantsHTML(req *http.Request) bool {
+	return strings.Contains(req.Header.Get("Accept"), "text/html") && strings.Contains(req.Header.Get("User-Agent"), "Mozilla")
+}
+
+// stripPaymentHeaders removes what the upstream must not see: the payment itself and
+// any payer header a client tried to forge.
+func (g *Gate) stripPaymentHeaders(req *http.Request) {
+	req.Header.Del(x402.HeaderPaymentSignature)
+	req.Header.Del(x402.HeaderXPayment)
+	if g.s.payerHeader != "" {
+		req.Header.Del(g.s.payerHeader)
+	}
+}
+
+// resourceURL is the x402 resource: the configured public base plus the request URI,
+// else scheme and host as the client used them.
+func (g *Gate) resourceURL(req *http.Request) string {
+	if g.s.resourceBase != "" {
+		return g.s.resourceBase + req.URL.RequestURI()
+	}
+	scheme := "http"
+	if req.TLS != nil {
+		scheme = "https"
+	}
+	if fp := req.Header.Get("X-Forwarded-Proto"); fp != "" {
+		if i := strings.IndexByte(fp, ','); i >= 0 {
+			fp = fp[:i]
+		}
+		fp = strings.ToLower(strings.TrimSpace(fp))
+		if fp == "http" || fp == "https" {
+			scheme = fp
+		}
+	}
+	return scheme + "://" + req.Host + req.URL.RequestURI()
+}
+
+// pay handles a request that carries a payment.
+func (g *Gate) pay(rw http.ResponseWriter, req *http.Request, o *offer, ps *priceSet, before bool, v2h, v1h string, now time.Time) {
+	header, version := v2h, x402.V2
+	if header == "" {
+		header, version = v1h, x402.V1
+	}
+	resURL := g.resourceURL(req)
+	raw, err := x402.DecodeHeaderBytes(header, x402.MaxHeaderBytes)
+	var pl x402.PaymentPayload
+	if err == nil {
+		if err = json.Unmarshal(raw, &pl); err != nil {
+			err = errors.New("not a JSON payment payload: " + err.Error())
+		}
+	}
+	if err != nil {
+		o.primary.fail(reasonInvalidHeader)
+		reject(rw, http.StatusBadRequest, "Invalid payment header", reasonInvalidHeader,
+			"the payment header could not be decoded ("+err.Error()+"); send base64 JSON of an x402 PaymentPayload")
+		return
+	}
+	if pl.X402Version != x402.V1 && pl.X402Version != x402.V2 {
+		o.primary.fail(reasonInvalidVersion)
+		g.refuse(rw, req, ps, resURL, version, reasonInvalidVersion,
+			"x402Version "+strconv.Itoa(pl.X402Version)+" is not supported; use 2 (PAYMENT-SIGNATURE) or 1 (X-PAYMENT)")
+		return
+	}
+	version = pl.X402Version
+
+	opt := ps.find(&pl)
+	if opt == nil {
+		o.primary.fail(reasonNoMatch)
+		g.refuse(rw, req, ps, resURL, version, reasonNoMatch,
+			"the payment does not match any offered requirement; pay exactly one entry of accepts (v2: echo it unchanged in `accepted`)")
+		return
+	}
+	sr := opt.series
+	auth := pl.Payload.Authorization
+	if code, msg := checkAuthorization(opt, &auth, now, g.s.validitySlack); code != "" {
+		sr.fail(code)
+		g.refuse(rw, req, ps, resURL, version, code, msg)
+		return
+	}
+	validBefore, _ := strconv.ParseInt(auth.ValidBefore, 10, 64)
+	key := opt.req.Network + "|" + strings.ToLower(auth.From) + "|" + strings.ToLower(auth.Nonce)
+	if err := g.replay.acquire(key, validBefore, now); err != nil {
+		switch {
+		case errors.Is(err, errReplayFull):
+			sr.fail(reasonReplayFull)
+			rw.Header().Set("Retry-After", "30")
+			reject(rw, http.StatusServiceUnavailable, "Service unavailable", reasonReplayFull,
+				"the gate tracks too many live authorizations to accept another safely; retry later")
+		case errors.Is(err, errReplaySettled):
+			sr.fail(reasonReplaySettled)
+			g.refuse(rw, req, ps, resURL, version, reasonReplaySettled,
+				"this authorization (payer and nonce) was already used for a response; sign a new one")
+		default:
+			sr.fail(reasonReplayInFlight)
+			g.refuse(rw, req, ps, resURL, version, reasonReplayInFlight,
+				"this authorization is being used by another request right now; sign a new one per request")
+		}
+		return
+	}
+	settled := false
+	defer func() {
+		if !settled {
+			g.replay.release(key)
+		}
+	}()
+
+	vreq, err := buildFacilitatorRequest(version, raw, opt, resURL)
+	if err != nil {
+		sr.fail(reasonInvalidHeader)
+		reject(rw, http.StatusBadRequest, "Invalid payment header", reasonInvalidHeader, err.Error())
+		return
+	}
+	if g.fac.client == nil {
+		sr.fail(reasonFacilitatorDown)
+		facilitatorDown(rw, "facilitator client is not configured: "+g.fac.err.Error())
+		return
+	}
+	if g.fac.err != nil {
+		sr.fail(reasonFacilitatorDown)
+		facilitatorDown(rw, "facilitator authentication is not usable: "+g.fac.err.Error())
+		return
+	}
+	start := time.Now()
+	vres, err := g.fac.client.Verify(req.Context(), vreq)
+	sr.observe(opVerify, time.Since(start))
+	if err != nil {
+		sr.fail(reasonFacilitatorDown)
+		log.Printf("turnpike: %s: verify: %v", g.name, err)
+		facilitatorDown(rw, "the payment could not be verified because the facilitator did not answer usefully; retry with the same payment")
+		return
+	}
+	if !vres.IsValid {
+		sr.fail(reasonPaymentInvalid)
+		msg := "the facilitator refused the payment: " + vres.InvalidReason
+		if vres.InvalidMessage != "" {
+			msg += " (" + vres.InvalidMessage + ")"
+		}
+		g.refuseWith(rw, req, ps, resURL, version, reasonPaymentInvalid, vres.InvalidReason, msg)
+		return
+	}
+	sr.verified.Add(1)
+	payer := vres.Payer
+	if payer == "" {
+		payer = auth.From
+	}
+	g.stripPaymentHeaders(req)
+	if g.s.payerHeader != "" {
+		req.Header.Set(g.s.payerHeader, payer)
+	}
+	receiptHeader := x402.HeaderPaymentResponse
+	if version == x402.V1 {
+		receiptHeader = x402.HeaderXPaymentResponse
+	}
+	st := &settlement{g: g, req: req, ps: ps, opt: opt, vreq: vreq, resURL: resURL, version: version, receiptHeader: receiptHeader, key: key}
+
+	if before {
+		receipt, ok := st.settle(rw)
+		if !ok {
+			return
+		}
+		settled = true
+		applyReceipt(rw.Header(), receiptHeader, receipt)
+		// The original writer goes to the upstream: under Yaegi a wrapped writer loses
+		// http.Flusher, and streaming needs it.
+		g.next.ServeHTTP(rw, req)
+		return
+	}
+
+	bw := newBufferedWriter(rw, g.s.maxBuffer, st)
+	g.next.ServeHTTP(bw, req)
+	settled = bw.finish()
+}
+
+// refuse answers 402 with a reason and the challenge again, so the client can retry.
+func (g *Gate) refuse(rw http.ResponseWriter, req *http.Request, ps *priceSet, resURL string, version int, code, msg string) {
+	g.refuseWith(rw, req, ps, resURL, version, code, code, msg)
+}
+
+func (g *Gate) refuseWith(rw http.ResponseWriter, req *http.Request, ps *priceSet, resURL string, version int, code, x402Error, msg string) {
+	writeChallenge(rw, ps, resURL, http.StatusPaymentRequired, errorBody{Error: x402Error, Reason: code, Message: msg}, false)
+}
+
+func (g *Gate) challenge(rw http.ResponseWriter, req *http.Request, ps *priceSet) {
+	resURL := g.resourceURL(req)
+	if wantsHTML(req) {
+		writePaywall(rw, ps, resURL)
+		return
+	}
+	writeChallenge(rw, ps, resURL, http.StatusPaymentRequired, errorBody{}, true)
+}
+
+func facilitatorDown(rw http.ResponseWriter, msg string) {
+	rw.Header().Set("Retry-After", "5")
+	reject(rw, http.StatusServiceUnavailable, "Service unavailable", reasonFacilitatorDown, msg)
+}
+
+// find matches a payload to exactly one offered requirement: v2 by `accepted` equal to
+// an offer field by field (extra included), v1 by scheme and network.
+func (ps *priceSet) find(pl *x402.PaymentPayload) *option {
+	if pl.X402Version == x402.V1 {
+		for _, o := range ps.options {
+			if o.v1Name != "" && o.req.Scheme == pl.Scheme && o.v1Name == pl.Network {
+				return o
+			}
+		}
+		return nil
+	}
+	a := pl.Accepted
+	if a == nil {
+		return nil
+	}
+	for _, o := range ps.options {
+		r := &o.req
+		if r.Scheme == a.Scheme && r.Network == a.Network && r.Amount == a.Amount &&
+			strings.EqualFold(r.Asset, a.Asset) && strings.EqualFold(r.PayTo, a.PayTo) &&
+			r.MaxTimeoutSeconds == a.MaxTimeoutSeconds && sameExtra(o, a.Extra) {
+			return o
+		}
+	}
+	return nil
+}
+
+func sameExtra(o *option, got json.RawMessage) bool {
+	if string(got) == string(o.req.Extra) {
+		return true
+	}
+	var m map[string]any
+	if json.Unmarshal(got, &m) != nil || len(m) != len(o.extra) {
+		return false
+	}
+	for k, v := range o.extra {
+		s, ok := m[k].(string)
+		if !ok || s != v.(string) {
+			return false
+		}
+	}
+	return true
+}
+
+// checkAuthorization runs the cheap local checks before the facilitator is asked.
+func checkAuthorization(opt *option, a *x402.Authorization, now time.Time, slack int64) (string, string) {
+	if !isHexString(a.From, 40) || !isHexString(a.Nonce, 64) {
+		return reasonMalformed, "authorization.from must be a 20-byte and authorization.nonce a 32-byte 0x-hex value"
+	}
+	if !strings.EqualFold(a.To, opt.req.PayTo) {
+		return reasonRecipient, "authorization.to must be the payTo of the accepted requirement (" + opt.req.PayTo + ")"
+	}
+	v, err := x402.ParseAtomic(a.Value)
+	if err != nil || v.Cmp(opt.amount) != 0 {
+		return reasonAmount, "authorization.value must equal the required amount " + opt.req.Amount + " exactly"
+	}
+	after, err1 := strconv.ParseInt(a.ValidAfter, 10, 64)
+	before, err2 := strconv.ParseInt(a.ValidBefore, 10, 64)
+	if err1 != nil || err2 != nil {
+		return reasonMalformed, "authorization.validAfter and validBefore must be decimal unix seconds"
+	}
+	ts := now.Unix()
+	if after > ts {
+		return reasonNotYetValid, "authorization.validAfter lies in the future; sign with validAfter <= now"
+	}
+	if before < ts+x402.ClockSkewMarginSeconds {
+		return reasonExpired, "authorization.validBefore has passed or is less than 6 s away; sign a new authorization"
+	}
+	if slack > 0 && before-ts > opt.req.MaxTimeoutSeconds+slack {
+		return reasonTooLong, "authorization.validBefore lies further ahead than maxTimeoutSeconds (" +
+			strconv.FormatInt(opt.req.MaxTimeoutSeconds, 10) + " s) allows"
+	}
+	return "", ""
+}
+
+// isHexString checks a 0x-prefixed hex string of n digits with stdlib calls only.
+func isHexString(s string, n int) bool {
+	return len(s) == n+2 && (strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X")) &&
+		strings.Trim(s[2:], "0123456789abcdefABCDEF") == ""
+}
+
+// buildFacilitatorRequest pairs the client's payload with the server's own copy of the
+// requirement (v1 payloads get v1 requirements).
+func buildFacilitatorRequest(version int, payload []byte, opt *option, resURL string) (x402.VerifyRequest, error) {
+	var reqJSON []byte
+	var err error
+	if version == x402.V1 {
+		r := opt.v1
+		r.Resource = resURL
+		reqJSON, err = json.Marshal(r)
+	} else {
+		reqJSON, err = json.Marshal(opt.req)
+	}
+	if err != nil {
+		return x402.VerifyRequest{}, err
+	}
+	return x402.VerifyRequest{X402Version: version, PaymentPayload: json.RawMessage(payload), PaymentRequirements: reqJSON}, nil
+}

@@ -1,0 +1,616 @@
+package plugin
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/turnpike-x402/turnpike/plugin/routes"
+	"github.com/turnpike-x402/turnpike/x402"
+)
+
+const base = "http://example.test/services/weather"
+
+func TestServeHTTPUnpaid(t *testing.T) {
+	tg := newTestGate(t, testDoc(7), nil)
+	tests := []struct {
+		desc       string
+		method     string
+		target     string
+		hdr        map[string]string
+		wantStatus int
+		wantReason string
+		wantUp     bool
+	}{
+		{desc: "paid path without payment gets 402", method: "GET", target: base + "/forecast/today", wantStatus: 402, wantReason: reasonPaymentRequired},
+		{desc: "offer root is charged", method: "GET", target: base, wantStatus: 402, wantReason: reasonPaymentRequired},
+		{desc: "free path passes through", method: "GET", target: base + "/free", wantStatus: 200, wantUp: true},
+		{desc: "free path with method restriction, right method", method: "GET", target: base + "/health", wantStatus: 200, wantUp: true},
+		{desc: "free path with method restriction, other method falls to no rule", method: "POST", target: base + "/health", wantStatus: 403, wantReason: reasonNoRule},
+		{desc: "unmatched path under a paid prefix is refused", method: "GET", target: base + "/other", wantStatus: 403, wantReason: reasonNoRule},
+		{desc: "dot segments are cleaned before matching", method: "GET", target: base + "/free/../other", wantStatus: 403, wantReason: reasonNoRule},
+		{desc: "segment glob matches one segment", method: "GET", target: base + "/v1/abc/items", wantStatus: 402, wantReason: reasonPaymentRequired},
+		{desc: "segment glob does not match two segments", method: "GET", target: base + "/v1/a/b/items", wantStatus: 403, wantReason: reasonNoRule},
+		{desc: "prefix rule matches the prefix itself", method: "GET", target: base + "/forecast", wantStatus: 402, wantReason: reasonPaymentRequired},
+		{desc: "prefix rule does not match a longer segment", method: "GET", target: base + "/forecastX", wantStatus: 403, wantReason: reasonNoRule},
+		{desc: "path outside the prefix is taken as relative (strip-prefix before the gate)", method: "GET", target: "http://example.test/free", wantStatus: 200, wantUp: true},
+		{desc: "CORS preflight is answered by the gate", method: "OPTIONS", target: base + "/forecast/x", hdr: map[string]string{"Access-Control-Request-Method": "GET", "Origin": "https://app.example"}, wantStatus: 204},
+	}
+	for _, tc := range tests {
+		tc := tc
+		t.Run(tc.desc, func(t *testing.T) {
+			before := tg.up.calls.Load()
+			rec := tg.do(tc.method, tc.target, tc.hdr)
+			if rec.Code != tc.wantStatus {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tc.wantStatus, rec.Body.String())
+			}
+			reached := tg.up.calls.Load() > before
+			if reached != tc.wantUp {
+				t.Fatalf("upstream reached = %v, want %v", reached, tc.wantUp)
+			}
+			if tc.wantReason != "" {
+				if got := decodeRejection(t, rec.Body.Bytes()).Reason; got != tc.wantReason {
+					t.Fatalf("reason %q, want %q", got, tc.wantReason)
+				}
+			}
+		})
+	}
+}
+
+func TestChallengeContent(t *testing.T) {
+	tg := newTestGate(t, testDoc(7), nil)
+	target := base + "/forecast/today?city=Z%C3%BCrich&q=\"<x>\""
+	rec := tg.do("GET", target, nil)
+	if rec.Code != 402 {
+		t.Fatalf("status %d", rec.Code)
+	}
+	h := rec.Header()
+	if got := h.Get("Cache-Control"); got != "no-store" {
+		t.Errorf("Cache-Control %q", got)
+	}
+	if got := h.Get("Access-Control-Expose-Headers"); got != exposeHeaders {
+		t.Errorf("expose headers %q", got)
+	}
+	pr := decodePaymentRequired(t, h.Get(x402.HeaderPaymentRequired))
+	// The query is echoed as the client sent it; JSON escaping handles the quotes.
+	wantURL := "http://example.test/services/weather/forecast/today?city=Z%C3%BCrich&q=\"<x>\""
+	if pr.X402Version != 2 || pr.Resource.URL != wantURL || pr.Error != errorNoPaymentV2 {
+		t.Errorf("v2 challenge: version %d url %q error %q", pr.X402Version, pr.Resource.URL, pr.Error)
+	}
+	if pr.Resource.Description != "Weather <now>" || pr.Resource.MimeType != "application/json" {
+		t.Errorf("resource info %+v", pr.Resource)
+	}
+	if len(pr.Accepts) != 2 || pr.Accepts[0].Amount != "10000" || pr.Accepts[1].Network != "eip155:31337" {
+		t.Fatalf("accepts %+v", pr.Accepts)
+	}
+	if string(pr.Accepts[0].Extra) != `{"name":"USDC","version":"2"}` {
+		t.Errorf("extra %s", pr.Accepts[0].Extra)
+	}
+	var v1 struct {
+		x402.PaymentRequiredV1
+		Reason  string `json:"reason"`
+		Message string `json:"message"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &v1); err != nil {
+		t.Fatalf("body: %v", err)
+	}
+	if v1.X402Version != 1 || v1.Error == "" || v1.Reason != reasonPaymentRequired || v1.Message == "" {
+		t.Errorf("v1 body header fields: %+v", v1)
+	}
+	// Only networks with a v1 name appear in the v1 body.
+	if len(v1.Accepts) != 1 || v1.Accepts[0].Network != "base-sepolia" || v1.Accepts[0].MaxAmountRequired != "10000" ||
+		v1.Accepts[0].Resource != wantURL || v1.Accepts[0].MimeType == "" || v1.Accepts[0].Description != "Weather <now>" {
+		t.Errorf("v1 accepts %+v", v1.Accepts)
+	}
+
+	t.Run("per-path price", func(t *testing.T) {
+		rec := tg.do("GET", base+"/premium/x", nil)
+		pr := decodePaymentRequired(t, rec.Header().Get(x402.HeaderPaymentRequired))
+		if len(pr.Accepts) != 1 || pr.Accepts[0].Amount != "50000" {
+			t.Errorf("premium accepts %+v", pr.Accepts)
+		}
+	})
+	t.Run("resource URL honours X-Forwarded-Proto", func(t *testing.T) {
+		rec := tg.do("GET", base+"/forecast/a", map[string]string{"X-Forwarded-Proto": "https, http"})
+		pr := decodePaymentRequired(t, rec.Header().Get(x402.HeaderPaymentRequired))
+		if pr.Resource.URL != "https://example.test/services/weather/forecast/a" {
+			t.Errorf("url %q", pr.Resource.URL)
+		}
+	})
+	t.Run("browser gets the HTML paywall with the header", func(t *testing.T) {
+		rec := tg.do("GET", base+"/forecast/<script>", map[string]string{"Accept": "text/html,application/xhtml+xml", "User-Agent": "Mozilla/5.0"})
+		if rec.Code != 402 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+			t.Fatalf("status %d type %q", rec.Code, rec.Header().Get("Content-Type"))
+		}
+		hdr := rec.Header().Get(x402.HeaderPaymentRequired)
+		body := rec.Body.String()
+		if hdr == "" || !strings.Contains(body, hdr) {
+			t.Errorf("paywall lacks the PAYMENT-REQUIRED value")
+		}
+		if strings.Contains(body, "<script>") {
+			t.Errorf("paywall does not escape the URL")
+		}
+		for _, want := range []string{"0.01", "USDC", "eip155:84532", "0.0025", "Weather &lt;now&gt;"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("paywall lacks %q", want)
+			}
+		}
+	})
+	t.Run("curl without Mozilla gets JSON", func(t *testing.T) {
+		rec := tg.do("GET", base+"/forecast/a", map[string]string{"Accept": "text/html", "User-Agent": "curl/8"})
+		if !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
+			t.Errorf("type %q", rec.Header().Get("Content-Type"))
+		}
+	})
+	t.Run("preflight allows the payment headers", func(t *testing.T) {
+		rec := tg.do("OPTIONS", base+"/forecast/a", map[string]string{"Access-Control-Request-Method": "GET"})
+		allow := strings.ToLower(rec.Header().Get("Access-Control-Allow-Headers"))
+		for _, want := range []string{"payment-signature", "x-payment", "access-control-expose-headers"} {
+			if !strings.Contains(allow, want) {
+				t.Errorf("allow-headers %q lacks %s", allow, want)
+			}
+		}
+	})
+}
+
+func TestResourceBaseURL(t *testing.T) {
+	tg := newTestGate(t, testDoc(1), func(c *Config) { c.ResourceBaseURL = "https://api.example.com/" })
+	rec := tg.do("GET", base+"/forecast/a?x=1", nil)
+	pr := decodePaymentRequired(t, rec.Header().Get(x402.HeaderPaymentRequired))
+	if pr.Resource.URL != "https://api.example.com/services/weather/forecast/a?x=1" {
+		t.Errorf("url %q", pr.Resource.URL)
+	}
+}
+
+func TestOfferStates(t *testing.T) {
+	tests := []struct {
+		desc       string
+		offer      string
+		target     string
+		wantStatus int
+		wantReason string
+	}{
+		{desc: "unknown offer is 503 with a reason", offer: "shop/nope", target: base, wantStatus: 503, wantReason: reasonOfferUnknown},
+		{desc: "drained offer is refused", offer: "shop/gone", target: "http://example.test/services/gone/x", wantStatus: 403, wantReason: reasonOfferDrained},
+		{desc: "draining offer is still payable", offer: "shop/leaving", target: "http://example.test/services/leaving/x", wantStatus: 402, wantReason: reasonPaymentRequired},
+	}
+	for _, tc := range tests {
+		tc := tc
+		t.Run(tc.desc, func(t *testing.T) {
+			tg := newTestGate(t, testDoc(1), func(c *Config) { c.Offer = tc.offer })
+			rec := tg.do("GET", tc.target, nil)
+			if rec.Code != tc.wantStatus || decodeRejection(t, rec.Body.Bytes()).Reason != tc.wantReason {
+				t.Fatalf("got %d %s", rec.Code, rec.Body.String())
+			}
+			if tg.up.calls.Load() != 0 {
+				t.Fatalf("upstream reached")
+			}
+		})
+	}
+}
+
+func TestRoutesNotLoaded(t *testing.T) {
+	tg := newTestGate(t, nil, nil)
+	for _, target := range []string{base + "/free", base + "/forecast"} {
+		rec := tg.do("GET", target, nil)
+		if rec.Code != 503 || rec.Header().Get("Retry-After") == "" {
+			t.Fatalf("%s: status %d retry-after %q", target, rec.Code, rec.Header().Get("Retry-After"))
+		}
+		if r := decodeRejection(t, rec.Body.Bytes()).Reason; r != reasonRoutesNotLoaded {
+			t.Fatalf("reason %q", r)
+		}
+	}
+	if tg.up.calls.Load() != 0 {
+		t.Fatalf("upstream reached without routes")
+	}
+	// The document appears later (the kubelet is slow): the gate starts serving.
+	writeDoc(t, tg.file, testDoc(3))
+	waitFor(t, "routes loaded", func() bool { return tg.g.loader.table() != nil })
+	if rec := tg.do("GET", base+"/forecast", nil); rec.Code != 402 {
+		t.Fatalf("after load: %d", rec.Code)
+	}
+}
+
+func TestPaidRequests(t *testing.T) {
+	req84532 := requirementOf(basePayment())
+	mutateAccepted := func(f func(r *x402.Requirements)) *x402.PaymentPayload {
+		p := paymentV2(req84532)
+		f(p.Accepted)
+		return p
+	}
+	mutateAuth := func(f func(a *x402.Authorization)) *x402.PaymentPayload {
+		p := paymentV2(req84532)
+		f(&p.Payload.Authorization)
+		return p
+	}
+	tests := []struct {
+		desc        string
+		header      string // header name; default PAYMENT-SIGNATURE
+		raw         string // raw header value instead of payload
+		payload     *x402.PaymentPayload
+		target      string
+		verify      string
+		settle      string
+		upStatus    int
+		slack       int
+		wantStatus  int
+		wantReason  string
+		wantUp      bool
+		wantVerify  int64
+		wantSettle  int64
+		wantReceipt string // header that must carry the receipt
+		wantSuccess bool
+		wantX402Err string
+		wantBodyHas string
+		wantBodyNot string
+	}{
+		{desc: "v2 payment is verified, served and settled", payload: paymentV2(req84532), wantStatus: 200, wantUp: true,
+			wantVerify: 1, wantSettle: 1, wantReceipt: x402.HeaderPaymentResponse, wantSuccess: true, wantBodyHas: "sunny"},
+		{desc: "v2 payment for the local chain (no v1 name)", payload: paymentV2(requirementOf(localPayment())), wantStatus: 200, wantUp: true,
+			wantVerify: 1, wantSettle: 1, wantReceipt: x402.HeaderPaymentResponse, wantSuccess: true},
+		{desc: "asset and payTo compare case-insensitively", payload: mutateAccepted(func(r *x402.Requirements) {
+			r.Asset = strings.ToLower(r.Asset)
+			r.PayTo = strings.ToUpper(r.PayTo[:2]) + strings.ToLower(r.PayTo[2:])
+		}), wantStatus: 200, wantUp: true, wantVerify: 1, wantSettle: 1, wantReceipt: x402.HeaderPaymentResponse, wantSuccess: true},
+		{desc: "extra with reordered keys still matches", payload: mutateAccepted(func(r *x402.Requirements) {
+			r.Extra = json.RawMessage(`{ "version":"2", "name":"USDC" }`)
+		}), wantStatus: 200, wantUp: true, wantVerify: 1, wantSettle: 1, wantReceipt: x402.HeaderPaymentResponse, wantSuccess: true},
+		{desc: "v1 payment gets v1 requirements and X-PAYMENT-RESPONSE", header: x402.HeaderXPayment, payload: paymentV1("base-sepolia", "10000"),
+			wantStatus: 200, wantUp: true, wantVerify: 1, wantSettle: 1, wantReceipt: x402.HeaderXPaymentResponse, wantSuccess: true},
+		{desc: "v1 payment on a network v1 cannot name", header: x402.HeaderXPayment, payload: paymentV1("eip155:31337", "2500"),
+			wantStatus: 402, wantReason: reasonNoMatch},
+		{desc: "undecodable header is 400", raw: "%%%not-base64%%%", wantStatus: 400, wantReason: reasonInvalidHeader},
+		{desc: "base64 of non-JSON is 400", raw: "bm90IGpzb24=", wantStatus: 400, wantReason: reasonInvalidHeader},
+		{desc: "oversized header is 400", raw: strings.Repeat("A", x402.MaxHeaderBytes+4), wantStatus: 400, wantReason: reasonInvalidHeader},
+		{desc: "unknown x402Version", payload: func() *x402.PaymentPayload { p := paymentV2(req84532); p.X402Version = 3; return p }(),
+			wantStatus: 402, wantReason: reasonInvalidVersion},
+		{desc: "v2 without accepted", payload: func() *x402.PaymentPayload { p := paymentV2(req84532); p.Accepted = nil; return p }(),
+			wantStatus: 402, wantReason: reasonNoMatch},
+		{desc: "accepted with another amount", payload: mutateAccepted(func(r *x402.Requirements) { r.Amount = "1" }), wantStatus: 402, wantReason: reasonNoMatch},
+		{desc: "accepted with another extra", payload: mutateAccepted(func(r *x402.Requirements) { r.Extra = json.RawMessage(`{"name":"USD Coin","version":"2"}`) }),
+			wantStatus: 402, wantReason: reasonNoMatch},
+		{desc: "accepted with extra missing", payload: mutateAccepted(func(r *x402.Requirements) { r.Extra = nil }), wantStatus: 402, wantReason: reasonNoMatch},
+		{desc: "accepted with another maxTimeoutSeconds", payload: mutateAccepted(func(r *x402.Requirements) { r.MaxTimeoutSeconds = 61 }), wantStatus: 402, wantReason: reasonNoMatch},
+		{desc: "accepted with another network", payload: mutateAccepted(func(r *x402.Requirements) { r.Network = "eip155:8453" }), wantStatus: 402, wantReason: reasonNoMatch},
+		{desc: "cheaper option is not accepted on the premium path", payload: paymentV2(req84532), target: base + "/premium/x", wantStatus: 402, wantReason: reasonNoMatch},
+		{desc: "authorization to someone else", payload: mutateAuth(func(a *x402.Authorization) { a.To = testLocal }), wantStatus: 402, wantReason: reasonRecipient},
+		{desc: "authorization value too high", payload: mutateAuth(func(a *x402.Authorization) { a.Value = "10001" }), wantStatus: 402, wantReason: reasonAmount},
+		{desc: "authorization value not a number", payload: mutateAuth(func(a *x402.Authorization) { a.Value = "1e4" }), wantStatus: 402, wantReason: reasonAmount},
+		{desc: "authorization not yet valid", payload: mutateAuth(func(a *x402.Authorization) { a.ValidAfter = "1767225601" }), wantStatus: 402, wantReason: reasonNotYetValid},
+		{desc: "authorization expiring within the 6 s margin", payload: mutateAuth(func(a *x402.Authorization) { a.ValidBefore = "1767225605" }), wantStatus: 402, wantReason: reasonExpired},
+		{desc: "authorization exactly at the margin is accepted", payload: mutateAuth(func(a *x402.Authorization) { a.ValidBefore = "1767225606" }),
+			wantStatus: 200, wantUp: true, wantVerify: 1, wantSettle: 1, wantReceipt: x402.HeaderPaymentResponse, wantSuccess: true},
+		{desc: "validity window longer than allowed when the check is on", slack: 30, payload: mutateAuth(func(a *x402.Authorization) { a.ValidBefore = "1767229200" }),
+			wantStatus: 402, wantReason: reasonTooLong},
+		{desc: "one-hour window accepted when the check is off", payload: mutateAuth(func(a *x402.Authorization) { a.ValidBefore = "1767229200" }),
+			wantStatus: 200, wantUp: true, wantVerify: 1, wantSettle: 1, wantReceipt: x402.HeaderPaymentResponse, wantSuccess: true},
+		{desc: "malformed nonce", payload: mutateAuth(func(a *x402.Authorization) { a.Nonce = "0x1234" }), wantStatus: 402, wantReason: reasonMalformed},
+		{desc: "malformed validBefore", payload: mutateAuth(func(a *x402.Authorization) { a.ValidBefore = "soon" }), wantStatus: 402, wantReason: reasonMalformed},
+		{desc: "facilitator rejects the payment", payload: paymentV2(req84532), verify: "invalid", wantStatus: 402, wantReason: reasonPaymentInvalid,
+			wantVerify: 1, wantX402Err: "insufficient_funds"},
+		{desc: "facilitator down at verify is 503, never 200", payload: paymentV2(req84532), verify: "down", wantStatus: 503, wantReason: reasonFacilitatorDown, wantVerify: 1},
+		{desc: "facilitator answers garbage at verify", payload: paymentV2(req84532), verify: "garbage", wantStatus: 503, wantReason: reasonFacilitatorDown, wantVerify: 1},
+		{desc: "settle fails: content withheld, 402 with success:false", payload: paymentV2(req84532), settle: "fail", wantStatus: 402, wantReason: reasonSettlementFailed,
+			wantUp: true, wantVerify: 1, wantSettle: 1, wantReceipt: x402.HeaderPaymentResponse, wantSuccess: false, wantBodyNot: "sunny", wantX402Err: "invalid_exact_evm_transaction_failed"},
+		{desc: "settlement pending: answered with the hash, not retried", payload: paymentV2(req84532), settle: "pending", wantStatus: 402, wantReason: reasonSettlementPending,
+			wantUp: true, wantVerify: 1, wantSettle: 1, wantReceipt: x402.HeaderPaymentResponse, wantSuccess: false, wantBodyHas: testTxHash, wantBodyNot: "sunny"},
+		{desc: "facilitator down at settle is 503 and withholds content", payload: paymentV2(req84532), settle: "down", wantStatus: 503, wantReason: reasonFacilitatorDown,
+			wantUp: true, wantVerify: 1, wantSettle: 1, wantBodyNot: "sunny"},
+		{desc: "upstream error is passed through and not charged", payload: paymentV2(req84532), upStatus: 500, wantStatus: 500, wantUp: true,
+			wantVerify: 1, wantSettle: 0, wantBodyHas: "sunny"},
+		{desc: "settle before the upstream on a settle-before route", payload: paymentV2(req84532), target: base + "/stream", wantStatus: 200, wantUp: true,
+			wantVerify: 1, wantSettle: 1, wantReceipt: x402.HeaderPaymentResponse, wantSuccess: true},
+		{desc: "settle-before failure never reaches the upstream", payload: paymentV2(req84532), target: base + "/stream", settle: "fail", wantStatus: 402,
+			wantReason: reasonSettlementFailed, wantVerify: 1, wantSettle: 1, wantReceipt: x402.HeaderPaymentResponse},
+	}
+	for _, tc := range tests {
+		tc := tc
+		t.Run(tc.desc, func(t *testing.T) {
+			tg := newTestGate(t, testDoc(1), func(c *Config) { c.MaxValiditySlackSeconds = tc.slack })
+			verify, settle := tc.verify, tc.settle
+			if verify == "" {
+				verify = "ok"
+			}
+			if settle == "" {
+				settle = "ok"
+			}
+			tg.fac.set(verify, settle)
+			tg.up.status = tc.upStatus
+			name := tc.header
+			if name == "" {
+				name = x402.HeaderPaymentSignature
+			}
+			value := tc.raw
+			if tc.payload != nil {
+				value = encode(t, tc.payload)
+			}
+			target := tc.target
+			if target == "" {
+				target = base + "/forecast/today"
+			}
+			chargedBefore := tg.g.loader.table().offers["shop/weather"].def.options[0].series.charged.Load()
+			rec := tg.do("GET", target, map[string]string{name: value})
+			if rec.Code != tc.wantStatus {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tc.wantStatus, rec.Body.String())
+			}
+			if up := tg.up.calls.Load() > 0; up != tc.wantUp {
+				t.Fatalf("upstream reached = %v, want %v", up, tc.wantUp)
+			}
+			if got := tg.fac.verifyCalls.Load(); got != tc.wantVerify {
+				t.Errorf("verify calls %d, want %d", got, tc.wantVerify)
+			}
+			if got := tg.fac.settleCalls.Load(); got != tc.wantSettle {
+				t.Errorf("settle calls %d, want %d", got, tc.wantSettle)
+			}
+			if tc.wantReason != "" {
+				eb := decodeRejection(t, rec.Body.Bytes())
+				if eb.Reason != tc.wantReason || eb.Message == "" || eb.Error == "" {
+					t.Fatalf("rejection %+v, want reason %q", eb, tc.wantReason)
+				}
+				if rec.Code == 402 {
+					pr := decodePaymentRequired(t, rec.Header().Get(x402.HeaderPaymentRequired))
+					if len(pr.Accepts) == 0 {
+						t.Errorf("402 rejection without the challenge")
+					}
+					if tc.wantX402Err != "" && pr.Error != tc.wantX402Err {
+						t.Errorf("challenge error %q, want %q", pr.Error, tc.wantX402Err)
+					}
+				}
+			}
+			if tc.wantBodyHas != "" && !strings.Contains(rec.Body.String(), tc.wantBodyHas) {
+				t.Errorf("body %q lacks %q", rec.Body.String(), tc.wantBodyHas)
+			}
+			if tc.wantBodyNot != "" && strings.Contains(rec.Body.String(), tc.wantBodyNot) {
+				t.Errorf("body %q leaks %q", rec.Body.String(), tc.wantBodyNot)
+			}
+			if tc.wantReceipt != "" {
+				other := x402.HeaderXPaymentResponse
+				if tc.wantReceipt == x402.HeaderXPaymentResponse {
+					other = x402.HeaderPaymentResponse
+				}
+				if rec.Header().Get(other) != "" {
+					t.Errorf("receipt also in %s", other)
+				}
+				var sr x402.SettleResponse
+				if err := x402.DecodeHeader(rec.Header().Get(tc.wantReceipt), 0, &sr); err != nil {
+					t.Fatalf("receipt in %s: %v", tc.wantReceipt, err)
+				}
+				if sr.Success != tc.wantSuccess {
+					t.Errorf("receipt success %v, want %v", sr.Success, tc.wantSuccess)
+				}
+				if tc.wantSuccess {
+					if sr.Transaction != testTxHash {
+						t.Errorf("receipt tx %q", sr.Transaction)
+					}
+					if cc := rec.Header().Get("Cache-Control"); cc != "private, no-store" && tc.target == "" {
+						t.Errorf("Cache-Control %q", cc)
+					}
+				}
+			}
+			if tc.wantUp {
+				h := tg.up.headers
+				if h.Get(x402.HeaderPaymentSignature) != "" || h.Get(x402.HeaderXPayment) != "" {
+					t.Errorf("payment header reached the upstream")
+				}
+				if h.Get("X-Turnpike-Payer") != testPayer {
+					t.Errorf("payer header %q", h.Get("X-Turnpike-Payer"))
+				}
+			}
+			if tc.wantVerify > 0 {
+				checkServerRequirements(t, tg.fac.verifies[0], tc.header == x402.HeaderXPayment)
+			}
+			charged := tg.g.loader.table().offers["shop/weather"].def.options[0].series.charged.Load() - chargedBefore
+			wantCharged := int64(0)
+			if tc.wantSuccess && tc.wantStatus == 200 && tc.payload != nil && tc.payload.Network != "eip155:31337" &&
+				(tc.payload.Accepted == nil || tc.payload.Accepted.Network == "eip155:84532") {
+				wantCharged = 1
+			}
+			if charged != wantCharged {
+				t.Errorf("charged %d, want %d", charged, wantCharged)
+			}
+		})
+	}
+}
+
+// checkServerRequirements asserts the facilitator got the server's own requirement.
+func checkServerRequirements(t *testing.T, vr x402.VerifyRequest, v1 bool) {
+	t.Helper()
+	if v1 {
+		var r x402.RequirementsV1
+		if err := json.Unmarshal(vr.PaymentRequirements, &r); err != nil || vr.X402Version != 1 || r.MaxAmountRequired == "" || r.Network != "base-sepolia" || r.Resource == "" {
+			t.Errorf("v1 verify request: version %d requirements %s (%v)", vr.X402Version, vr.PaymentRequirements, err)
+		}
+		return
+	}
+	var r x402.Requirements
+	if err := json.Unmarshal(vr.PaymentRequirements, &r); err != nil || vr.X402Version != 2 || r.Amount == "" || !strings.HasPrefix(r.Network, "eip155:") {
+		t.Errorf("v2 verify request: version %d requirements %s (%v)", vr.X402Version, vr.PaymentRequirements, err)
+	}
+	if bytes.Contains(vr.PaymentRequirements, []byte(strings.ToLower(testAsset))) {
+		t.Errorf("facilitator got the client's spelling of the asset, not the server's")
+	}
+}
+
+func TestSettleOrder(t *testing.T) {
+	tests := []struct {
+		desc   string
+		target string
+		accept string
+		want   []string
+		direct bool // the upstream got the original writer
+	}{
+		{desc: "default settles after the upstream", target: base + "/forecast/a", want: []string{"verify", "upstream", "settle"}},
+		{desc: "settle-before route", target: base + "/stream", want: []string{"verify", "settle", "upstream"}, direct: true},
+		{desc: "event-stream clients always settle before", target: base + "/forecast/a", accept: "text/event-stream", want: []string{"verify", "settle", "upstream"}, direct: true},
+	}
+	for _, tc := range tests {
+		tc := tc
+		t.Run(tc.desc, func(t *testing.T) {
+			tg := newTestGate(t, testDoc(1), nil)
+			req := httptest.NewRequest("GET", tc.target, nil)
+			req.Header.Set(x402.HeaderPaymentSignature, encode(t, paymentV2(requirementOf(basePayment()))))
+			if tc.accept != "" {
+				req.Header.Set("Accept", tc.accept)
+			}
+			rec := httptest.NewRecorder()
+			tg.g.ServeHTTP(rec, req)
+			if rec.Code != 200 {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body.String())
+			}
+			if got := strings.Join(tg.ev.list(), ","); got != strings.Join(tc.want, ",") {
+				t.Fatalf("order %s, want %v", got, tc.want)
+			}
+			direct := tg.up.writer == http.ResponseWriter(rec)
+			if direct != tc.direct {
+				t.Fatalf("upstream got the original writer = %v, want %v", direct, tc.direct)
+			}
+			// Settling before hands the upstream the original writer, so the upstream
+			// has the last word on Cache-Control there.
+			if rec.Header().Get(x402.HeaderPaymentResponse) == "" || (!tc.direct && rec.Header().Get("Cache-Control") != "private, no-store") {
+				t.Fatalf("receipt headers %v", rec.Header())
+			}
+		})
+	}
+}
+
+func TestLargeResponseSettlesAtTheCap(t *testing.T) {
+	tg := newTestGate(t, testDoc(1), func(c *Config) { c.MaxBufferBytes = 16 })
+	tg.up.body = strings.Repeat("x", 100)
+	rec := tg.do("GET", base+"/forecast/a", map[string]string{x402.HeaderPaymentSignature: encode(t, paymentV2(requirementOf(basePayment())))})
+	if rec.Code != 200 || rec.Body.Len() != 100 || tg.fac.settleCalls.Load() != 1 || rec.Header().Get(x402.HeaderPaymentResponse) == "" {
+		t.Fatalf("status %d len %d settles %d", rec.Code, rec.Body.Len(), tg.fac.settleCalls.Load())
+	}
+	if got := strings.Join(tg.ev.list(), ","); got != "verify,upstream,settle" {
+		t.Fatalf("order %s", got)
+	}
+	tg.fac.set("ok", "fail")
+	rec = tg.do("GET", base+"/forecast/a", map[string]string{x402.HeaderPaymentSignature: encode(t, paymentV2(requirementOf(basePayment())))})
+	if rec.Code != 402 || strings.Contains(rec.Body.String(), "xxxx") {
+		t.Fatalf("failed settle at the cap: %d %q", rec.Code, rec.Body.String())
+	}
+}
+
+func TestReplay(t *testing.T) {
+	tg := newTestGate(t, testDoc(1), nil)
+	pay := encode(t, paymentV2(requirementOf(basePayment())))
+	hdr := map[string]string{x402.HeaderPaymentSignature: pay}
+
+	if rec := tg.do("GET", base+"/forecast/a", hdr); rec.Code != 200 {
+		t.Fatalf("first use: %d", rec.Code)
+	}
+	rec := tg.do("GET", base+"/forecast/a", hdr)
+	if rec.Code != 402 || decodeRejection(t, rec.Body.Bytes()).Reason != reasonReplaySettled {
+		t.Fatalf("reuse of a settled authorization: %d %s", rec.Code, rec.Body.String())
+	}
+
+	t.Run("concurrent reuse is refused while in flight", func(t *testing.T) {
+		tg := newTestGate(t, testDoc(1), nil)
+		tg.up.block = make(chan struct{})
+		tg.up.entered = make(chan struct{}, 1)
+		hdr := map[string]string{x402.HeaderPaymentSignature: encode(t, paymentV2(requirementOf(basePayment())))}
+		done := make(chan int)
+		go func() { done <- tg.do("GET", base+"/forecast/a", hdr).Code }()
+		<-tg.up.entered
+		rec := tg.do("GET", base+"/forecast/a", hdr)
+		close(tg.up.block)
+		if first := <-done; first != 200 {
+			t.Fatalf("first request %d", first)
+		}
+		if rec.Code != 402 || decodeRejection(t, rec.Body.Bytes()).Reason != reasonReplayInFlight {
+			t.Fatalf("concurrent reuse: %d %s", rec.Code, rec.Body.String())
+		}
+	})
+	t.Run("an unsettled authorization can be used again", func(t *testing.T) {
+		tg := newTestGate(t, testDoc(1), nil)
+		hdr := map[string]string{x402.HeaderPaymentSignature: encode(t, paymentV2(requirementOf(basePayment())))}
+		tg.up.status = 502
+		if rec := tg.do("GET", base+"/forecast/a", hdr); rec.Code != 502 {
+			t.Fatalf("upstream failure: %d", rec.Code)
+		}
+		tg.up.status = 200
+		if rec := tg.do("GET", base+"/forecast/a", hdr); rec.Code != 200 {
+			t.Fatalf("retry after upstream failure: %d %s", rec.Code, rec.Body.String())
+		}
+	})
+	t.Run("settlement_pending is never accepted again", func(t *testing.T) {
+		tg := newTestGate(t, testDoc(1), nil)
+		tg.fac.set("ok", "pending")
+		hdr := map[string]string{x402.HeaderPaymentSignature: encode(t, paymentV2(requirementOf(basePayment())))}
+		tg.do("GET", base+"/forecast/a", hdr)
+		tg.fac.set("ok", "ok")
+		rec := tg.do("GET", base+"/forecast/a", hdr)
+		if rec.Code != 402 || decodeRejection(t, rec.Body.Bytes()).Reason != reasonReplaySettled || tg.fac.settleCalls.Load() != 1 {
+			t.Fatalf("reuse after pending: %d %s settles %d", rec.Code, rec.Body.String(), tg.fac.settleCalls.Load())
+		}
+	})
+	t.Run("a full guard refuses instead of failing open", func(t *testing.T) {
+		tg := newTestGate(t, testDoc(1), nil)
+		tg.g.replay = newReplayGuard(1)
+		if rec := tg.do("GET", base+"/forecast/a", map[string]string{x402.HeaderPaymentSignature: encode(t, paymentV2(requirementOf(basePayment())))}); rec.Code != 200 {
+			t.Fatalf("first: %d", rec.Code)
+		}
+		rec := tg.do("GET", base+"/forecast/a", map[string]string{x402.HeaderPaymentSignature: encode(t, paymentV2(requirementOf(basePayment())))})
+		if rec.Code != 503 || decodeRejection(t, rec.Body.Bytes()).Reason != reasonReplayFull {
+			t.Fatalf("full guard: %d %s", rec.Code, rec.Body.String())
+		}
+	})
+}
+
+func TestReloadKeepsLastGoodDocument(t *testing.T) {
+	tg := newTestGate(t, testDoc(4), nil)
+	src := tg.g.loader.state
+	errsBefore := src.reloadErrors.Load()
+	writeFileAtomic(t, tg.file, []byte(`{"schema":"turnpike.x402.dev/routes/v99","generation":5,"offers":[]}`))
+	waitFor(t, "refusal", func() bool { return src.reloadErrors.Load() > errsBefore })
+	if g := tg.g.loader.table().generation; g != 4 {
+		t.Fatalf("serving generation %d after a bad document, want 4", g)
+	}
+	if rec := tg.do("GET", base+"/forecast", nil); rec.Code != 402 {
+		t.Fatalf("status %d after a bad document", rec.Code)
+	}
+	writeFileAtomic(t, tg.file, []byte(`not json`))
+	waitFor(t, "second refusal", func() bool { return src.reloadErrors.Load() > errsBefore+1 })
+
+	doc := testDoc(6)
+	doc.Offers[0].Payments[0].Amount = "20000"
+	writeDoc(t, tg.file, doc)
+	waitFor(t, "generation 6", func() bool { return tg.g.loader.table().generation == 6 })
+	pr := decodePaymentRequired(t, tg.do("GET", base+"/forecast", nil).Header().Get(x402.HeaderPaymentRequired))
+	if pr.Accepts[0].Amount != "20000" {
+		t.Fatalf("new price not served: %+v", pr.Accepts[0])
+	}
+	if src.generation.Load() != 6 || !src.loaded.Load() {
+		t.Fatalf("gauges generation %d loaded %v", src.generation.Load(), src.loaded.Load())
+	}
+}
+
+func TestReloadThroughSymlinkSwap(t *testing.T) {
+	// The kubelet's layout: key -> ..data/key, ..data -> ..<timestamp>/, swapped by
+	// renaming a new symlink over ..data.
+	tg := newTestGate(t, nil, nil)
+	dir := tg.dir
+	mk := func(version string, gen int64) {
+		d := dir + "/.." + version
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeDoc(t, d+"/"+routes.DataKey, testDoc(gen))
+		if err := os.Symlink(".."+version, dir+"/..data_tmp"); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(dir+"/..data_tmp", dir+"/..data"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("v1", 10)
+	if err := os.Symlink("..data/"+routes.DataKey, tg.file); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "generation 10", func() bool { tb := tg.g.loader.table(); return tb != nil && tb.generation == 10 })
+	mk("v2", 11)
+	waitFor(t, "generation 11", func() bool { return tg.g.loader.table().generation == 11 })
+}

@@ -1,0 +1,166 @@
+package plugin
+
+import (
+	"log"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/turnpike-x402/turnpike/x402"
+)
+
+// registry is the process-wide state. Traefik calls New() once per router using the
+// middleware and again on every dynamic reload, all inside one interpreter, so
+// loaders, the metrics listener, the replay guard and facilitator clients live here
+// once per key instead of once per instance.
+type registry struct {
+	mu           sync.Mutex
+	loaders      map[string]*loader
+	facilitators map[string]*facilitator
+	metrics      *metricsRegistry
+	servers      *metricsServers
+	replay       *replayGuard
+}
+
+var reg = newRegistry()
+
+func newRegistry() *registry {
+	return &registry{
+		loaders:      map[string]*loader{},
+		facilitators: map[string]*facilitator{},
+		metrics:      newMetricsRegistry(),
+		servers:      &metricsServers{addrs: map[string]net.Addr{}},
+		replay:       newReplayGuard(defaultReplayGuardEntries),
+	}
+}
+
+// loaderGrace keeps an unreferenced loader alive across a reload: Traefik cancels the
+// old instances' context just before it builds the new ones, and restarting the
+// watch in between would briefly answer 503.
+var loaderGrace = 30 * time.Second
+
+// acquireLoader returns the shared loader for the configured source, starting it on
+// first use.
+func (r *registry) acquireLoader(s *settings) *loader {
+	var key string
+	if s.routesFile != "" {
+		key = "file:" + s.routesFile
+	} else {
+		api := s.kubeAPIURL
+		if api == "" {
+			api = "in-cluster"
+		}
+		key = "configmap:" + s.cmNamespace + "/" + s.cmName + "@" + api
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	l, ok := r.loaders[key]
+	if ok {
+		l.refs++
+		if l.stopTimer != nil {
+			l.stopTimer.Stop()
+			l.stopTimer = nil
+		}
+		return l
+	}
+	l = newLoader(key, r.metrics)
+	l.refs = 1
+	r.loaders[key] = l
+	if s.routesFile != "" {
+		go l.pollFile(s.routesFile, time.Duration(s.pollIntervalMs)*time.Millisecond)
+	} else {
+		ks, err := newKubeSource(s)
+		if err != nil {
+			// A runtime condition (no service account yet, wrong CA path): requests
+			// are answered 503 until the configuration is fixed.
+			log.Printf("turnpike: cannot watch ConfigMap %s/%s: %v", s.cmNamespace, s.cmName, err)
+			l.noteMissing(err)
+		} else {
+			go ks.run(l, l.stop)
+		}
+	}
+	return l
+}
+
+// releaseLoader drops one reference; the last one stops the loader after a grace.
+func (r *registry) releaseLoader(l *loader) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	l.refs--
+	if l.refs > 0 {
+		return
+	}
+	l.stopTimer = time.AfterFunc(loaderGrace, func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if l.refs > 0 || r.loaders[l.name] != l {
+			return
+		}
+		delete(r.loaders, l.name)
+		close(l.stop)
+		r.metrics.dropSource(l.name)
+	})
+}
+
+// facilitator is a client plus any configuration error found while building it
+// (answered per request as facilitator_unavailable).
+type facilitator struct {
+	client *x402.FacilitatorClient
+	err    error
+}
+
+func (r *registry) facilitator(s *settings) *facilitator {
+	names := make([]string, 0, len(s.facilitatorHeaders))
+	for k := range s.facilitatorHeaders {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var kb strings.Builder
+	kb.WriteString(s.facilitatorURL + "\x00" + strconv.Itoa(s.verifyTimeoutMs) + "\x00" + strconv.Itoa(s.settleTimeoutMs) +
+		"\x00" + s.cdpKeyID + "\x00" + s.cdpSecretFile + "\x00" + s.cdpSecret)
+	for _, n := range names {
+		kb.WriteString("\x00" + n + "=" + s.facilitatorHeaders[n])
+	}
+	key := kb.String()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if f, ok := r.facilitators[key]; ok {
+		return f
+	}
+	f := &facilitator{}
+	c, err := x402.NewFacilitatorClient(s.facilitatorURL, nil)
+	if err != nil {
+		f.err = err
+	} else {
+		c.VerifyTimeout = time.Duration(s.verifyTimeoutMs) * time.Millisecond
+		c.SettleTimeout = time.Duration(s.settleTimeoutMs) * time.Millisecond
+		c.Headers = http.Header{}
+		for _, n := range names {
+			c.Headers.Set(n, s.facilitatorHeaders[n])
+		}
+		if s.cdpKeyID != "" {
+			secret, err := s.cdpSecretValue()
+			if err == nil {
+				var auth *x402.CDPAuth
+				auth, err = x402.NewCDPAuth(s.cdpKeyID, secret)
+				if err == nil {
+					c.Auth = auth
+				}
+			}
+			if err != nil {
+				log.Printf("turnpike: facilitator authentication unusable, payments will be refused: %v", err)
+				f.err = err
+			}
+		}
+		f.client = c
+	}
+	// A secret read from a file may appear later: do not cache a failure forever.
+	if f.err == nil {
+		r.facilitators[key] = f
+	}
+	return f
+}

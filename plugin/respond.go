@@ -1,0 +1,280 @@
+package plugin
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"html"
+	"log"
+	"net/http"
+	"time"
+
+	"github.com/turnpike-x402/turnpike/x402"
+)
+
+// errorBody is every refusal's JSON: a short title, a stable snake_case code and a
+// message that tells a person what to do. Exported fields only (Yaegi marshals
+// unexported ones with an X prefix).
+type errorBody struct {
+	Error   string `json:"error"`
+	Reason  string `json:"reason"`
+	Message string `json:"message"`
+}
+
+var newline = []byte("\n")
+
+func reject(rw http.ResponseWriter, status int, title, code, msg string) {
+	body, _ := json.Marshal(errorBody{Error: title, Reason: code, Message: msg})
+	h := rw.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	rw.WriteHeader(status)
+	_, _ = rw.Write(body)
+	_, _ = rw.Write(newline)
+}
+
+// Precomputed pieces of the plain "pay first" challenge.
+var (
+	plainErrQ     = mustJSON(errorNoPaymentV2)
+	plainBodyHead = func() []byte {
+		b := mustJSON(errorBody{Error: "X-PAYMENT header is required", Reason: reasonPaymentRequired,
+			Message: "this resource is paid: sign one of `accepts` and repeat the request with PAYMENT-SIGNATURE (x402 v2, requirements in the PAYMENT-REQUIRED header) or X-PAYMENT (x402 v1)"})
+		return append(append([]byte(`{"x402Version":1,`), b[1:len(b)-1]...), []byte(`,"accepts":`)...)
+	}()
+)
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// renderV2 splices the error and resource URL into the precomputed v2 JSON.
+func (ps *priceSet) renderV2(errQ, urlQ []byte) []byte {
+	out := make([]byte, 0, len(ps.v2Head)+len(errQ)+len(ps.v2Mid)+len(urlQ)+len(ps.v2Tail))
+	out = append(out, ps.v2Head...)
+	out = append(out, errQ...)
+	out = append(out, ps.v2Mid...)
+	out = append(out, urlQ...)
+	return append(out, ps.v2Tail...)
+}
+
+// writeChallenge answers with the v2 PAYMENT-REQUIRED header and a body v1 clients
+// read. Only the resource URL (and a refusal's reason) are spliced in per request:
+// one json.Marshal escapes the URL, one base64 call encodes the header.
+func writeChallenge(rw http.ResponseWriter, ps *priceSet, resURL string, status int, eb errorBody, plain bool) {
+	urlQ, _ := json.Marshal(resURL)
+	errQ, head := plainErrQ, plainBodyHead
+	if !plain {
+		errQ, _ = json.Marshal(eb.Error)
+		b, _ := json.Marshal(eb)
+		head = make([]byte, 0, len(b)+32)
+		head = append(head, `{"x402Version":1,`...)
+		head = append(head, b[1:len(b)-1]...)
+		head = append(head, `,"accepts":`...)
+	}
+	h := rw.Header()
+	h.Set(x402.HeaderPaymentRequired, base64.StdEncoding.EncodeToString(ps.renderV2(errQ, urlQ)))
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	accepts := bytes.Join(ps.v1Accepts, urlQ)
+	body := make([]byte, 0, len(head)+len(accepts)+2)
+	body = append(body, head...)
+	body = append(body, accepts...)
+	body = append(body, '}', '\n')
+	rw.WriteHeader(status)
+	_, _ = rw.Write(body)
+}
+
+// writePaywall answers a browser with the HTML page (and the header, for wallets).
+func writePaywall(rw http.ResponseWriter, ps *priceSet, resURL string) {
+	urlQ, _ := json.Marshal(resURL)
+	hdr := base64.StdEncoding.EncodeToString(ps.renderV2(plainErrQ, urlQ))
+	h := rw.Header()
+	h.Set(x402.HeaderPaymentRequired, hdr)
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	rw.WriteHeader(http.StatusPaymentRequired)
+	page := ps.htmlParts[0] + html.EscapeString(resURL) + ps.htmlParts[1] + hdr + ps.htmlParts[2]
+	_, _ = rw.Write([]byte(page))
+}
+
+// settlement settles one verified payment and writes the receipt.
+type settlement struct {
+	g             *Gate
+	req           *http.Request
+	ps            *priceSet
+	opt           *option
+	vreq          x402.VerifyRequest
+	resURL        string
+	version       int
+	receiptHeader string
+	key           string
+}
+
+// settle calls the facilitator. On success it returns the encoded receipt; on failure
+// it has answered rw itself (content withheld) and returns ok=false.
+func (st *settlement) settle(rw http.ResponseWriter) (string, bool) {
+	sr := st.opt.series
+	start := time.Now()
+	res, err := st.g.fac.client.Settle(st.req.Context(), st.vreq)
+	sr.observe(opSettle, time.Since(start))
+	if err != nil {
+		sr.fail(reasonFacilitatorDown)
+		log.Printf("turnpike: %s: settle: %v", st.g.name, err)
+		facilitatorDown(rw, "the payment was verified but could not be settled because the facilitator did not answer usefully; nothing was served, retry with the same payment")
+		return "", false
+	}
+	if res.Network == "" {
+		res.Network = st.opt.req.Network
+		if st.version == x402.V1 {
+			res.Network = st.opt.v1Name
+		}
+	}
+	receipt, encErr := x402.EncodeHeader(res)
+	if encErr != nil {
+		receipt = ""
+	}
+	if !res.Success {
+		if res.ErrorReason == x402.ReasonSettlementPending {
+			// Broadcast but unconfirmed: the authorization is spent or about to be.
+			// Never retry it and never accept it again; the hash lets the buyer reconcile.
+			st.g.replay.settle(st.key)
+			sr.fail(reasonSettlementPending)
+			rw.Header().Set(st.receiptHeader, receipt)
+			writeChallenge(rw, st.ps, st.resURL, http.StatusPaymentRequired, errorBody{Error: x402.ReasonSettlementPending,
+				Reason: reasonSettlementPending,
+				Message: "the payment was broadcast as transaction " + res.Transaction +
+					" but not confirmed in time; it was not retried and the content was withheld; check the transaction before paying again"}, false)
+			return "", false
+		}
+		sr.fail(reasonSettlementFailed)
+		rw.Header().Set(st.receiptHeader, receipt)
+		msg := "settlement failed: " + res.ErrorReason
+		if res.ErrorMessage != "" {
+			msg += " (" + res.ErrorMessage + ")"
+		}
+		writeChallenge(rw, st.ps, st.resURL, http.StatusPaymentRequired, errorBody{Error: res.ErrorReason, Reason: reasonSettlementFailed,
+			Message: msg + "; nothing was charged and the content was withheld"}, false)
+		return "", false
+	}
+	st.g.replay.settle(st.key)
+	sr.charge(st.opt.amount, st.opt.decimals, st.g.now())
+	return receipt, true
+}
+
+func applyReceipt(h http.Header, name, receipt string) {
+	h.Set(name, receipt)
+	h.Set("Cache-Control", "private, no-store")
+	h.Set("Access-Control-Expose-Headers", exposeHeaders)
+}
+
+var errWithheld = errors.New("turnpike: response withheld because settlement failed")
+
+// bufferedWriter keeps the upstream's answer until the payment is settled (the
+// default "settle after"): status >= 400 is passed through without charging, a failed
+// settlement withholds the content. A response larger than max is settled when the
+// cap is reached and then streamed.
+type bufferedWriter struct {
+	rw          http.ResponseWriter
+	st          *settlement
+	header      http.Header
+	buf         bytes.Buffer
+	max         int
+	status      int
+	wroteHeader bool
+	committed   bool // headers and buffer went to rw; writes pass through
+	aborted     bool // settlement failed mid-response; the rest is dropped
+	settled     bool
+}
+
+func newBufferedWriter(rw http.ResponseWriter, max int, st *settlement) *bufferedWriter {
+	return &bufferedWriter{rw: rw, st: st, header: http.Header{}, max: max}
+}
+
+func (b *bufferedWriter) Header() http.Header {
+	if b.committed {
+		return b.rw.Header()
+	}
+	return b.header
+}
+
+func (b *bufferedWriter) WriteHeader(code int) {
+	if b.wroteHeader || code < 200 {
+		return
+	}
+	b.wroteHeader = true
+	b.status = code
+}
+
+func (b *bufferedWriter) Write(p []byte) (int, error) {
+	if !b.wroteHeader {
+		b.WriteHeader(http.StatusOK)
+	}
+	if b.committed {
+		return b.rw.Write(p)
+	}
+	if b.aborted {
+		return 0, errWithheld
+	}
+	if b.buf.Len()+len(p) <= b.max {
+		return b.buf.Write(p)
+	}
+	// Over the cap: decide now.
+	if b.status < 400 {
+		receipt, ok := b.st.settle(b.rw)
+		if !ok {
+			b.aborted = true
+			return 0, errWithheld
+		}
+		b.settled = true
+		b.commit(receipt)
+	} else {
+		b.commit("")
+	}
+	return b.rw.Write(p)
+}
+
+// Flush is accepted and ignored while buffering: nothing may reach the client before
+// the payment settled.
+func (b *bufferedWriter) Flush() {}
+
+func (b *bufferedWriter) commit(receipt string) {
+	h := b.rw.Header()
+	for k, vs := range b.header {
+		h[k] = vs
+	}
+	if receipt != "" {
+		applyReceipt(h, b.st.receiptHeader, receipt)
+	}
+	b.committed = true
+	b.rw.WriteHeader(b.status)
+	_, _ = b.rw.Write(b.buf.Bytes())
+	b.buf.Reset()
+}
+
+// finish completes the response after the upstream returned and reports whether the
+// payment was settled.
+func (b *bufferedWriter) finish() bool {
+	if b.committed || b.aborted {
+		return b.settled
+	}
+	if !b.wroteHeader {
+		b.status = http.StatusOK
+	}
+	if b.status >= 400 {
+		// The upstream failed: pass its error through and charge nothing.
+		b.commit("")
+		return false
+	}
+	receipt, ok := b.st.settle(b.rw)
+	if !ok {
+		return false
+	}
+	b.settled = true
+	b.commit(receipt)
+	return true
+}
