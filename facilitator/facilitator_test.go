@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -20,9 +21,11 @@ import (
 	"github.com/turnpike-x402/turnpike/x402"
 )
 
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
 func newTestFacilitator(t *testing.T, c *fakeChain, now time.Time, mut func(*Config)) *Facilitator {
 	t.Helper()
-	cfg := Config{Chains: []Chain{c}, Now: func() time.Time { return now }, ReceiptPoll: time.Millisecond}
+	cfg := Config{Chains: []Chain{c}, Now: func() time.Time { return now }, ReceiptPoll: time.Millisecond, Logger: quietLogger()}
 	if mut != nil {
 		mut(&cfg)
 	}
