@@ -90,16 +90,15 @@ func TestChallengeContent(t *testing.T) {
 	if string(pr.Accepts[0].Extra) != `{"name":"USDC","version":"2"}` {
 		t.Errorf("extra %s", pr.Accepts[0].Extra)
 	}
-	var v1 struct {
-		x402.PaymentRequiredV1
-		Reason  string `json:"reason"`
-		Message string `json:"message"`
-	}
+	// Two decodes instead of one embedding struct: Yaegi does not fill embedded
+	// structs on json.Unmarshal.
+	var v1 x402.PaymentRequiredV1
 	if err := json.Unmarshal(rec.Body.Bytes(), &v1); err != nil {
 		t.Fatalf("body: %v", err)
 	}
-	if v1.X402Version != 1 || v1.Error == "" || v1.Reason != reasonPaymentRequired || v1.Message == "" {
-		t.Errorf("v1 body header fields: %+v", v1)
+	eb := decodeRejection(t, rec.Body.Bytes())
+	if v1.X402Version != 1 || v1.Error == "" || eb.Reason != reasonPaymentRequired || eb.Message == "" {
+		t.Errorf("v1 body header fields: %+v %+v", v1, eb)
 	}
 	// Only networks with a v1 name appear in the v1 body.
 	if len(v1.Accepts) != 1 || v1.Accepts[0].Network != "base-sepolia" || v1.Accepts[0].MaxAmountRequired != "10000" ||

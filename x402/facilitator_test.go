@@ -96,7 +96,11 @@ func TestFacilitatorClient(t *testing.T) {
 			var gotPath, gotKey, gotAuth string
 			var gotBody VerifyRequest
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				gotPath, gotKey, gotAuth = r.URL.Path, r.Header.Get("X-Api-Key"), r.Header.Get("Authorization")
+				// One assignment each: Yaegi v0.16.1 drops tuple assignments to
+				// variables captured by a closure.
+				gotPath = r.URL.Path
+				gotKey = r.Header.Get("X-Api-Key")
+				gotAuth = r.Header.Get("Authorization")
 				if r.Method == http.MethodPost {
 					_ = json.NewDecoder(r.Body).Decode(&gotBody)
 				}

@@ -1,0 +1,21 @@
+# The x402 gate (plugin/, x402/, gateway/): the ordinary Go tests run in test-go; this
+# adds what Go alone cannot prove: the same tests under Yaegi v0.16.1 (the interpreter
+# Traefik embeds) and short fuzzing of the wire decoders. `make bench-gate` measures
+# the 402 and paid paths.
+.PHONY: test-gate-yaegi test-gate-fuzz bench-gate
+GATE_FUZZTIME ?= 10s
+
+test-gate-yaegi: test-deps
+	bash scripts/yaegi-test.sh
+
+test-gate-fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeHeader$$' -fuzztime $(GATE_FUZZTIME) ./x402/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(GATE_FUZZTIME) ./plugin/routes/
+	$(GO) test -run '^$$' -fuzz '^FuzzCompileAndServe$$' -fuzztime $(GATE_FUZZTIME) ./plugin/
+	$(GO) test -run '^$$' -fuzz '^FuzzPaymentHeader$$' -fuzztime $(GATE_FUZZTIME) ./plugin/
+
+bench-gate:
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./plugin/
+
+TEST_TARGETS += test-gate-yaegi test-gate-fuzz
+BENCH_TARGETS += bench-gate
