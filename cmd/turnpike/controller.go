@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/go-logr/logr"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	v1alpha1 "github.com/turnpike-x402/turnpike/controller/api/v1alpha1"
+	"github.com/turnpike-x402/turnpike/controller/manager"
+)
+
+func init() {
+	register("controller", "turn ServiceOffers into Traefik objects, the routes document and discovery documents", runController)
+}
+
+func runController(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("controller", flag.ContinueOnError)
+	var o manager.Options
+	podNS := os.Getenv("POD_NAMESPACE")
+	kubeconfig := fs.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig file (default: in-cluster, then ~/.kube/config)")
+	routesCM := fs.String("routes-configmap", controllerNSDefault(podNS, "turnpike-system")+"/turnpike-routes", "namespace/name of the ConfigMap holding the routes document")
+	fs.StringVar(&o.Settings.PluginName, "plugin-name", "turnpike", "the plugin's name in Traefik's static configuration (spec.plugin.<name> of the Middlewares)")
+	fs.StringVar(&o.Settings.FacilitatorURL, "facilitator-url", "https://x402.org/facilitator", "default x402 facilitator (an offer may set its own)")
+	fs.StringVar(&o.Settings.GateMetricsAddress, "gate-metrics-address", ":9402", "address of the gate's metrics listener in every Traefik pod (empty: off)")
+	fs.StringVar(&o.Settings.PublicBaseURL, "public-base-url", "", "where buyers reach Traefik, e.g. https://api.example.com (resource URLs and discovery documents)")
+	fs.StringVar(&o.Settings.PayerHeader, "payer-header", "", "header carrying the verified payer address to upstreams (empty: none)")
+	gateway := fs.String("gateway", "", "default Gateway for HTTPRoutes, namespace/name[/listener]")
+	entryPoints := fs.String("entry-points", "web", "default Traefik entry points for IngressRoutes, comma-separated")
+
+	fs.StringVar(&o.MetricsAddress, "metrics-address", ":8080", "metrics listener (0: off)")
+	fs.StringVar(&o.HealthAddress, "health-address", ":8081", "/healthz and /readyz listener (0: off)")
+	fs.StringVar(&o.DiscoveryAddress, "discovery-address", ":8082", "listener for /skill.md, /api/services.json and /.well-known/agent-registration.json (empty: off)")
+	discoveryHosts := fs.String("discovery-hostnames", "", "host names the discovery documents are routed on, comma-separated (empty: no route)")
+	discoverySvc := fs.String("discovery-service", "turnpike-controller:80", "Service (in the controller's namespace) and port that reach the discovery listener")
+	fs.StringVar(&o.Agent.Name, "agent-name", "Turnpike seller", "agent name in the registration file and skill.md")
+	fs.StringVar(&o.Agent.Description, "agent-description", "Paid HTTP services, per request, with x402.", "agent description")
+	fs.StringVar(&o.Agent.Image, "agent-image", "", "agent image URL")
+
+	fs.BoolVar(&o.LeaderElect, "leader-elect", true, "elect one active replica through a Lease")
+	fs.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", podNS, "namespace of the Lease (default $POD_NAMESPACE)")
+	fs.StringVar(&o.LeaderElectionID, "leader-election-id", "turnpike-controller", "name of the Lease")
+	fs.StringVar(&o.Identity, "identity", os.Getenv("POD_NAME"), "leader-election identity (default $POD_NAME, else host name)")
+	fs.DurationVar(&o.LeaseDuration, "lease-duration", 0, "how long a lease lasts without renewal (default 15s)")
+	fs.DurationVar(&o.RenewDeadline, "renew-deadline", 0, "how long the leader retries renewing before it gives up (default 10s)")
+	fs.DurationVar(&o.RetryPeriod, "retry-period", 0, "pause between lease attempts (default 2s)")
+	fs.StringVar(&o.HealthBaseURL, "health-base-url", "", "send every upstream health check to this base URL instead of the Service's cluster DNS name (running outside the cluster)")
+	fs.DurationVar(&o.RecheckAfter, "recheck-interval", 0, "how often a serving offer's upstream is checked again (default 2m)")
+	fs.DurationVar(&o.RetryAfter, "retry-interval", 0, "wait before retrying an offer that is not ready (default 30s)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+
+	ns, name, ok := strings.Cut(*routesCM, "/")
+	if !ok || ns == "" || name == "" {
+		return fmt.Errorf("--routes-configmap %q must be namespace/name", *routesCM)
+	}
+	o.Settings.RoutesConfigMapNamespace, o.Settings.RoutesConfigMapName = ns, name
+	if *gateway != "" {
+		parts := strings.Split(*gateway, "/")
+		if len(parts) < 2 || len(parts) > 3 {
+			return fmt.Errorf("--gateway %q must be namespace/name[/listener]", *gateway)
+		}
+		ref := v1alpha1.ParentRef{Namespace: parts[0], Name: parts[1]}
+		if len(parts) == 3 {
+			ref.SectionName = parts[2]
+		}
+		o.Settings.DefaultParentRefs = []v1alpha1.ParentRef{ref}
+		o.DiscoveryRoute.ParentRefs = o.Settings.DefaultParentRefs
+	}
+	o.Settings.DefaultEntryPoints = controllerSplitList(*entryPoints)
+	o.DiscoveryRoute.Hostnames = controllerSplitList(*discoveryHosts)
+	o.DiscoveryRoute.Namespace = controllerNSDefault(podNS, ns)
+	o.DiscoveryRoute.Name = "turnpike-discovery"
+	svc, port, _ := strings.Cut(*discoverySvc, ":")
+	p, err := strconv.Atoi(port)
+	if err != nil || svc == "" || p < 1 || p > 65535 {
+		return fmt.Errorf("--discovery-service %q must be name:port", *discoverySvc)
+	}
+	o.DiscoveryRoute.ServiceName, o.DiscoveryRoute.ServicePort = svc, int32(p)
+
+	logger := logr.FromSlogHandler(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	ctrl.SetLogger(logger)
+	klog.SetLogger(logger)
+	ctx = logr.NewContext(ctx, logger)
+
+	cfg, err := controllerKubeConfig(*kubeconfig)
+	if err != nil {
+		return err
+	}
+	o.Config = cfg
+	return manager.Run(ctx, o)
+}
+
+func controllerKubeConfig(path string) (*rest.Config, error) {
+	if path != "" {
+		cfg, err := clientcmd.BuildConfigFromFlags("", path)
+		if err != nil {
+			return nil, fmt.Errorf("kubeconfig %s: %w", path, err)
+		}
+		return cfg, nil
+	}
+	cfg, err := ctrl.GetConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes config: %w", err)
+	}
+	return cfg, nil
+}
+
+func controllerNSDefault(ns, def string) string {
+	if ns != "" {
+		return ns
+	}
+	return def
+}
+
+func controllerSplitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,517 @@
+// Package offers reconciles ServiceOffers: it checks the upstream, publishes the gate
+// (a Traefik Middleware) and the route, keeps the routes document that every gate
+// serves from, drains, and cleans up on delete.
+package offers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	v1alpha1 "github.com/turnpike-x402/turnpike/controller/api/v1alpha1"
+	"github.com/turnpike-x402/turnpike/controller/render"
+	"github.com/turnpike-x402/turnpike/plugin/routes"
+)
+
+// Finalizer keeps a deleted offer until its route, gate and routes-document entry are
+// gone.
+const Finalizer = "x402.turnpike.dev/cleanup"
+
+// FieldOwner is the server-side apply manager name of everything the controller writes.
+const FieldOwner = "turnpike-controller"
+
+// Condition reasons.
+const (
+	ReasonReconciled         = "Reconciled"
+	ReasonHealthy            = "Healthy"
+	ReasonUnhealthy          = "Unhealthy"
+	ReasonMissingService     = "MissingService"
+	ReasonMissingPort        = "MissingPort"
+	ReasonWaitingForUpstream = "WaitingForUpstream"
+	ReasonWaitingForGate     = "WaitingForPaymentGate"
+	ReasonApplyFailed        = "ApplyFailed"
+	ReasonPathConflict       = "PathConflict"
+	ReasonActive             = "Active"
+	ReasonDraining           = "Draining"
+	ReasonDrained            = "Drained"
+	ReasonDisabled           = "Disabled"
+	ReasonRegistrarMissing   = "RegistrarUnavailable"
+	ReasonRegistering        = "Registering"
+	ReasonNotReady           = "NotReady"
+	ReasonNotPublished       = "NotPublished"
+)
+
+// Registrar performs the ERC-8004 registration for offers that enable it. It is
+// called on every reconcile of such an offer and must be idempotent: it persists the
+// signed transaction in status.registration before broadcasting it.
+type Registrar interface {
+	// Reconcile brings the offer's registration forward. It returns done=true when
+	// status.registration.agentId is known, and a message for the Registered
+	// condition. It may modify status.registration (the caller persists it).
+	Reconcile(ctx context.Context, offer *v1alpha1.ServiceOffer) (done bool, message string, err error)
+}
+
+// Reconciler reconciles ServiceOffers.
+type Reconciler struct {
+	Client client.Client
+	// APIReader reads the routes ConfigMap directly (the cache does not hold
+	// ConfigMaps, and the generation must be read fresh).
+	APIReader client.Reader
+	Scheme    *runtime.Scheme
+	Recorder  events.EventRecorder
+	Settings  render.Settings
+	Health    HealthChecker
+	Registrar Registrar
+	// Now is the clock (tests move it).
+	Now func() time.Time
+	// RecheckAfter is how often a published offer's upstream is checked again.
+	RecheckAfter time.Duration
+	// RetryAfter is the wait after a condition that may heal by itself (an unhealthy
+	// upstream, a lost path conflict, a pending registration).
+	RetryAfter time.Duration
+	// RouteKinds are the route kinds the cluster serves (their CRDs are installed).
+	RouteKinds map[string]bool
+}
+
+func (r *Reconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *Reconciler) retry() time.Duration {
+	if r.RetryAfter > 0 {
+		return r.RetryAfter
+	}
+	return 30 * time.Second
+}
+
+func (r *Reconciler) recheck() time.Duration {
+	if r.RecheckAfter > 0 {
+		return r.RecheckAfter
+	}
+	return 2 * time.Minute
+}
+
+// Reconcile implements reconcile.Reconciler.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	logger := log.FromContext(ctx)
+	var offer v1alpha1.ServiceOffer
+	if err := r.Client.Get(ctx, req.NamespacedName, &offer); err != nil {
+		if apierrors.IsNotFound(err) {
+			// Gone without our finalizer (or after it): make sure it left the document.
+			_, err := r.syncRoutes(ctx, nil, req.NamespacedName, false)
+			return ctrl.Result{}, err
+		}
+		return ctrl.Result{}, err
+	}
+
+	if !offer.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, r.finalize(ctx, &offer)
+	}
+	if !controllerutil.ContainsFinalizer(&offer, Finalizer) {
+		patch := client.MergeFrom(offer.DeepCopy())
+		controllerutil.AddFinalizer(&offer, Finalizer)
+		if err := r.Client.Patch(ctx, &offer, patch); err != nil {
+			return ctrl.Result{}, fmt.Errorf("add finalizer: %w", err)
+		}
+	}
+
+	orig := offer.DeepCopy()
+	res, rerr := r.reconcileOffer(ctx, &offer)
+	if err := r.Client.Status().Patch(ctx, &offer, client.MergeFrom(orig)); err != nil {
+		if apierrors.IsNotFound(err) {
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, errors.Join(rerr, fmt.Errorf("update status: %w", err))
+	}
+	r.emitTransitions(orig, &offer)
+	if rerr != nil {
+		logger.Error(rerr, "reconcile failed")
+	}
+	return res, rerr
+}
+
+// reconcileOffer does the work and fills offer.Status; the caller persists it.
+func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffer) (ctrl.Result, error) {
+	now := r.now()
+	st := &o.Status
+	st.ObservedGeneration = o.Generation
+	st.Endpoint = o.EffectivePath()
+	st.URL = render.OfferURL(o, r.Settings)
+	st.DrainEndsAt = nil
+	if o.IsDraining() {
+		end := metav1.NewTime(o.DrainEndsAt().UTC().Truncate(time.Second))
+		st.DrainEndsAt = &end
+	}
+	set := func(t string, s metav1.ConditionStatus, reason, msg string) {
+		meta.SetStatusCondition(&st.Conditions, metav1.Condition{
+			Type: t, Status: s, Reason: reason, Message: msg, ObservedGeneration: o.Generation,
+		})
+	}
+	notServing := func(reason, msg string) {
+		set(v1alpha1.ConditionPaymentGateReady, metav1.ConditionFalse, reason, msg)
+		set(v1alpha1.ConditionRoutePublished, metav1.ConditionFalse, reason, msg)
+		set(v1alpha1.ConditionReady, metav1.ConditionFalse, reason, msg)
+		st.RoutesGeneration = 0
+	}
+	key := types.NamespacedName{Namespace: o.Namespace, Name: o.Name}
+
+	// 1. The spec must render into a document the gate accepts.
+	state, drainEnds := routes.StateActive, ""
+	if o.IsDraining() {
+		state, drainEnds = routes.StateDraining, o.DrainEndsAt().UTC().Format(time.RFC3339)
+	}
+	if _, err := render.RoutesOffer(o, state, drainEnds); err != nil {
+		reason := render.ReasonInvalidSpec
+		var p *render.Problem
+		if errors.As(err, &p) {
+			reason = p.Reason
+		}
+		notServing(reason, err.Error())
+		r.setDrainCondition(o, now, set)
+		if err := r.deleteChildren(ctx, o); err != nil {
+			return ctrl.Result{}, err
+		}
+		_, err := r.syncRoutes(ctx, o, key, false)
+		return ctrl.Result{}, err
+	}
+
+	// 2. A drain that ended removes the route and the gate, and keeps the record.
+	if o.DrainExpired(now) {
+		msg := fmt.Sprintf("Drain ended at %s; route and gate torn down", o.DrainEndsAt().UTC().Format(time.RFC3339))
+		set(v1alpha1.ConditionDraining, metav1.ConditionFalse, ReasonDrained, msg)
+		notServing(ReasonDrained, msg)
+		if err := r.deleteChildren(ctx, o); err != nil {
+			return ctrl.Result{}, err
+		}
+		_, err := r.syncRoutes(ctx, o, key, false)
+		return ctrl.Result{}, err
+	}
+	r.setDrainCondition(o, now, set)
+
+	// 3. The oldest claimant of a path keeps it.
+	if winner, err := r.pathOwner(ctx, o, now); err != nil {
+		return ctrl.Result{}, err
+	} else if winner != nil {
+		msg := fmt.Sprintf("path %s is already served by the older offer %s/%s", o.EffectivePath(), winner.Namespace, winner.Name)
+		notServing(ReasonPathConflict, msg)
+		if err := r.deleteChildren(ctx, o); err != nil {
+			return ctrl.Result{}, err
+		}
+		if _, err := r.syncRoutes(ctx, o, key, false); err != nil {
+			return ctrl.Result{}, err
+		}
+		return ctrl.Result{RequeueAfter: r.retry()}, nil
+	}
+
+	// 4. The upstream must exist and answer its health path.
+	healthy, hReason, hMsg := r.checkUpstream(ctx, o)
+	if healthy {
+		set(v1alpha1.ConditionUpstreamHealthy, metav1.ConditionTrue, hReason, hMsg)
+	} else {
+		set(v1alpha1.ConditionUpstreamHealthy, metav1.ConditionFalse, hReason, hMsg)
+	}
+	published := meta.IsStatusConditionTrue(st.Conditions, v1alpha1.ConditionRoutePublished)
+	if !healthy && !published {
+		set(v1alpha1.ConditionPaymentGateReady, metav1.ConditionFalse, ReasonWaitingForUpstream, "the upstream is not healthy yet")
+		set(v1alpha1.ConditionRoutePublished, metav1.ConditionFalse, ReasonWaitingForGate, "the payment gate is not ready yet")
+		set(v1alpha1.ConditionReady, metav1.ConditionFalse, hReason, hMsg)
+		st.RoutesGeneration = 0
+		if _, err := r.syncRoutes(ctx, o, key, false); err != nil {
+			return ctrl.Result{}, err
+		}
+		return ctrl.Result{RequeueAfter: r.retry()}, nil
+	}
+
+	// 5. Gate and route. Once published they stay while the upstream is unhealthy:
+	// the gate then answers 503 (the offer leaves the routes document) instead of a
+	// 404 that would look like the offer never existed.
+	if err := r.applyChildren(ctx, o); err != nil {
+		msg := err.Error()
+		set(v1alpha1.ConditionPaymentGateReady, metav1.ConditionFalse, ReasonApplyFailed, msg)
+		set(v1alpha1.ConditionRoutePublished, metav1.ConditionFalse, ReasonApplyFailed, msg)
+		set(v1alpha1.ConditionReady, metav1.ConditionFalse, ReasonApplyFailed, msg)
+		return ctrl.Result{}, err
+	}
+	routeDesc := fmt.Sprintf("%s %s/%s publishes %s", o.RouteKind(), o.Namespace, render.ChildName(o.Name), o.EffectivePath())
+
+	// 6. Registration.
+	regDone, regReason, regMsg, regErr := r.register(ctx, o)
+	if regDone {
+		set(v1alpha1.ConditionRegistered, metav1.ConditionTrue, regReason, regMsg)
+	} else {
+		set(v1alpha1.ConditionRegistered, metav1.ConditionFalse, regReason, regMsg)
+	}
+
+	// 7. The offer serves when everything holds; then it enters the routes document.
+	serving := healthy && regDone
+	gen, err := r.syncRoutes(ctx, o, key, serving)
+	if err != nil {
+		set(v1alpha1.ConditionPaymentGateReady, metav1.ConditionFalse, ReasonApplyFailed, "routes document: "+err.Error())
+		set(v1alpha1.ConditionReady, metav1.ConditionFalse, ReasonApplyFailed, "routes document: "+err.Error())
+		return ctrl.Result{}, err
+	}
+	mw := fmt.Sprintf("Middleware %s/%s", o.Namespace, render.ChildName(o.Name))
+	switch {
+	case serving:
+		st.RoutesGeneration = gen
+		set(v1alpha1.ConditionPaymentGateReady, metav1.ConditionTrue, ReasonReconciled,
+			fmt.Sprintf("%s gates the route; routes document generation %d carries the offer", mw, gen))
+		set(v1alpha1.ConditionRoutePublished, metav1.ConditionTrue, ReasonReconciled, routeDesc)
+		set(v1alpha1.ConditionReady, metav1.ConditionTrue, ReasonReconciled, "serving paid requests at "+o.EffectivePath())
+	default:
+		st.RoutesGeneration = 0
+		reason, msg := hReason, hMsg
+		if healthy {
+			reason, msg = regReason, regMsg
+		}
+		set(v1alpha1.ConditionPaymentGateReady, metav1.ConditionFalse, ReasonNotPublished,
+			fmt.Sprintf("%s is in place but the offer is not in the routes document: %s", mw, msg))
+		set(v1alpha1.ConditionRoutePublished, metav1.ConditionTrue, ReasonNotReady, routeDesc+" (requests are refused until the offer is ready)")
+		set(v1alpha1.ConditionReady, metav1.ConditionFalse, reason, msg)
+	}
+
+	res := ctrl.Result{RequeueAfter: r.recheck()}
+	if !serving {
+		res.RequeueAfter = r.retry()
+	}
+	if o.IsDraining() {
+		if until := o.DrainEndsAt().Sub(now); until < res.RequeueAfter {
+			// Wake up just after the end so the teardown is not late.
+			res.RequeueAfter = until + 50*time.Millisecond
+		}
+	}
+	return res, regErr
+}
+
+func (r *Reconciler) setDrainCondition(o *v1alpha1.ServiceOffer, now time.Time, set func(string, metav1.ConditionStatus, string, string)) {
+	if o.IsDraining() && !o.DrainExpired(now) {
+		set(v1alpha1.ConditionDraining, metav1.ConditionTrue, ReasonDraining,
+			fmt.Sprintf("Drain ends at %s; no longer advertised, still served until then", o.DrainEndsAt().UTC().Format(time.RFC3339)))
+		return
+	}
+	if !o.IsDraining() {
+		set(v1alpha1.ConditionDraining, metav1.ConditionFalse, ReasonActive, "not draining")
+	}
+}
+
+func (r *Reconciler) checkUpstream(ctx context.Context, o *v1alpha1.ServiceOffer) (bool, string, string) {
+	var svc corev1.Service
+	err := r.Client.Get(ctx, types.NamespacedName{Namespace: o.Namespace, Name: o.Spec.Upstream.Service}, &svc)
+	if apierrors.IsNotFound(err) {
+		return false, ReasonMissingService, fmt.Sprintf("Service %s/%s does not exist", o.Namespace, o.Spec.Upstream.Service)
+	}
+	if err != nil {
+		return false, ReasonMissingService, fmt.Sprintf("read Service %s/%s: %v", o.Namespace, o.Spec.Upstream.Service, err)
+	}
+	found := false
+	for _, p := range svc.Spec.Ports {
+		if p.Port == o.Spec.Upstream.Port {
+			found = true
+		}
+	}
+	if !found && svc.Spec.Type != corev1.ServiceTypeExternalName {
+		return false, ReasonMissingPort, fmt.Sprintf("Service %s/%s has no port %d", o.Namespace, svc.Name, o.Spec.Upstream.Port)
+	}
+	path := o.Spec.Upstream.HealthPath
+	if path == "" {
+		path = "/health"
+	}
+	if r.Health == nil {
+		return true, ReasonHealthy, "no health checker configured"
+	}
+	if err := r.Health.Check(ctx, &svc, o.Spec.Upstream.Port, path); err != nil {
+		return false, ReasonUnhealthy, err.Error()
+	}
+	return true, ReasonHealthy, fmt.Sprintf("GET %s answered 2xx", path)
+}
+
+func (r *Reconciler) register(ctx context.Context, o *v1alpha1.ServiceOffer) (bool, string, string, error) {
+	if !o.RegistrationEnabled() {
+		return true, ReasonDisabled, "registration is not enabled for this offer", nil
+	}
+	if r.Registrar == nil {
+		return false, ReasonRegistrarMissing, "registration is enabled but the controller has no ERC-8004 registrar configured", nil
+	}
+	done, msg, err := r.Registrar.Reconcile(ctx, o)
+	if err != nil {
+		return false, ReasonRegistering, err.Error(), err
+	}
+	if done {
+		return true, ReasonReconciled, msg, nil
+	}
+	return false, ReasonRegistering, msg, nil
+}
+
+// pathOwner returns the older live offer that claims the same path on an
+// overlapping host, or nil when o may have it.
+func (r *Reconciler) pathOwner(ctx context.Context, o *v1alpha1.ServiceOffer, now time.Time) (*v1alpha1.ServiceOffer, error) {
+	var list v1alpha1.ServiceOfferList
+	if err := r.Client.List(ctx, &list); err != nil {
+		return nil, fmt.Errorf("list offers: %w", err)
+	}
+	var winner *v1alpha1.ServiceOffer
+	for i := range list.Items {
+		other := &list.Items[i]
+		if other.Namespace == o.Namespace && other.Name == o.Name {
+			continue
+		}
+		if !other.DeletionTimestamp.IsZero() || other.DrainExpired(now) {
+			continue
+		}
+		if !samePath(other.EffectivePath(), o.EffectivePath()) || !hostsOverlap(other.Spec.Hostnames, o.Spec.Hostnames) {
+			continue
+		}
+		if older(other, o) && (winner == nil || older(other, winner)) {
+			winner = other
+		}
+	}
+	return winner, nil
+}
+
+func samePath(a, b string) bool {
+	return strings.TrimRight(a, "/") == strings.TrimRight(b, "/")
+}
+
+// hostsOverlap: no hostnames means every host.
+func hostsOverlap(a, b []string) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return true
+	}
+	for _, x := range a {
+		for _, y := range b {
+			if strings.EqualFold(x, y) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// older orders claimants: creation time, then namespace/name so ties are stable.
+func older(a, b *v1alpha1.ServiceOffer) bool {
+	ta, tb := a.CreationTimestamp.Time, b.CreationTimestamp.Time
+	if !ta.Equal(tb) {
+		return ta.Before(tb)
+	}
+	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
+}
+
+func (r *Reconciler) applyChildren(ctx context.Context, o *v1alpha1.ServiceOffer) error {
+	kind := o.RouteKind()
+	if r.RouteKinds != nil && !r.RouteKinds[kind] {
+		return fmt.Errorf("route kind %s is not served by this cluster (its CRD is not installed)", kind)
+	}
+	objs := []*unstructured.Unstructured{render.Middleware(o, r.Settings), render.Route(o, r.Settings)}
+	for _, u := range objs {
+		if err := controllerutil.SetControllerReference(o, u, r.Scheme); err != nil {
+			return fmt.Errorf("owner reference: %w", err)
+		}
+		if err := r.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
+			return fmt.Errorf("apply %s %s/%s: %w", u.GetKind(), u.GetNamespace(), u.GetName(), err)
+		}
+	}
+	// The offer may have switched route kinds: remove the other one.
+	other := render.HTTPRouteGVK
+	if kind == v1alpha1.RouteKindHTTPRoute {
+		other = render.IngressRouteGVK
+	}
+	return r.deleteChild(ctx, o, other)
+}
+
+func (r *Reconciler) deleteChildren(ctx context.Context, o *v1alpha1.ServiceOffer) error {
+	for _, gvk := range []schema.GroupVersionKind{render.HTTPRouteGVK, render.IngressRouteGVK, render.MiddlewareGVK} {
+		if err := r.deleteChild(ctx, o, gvk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Reconciler) deleteChild(ctx context.Context, o *v1alpha1.ServiceOffer, gvk schema.GroupVersionKind) error {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(gvk)
+	u.SetNamespace(o.Namespace)
+	u.SetName(render.ChildName(o.Name))
+	err := r.Client.Delete(ctx, u)
+	if err == nil || apierrors.IsNotFound(err) || meta.IsNoMatchError(err) {
+		return nil
+	}
+	return fmt.Errorf("delete %s %s/%s: %w", gvk.Kind, o.Namespace, u.GetName(), err)
+}
+
+// finalize removes everything the offer published, then lets it go.
+func (r *Reconciler) finalize(ctx context.Context, o *v1alpha1.ServiceOffer) error {
+	if !controllerutil.ContainsFinalizer(o, Finalizer) {
+		return nil
+	}
+	if err := r.deleteChildren(ctx, o); err != nil {
+		return err
+	}
+	if _, err := r.syncRoutes(ctx, o, types.NamespacedName{Namespace: o.Namespace, Name: o.Name}, false); err != nil {
+		return err
+	}
+	r.event(o, corev1.EventTypeNormal, "CleanedUp", "Delete", "route, gate and routes-document entry removed")
+	patch := client.MergeFrom(o.DeepCopy())
+	controllerutil.RemoveFinalizer(o, Finalizer)
+	if err := r.Client.Patch(ctx, o, patch); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("remove finalizer: %w", err)
+	}
+	return nil
+}
+
+// Serving reports whether an offer, as its status last recorded, belongs in the
+// routes document and in the discovery documents: ready (which includes a drain in
+// its grace period), not being deleted, its drain not over.
+func Serving(o *v1alpha1.ServiceOffer, now time.Time) bool {
+	return o.DeletionTimestamp.IsZero() && !o.DrainExpired(now) &&
+		meta.IsStatusConditionTrue(o.Status.Conditions, v1alpha1.ConditionReady) &&
+		o.Status.ObservedGeneration == o.Generation
+}
+
+func (r *Reconciler) event(o *v1alpha1.ServiceOffer, typ, reason, action, note string) {
+	if r.Recorder == nil {
+		return
+	}
+	r.Recorder.Eventf(o, nil, typ, reason, action, "%s", note)
+}
+
+// emitTransitions records a Kubernetes event for every condition that changed reason
+// or status, so `kubectl describe` tells the offer's story.
+func (r *Reconciler) emitTransitions(before, after *v1alpha1.ServiceOffer) {
+	for _, c := range after.Status.Conditions {
+		prev := meta.FindStatusCondition(before.Status.Conditions, c.Type)
+		if prev != nil && prev.Status == c.Status && prev.Reason == c.Reason {
+			continue
+		}
+		typ := corev1.EventTypeNormal
+		if c.Status == metav1.ConditionFalse && c.Type != v1alpha1.ConditionDraining && c.Reason != ReasonDrained && c.Reason != ReasonDisabled {
+			typ = corev1.EventTypeWarning
+		}
+		r.event(after, typ, c.Reason, c.Type, c.Type+"="+string(c.Status)+": "+c.Message)
+	}
+}
+
+// sortOffers orders the document by namespace/name so its encoding is stable.
+func sortOffers(list []routes.Offer) {
+	sort.Slice(list, func(i, j int) bool { return list[i].Key() < list[j].Key() })
+}

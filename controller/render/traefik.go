@@ -1,0 +1,251 @@
+package render
+
+import (
+	"fmt"
+	"reflect"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	v1alpha1 "github.com/turnpike-x402/turnpike/controller/api/v1alpha1"
+	"github.com/turnpike-x402/turnpike/plugin"
+)
+
+// Kinds the controller renders, as unstructured objects (no Traefik or Gateway API Go
+// module is imported).
+var (
+	MiddlewareGVK   = schema.GroupVersionKind{Group: "traefik.io", Version: "v1alpha1", Kind: "Middleware"}
+	IngressRouteGVK = schema.GroupVersionKind{Group: "traefik.io", Version: "v1alpha1", Kind: "IngressRoute"}
+	HTTPRouteGVK    = schema.GroupVersionKind{Group: "gateway.networking.k8s.io", Version: "v1", Kind: "HTTPRoute"}
+)
+
+// SecretURN is how a Traefik Middleware refers to a Secret key: the CRD provider
+// resolves it in the Middleware's namespace before the plugin sees the value, so the
+// secret never appears in the Middleware.
+func SecretURN(ref v1alpha1.SecretKeyRef) string {
+	return "urn:k8s:secret:" + ref.Name + ":" + ref.Key
+}
+
+// GateConfig is the plugin configuration for one offer, as the plugin's own Config
+// type: the keys the controller renders are the plugin's field names.
+func GateConfig(o *v1alpha1.ServiceOffer, s Settings) plugin.Config {
+	c := plugin.Config{
+		Offer:           o.Namespace + "/" + o.Name,
+		RoutesConfigMap: s.RoutesConfigMapNamespace + "/" + s.RoutesConfigMapName,
+		FacilitatorURL:  s.FacilitatorURL,
+		MetricsAddress:  s.GateMetricsAddress,
+		ResourceBaseURL: ResourceBaseURL(o, s),
+		PayerHeader:     s.PayerHeader,
+	}
+	if f := o.Spec.Facilitator; f != nil {
+		c.FacilitatorURL = f.URL
+		if f.AuthorizationSecretRef != nil {
+			c.FacilitatorHeaders = map[string]string{"Authorization": SecretURN(*f.AuthorizationSecretRef)}
+		}
+	}
+	return c
+}
+
+// PluginConfigMap turns a plugin.Config into the map under spec.plugin.<name>: every
+// field that is set, under its field name in lower camel case (Traefik matches keys
+// case-insensitively). Zero values are left out so the plugin's defaults apply.
+func PluginConfigMap(c plugin.Config) map[string]any {
+	out := map[string]any{}
+	v := reflect.ValueOf(c)
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		fv := v.Field(i)
+		if fv.IsZero() {
+			continue
+		}
+		key := lowerCamel(f.Name)
+		switch fv.Kind() {
+		case reflect.String:
+			out[key] = fv.String()
+		case reflect.Int, reflect.Int32, reflect.Int64:
+			out[key] = fv.Int()
+		case reflect.Bool:
+			out[key] = fv.Bool()
+		case reflect.Map:
+			m := map[string]any{}
+			iter := fv.MapRange()
+			for iter.Next() {
+				m[iter.Key().String()] = iter.Value().Interface()
+			}
+			if len(m) > 0 {
+				out[key] = m
+			}
+		default:
+			panic(fmt.Sprintf("render: plugin.Config field %s has kind %s that the Middleware renderer does not know", f.Name, fv.Kind()))
+		}
+	}
+	return out
+}
+
+// lowerCamel lower-cases a leading capital or a leading acronym: Offer → offer,
+// FacilitatorURL → facilitatorURL, CDPKeyID → cdpKeyID.
+func lowerCamel(s string) string {
+	r := []rune(s)
+	n := 0
+	for n < len(r) && unicode.IsUpper(r[n]) {
+		n++
+	}
+	if n > 1 && n < len(r) {
+		n-- // the last capital starts the next word
+	}
+	for i := 0; i < n; i++ {
+		r[i] = unicode.ToLower(r[i])
+	}
+	return string(r)
+}
+
+func newObject(gvk schema.GroupVersionKind, o *v1alpha1.ServiceOffer) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(gvk)
+	u.SetNamespace(o.Namespace)
+	u.SetName(ChildName(o.Name))
+	u.SetLabels(map[string]string{LabelManagedBy: ManagedByValue, LabelOfferName: labelValue(o.Name)})
+	return u
+}
+
+// labelValue fits an offer name into a label value (63 characters).
+func labelValue(name string) string {
+	if len(name) <= maxK8sNameLength {
+		return name
+	}
+	return strings.TrimPrefix(ChildName(name), ChildNamePrefix)
+}
+
+// Middleware renders the Traefik Middleware that runs the gate for the offer.
+func Middleware(o *v1alpha1.ServiceOffer, s Settings) *unstructured.Unstructured {
+	u := newObject(MiddlewareGVK, o)
+	u.Object["spec"] = map[string]any{
+		"plugin": map[string]any{
+			s.PluginName: PluginConfigMap(GateConfig(o, s)),
+		},
+	}
+	return u
+}
+
+// Route renders the HTTPRoute or IngressRoute the offer asks for.
+func Route(o *v1alpha1.ServiceOffer, s Settings) *unstructured.Unstructured {
+	if o.RouteKind() == v1alpha1.RouteKindIngressRoute {
+		return IngressRoute(o, s)
+	}
+	return HTTPRoute(o, s)
+}
+
+// HTTPRoute renders a Gateway API route for the offer's path through the gate's
+// Middleware (an ExtensionRef filter, which Traefik resolves in the route's
+// namespace) to the upstream Service.
+func HTTPRoute(o *v1alpha1.ServiceOffer, s Settings) *unstructured.Unstructured {
+	u := newObject(HTTPRouteGVK, o)
+	parents := o.Spec.Route.ParentRefs
+	if len(parents) == 0 {
+		parents = s.DefaultParentRefs
+	}
+	var prefs []any
+	for _, p := range parents {
+		ref := map[string]any{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": p.Name}
+		if p.Namespace != "" {
+			ref["namespace"] = p.Namespace
+		}
+		if p.SectionName != "" {
+			ref["sectionName"] = p.SectionName
+		}
+		prefs = append(prefs, ref)
+	}
+	spec := map[string]any{
+		"parentRefs": prefs,
+		"rules": []any{map[string]any{
+			"matches": []any{map[string]any{
+				"path": map[string]any{"type": "PathPrefix", "value": o.EffectivePath()},
+			}},
+			"filters": []any{map[string]any{
+				"type": "ExtensionRef",
+				"extensionRef": map[string]any{
+					"group": MiddlewareGVK.Group,
+					"kind":  MiddlewareGVK.Kind,
+					"name":  ChildName(o.Name),
+				},
+			}},
+			"backendRefs": []any{map[string]any{
+				"name": o.Spec.Upstream.Service,
+				"port": int64(o.Spec.Upstream.Port),
+			}},
+		}},
+	}
+	if len(o.Spec.Hostnames) > 0 {
+		hs := make([]any, 0, len(o.Spec.Hostnames))
+		for _, h := range o.Spec.Hostnames {
+			hs = append(hs, h)
+		}
+		spec["hostnames"] = hs
+	}
+	u.Object["spec"] = spec
+	return u
+}
+
+// IngressRoute renders Traefik's own route kind for the offer.
+func IngressRoute(o *v1alpha1.ServiceOffer, s Settings) *unstructured.Unstructured {
+	u := newObject(IngressRouteGVK, o)
+	eps := o.Spec.Route.EntryPoints
+	if len(eps) == 0 {
+		eps = s.DefaultEntryPoints
+	}
+	route := map[string]any{
+		"kind":        "Rule",
+		"match":       IngressMatch(o.Spec.Hostnames, o.EffectivePath()),
+		"middlewares": []any{map[string]any{"name": ChildName(o.Name)}},
+		"services": []any{map[string]any{
+			"name": o.Spec.Upstream.Service,
+			"port": int64(o.Spec.Upstream.Port),
+		}},
+	}
+	spec := map[string]any{"routes": []any{route}}
+	if len(eps) > 0 {
+		list := make([]any, 0, len(eps))
+		for _, e := range eps {
+			list = append(list, e)
+		}
+		spec["entryPoints"] = list
+	}
+	u.Object["spec"] = spec
+	return u
+}
+
+// IngressMatch is the Traefik rule for a path prefix on some hosts, with the same
+// element-wise prefix semantics as a Gateway API PathPrefix match: /a matches /a and
+// /a/b but not /ab.
+func IngressMatch(hostnames []string, path string) string {
+	var pathRule string
+	p := strings.TrimRight(path, "/")
+	if p == "" {
+		pathRule = "PathPrefix(`/`)"
+	} else {
+		pathRule = fmt.Sprintf("(Path(`%s`) || PathPrefix(`%s/`))", p, p)
+	}
+	if len(hostnames) == 0 {
+		return pathRule
+	}
+	var hosts []string
+	for _, h := range hostnames {
+		if rest, ok := strings.CutPrefix(h, "*."); ok {
+			hosts = append(hosts, fmt.Sprintf("HostRegexp(`^[a-z0-9-]+\\.%s$`)", regexp.QuoteMeta(rest)))
+		} else {
+			hosts = append(hosts, fmt.Sprintf("Host(`%s`)", h))
+		}
+	}
+	hostRule := strings.Join(hosts, " || ")
+	if len(hosts) > 1 {
+		hostRule = "(" + hostRule + ")"
+	}
+	return hostRule + " && " + pathRule
+}
