@@ -33,7 +33,7 @@ type world struct {
 	now     time.Time
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	c := startTestChain(t)
 	w := &world{chain: c, asset: c.token, relayer: c.dc.Account(devchain.RoleFacilitator).Key,
@@ -48,7 +48,7 @@ func newWorld(t *testing.T) *world {
 }
 
 // facilitator starts one of our facilitators (a fresh memory) over HTTP.
-func (w *world) facilitator(t *testing.T) (*Facilitator, *x402.FacilitatorClient) {
+func (w *world) facilitator(t testing.TB) (*Facilitator, *x402.FacilitatorClient) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -72,7 +72,7 @@ func (w *world) facilitator(t *testing.T) (*Facilitator, *x402.FacilitatorClient
 	return f, client
 }
 
-func (w *world) sign(t *testing.T, key *ecdsa.PrivateKey, req x402.Requirements, opts eip3009.PaymentOptions) x402.PaymentPayload {
+func (w *world) sign(t testing.TB, key *ecdsa.PrivateKey, req x402.Requirements, opts eip3009.PaymentOptions) x402.PaymentPayload {
 	t.Helper()
 	if opts.Now.IsZero() {
 		opts.Now = w.now
@@ -84,7 +84,7 @@ func (w *world) sign(t *testing.T, key *ecdsa.PrivateKey, req x402.Requirements,
 	return p
 }
 
-func request(t *testing.T, p x402.PaymentPayload, req any) x402.VerifyRequest {
+func request(t testing.TB, p x402.PaymentPayload, req any) x402.VerifyRequest {
 	t.Helper()
 	pb, err := json.Marshal(p)
 	if err != nil {

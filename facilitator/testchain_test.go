@@ -26,7 +26,7 @@ type testChain struct {
 	token    common.Address
 }
 
-func startTestChain(t *testing.T) *testChain {
+func startTestChain(t testing.TB) *testChain {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -41,7 +41,7 @@ func startTestChain(t *testing.T) *testChain {
 
 // now is the latest block's time: on-chain time checks compare against it, and it may
 // run a few seconds ahead of the wall clock (see devchain's package doc).
-func (c *testChain) now(t *testing.T) time.Time {
+func (c *testChain) now(t testing.TB) time.Time {
 	t.Helper()
 	h, err := c.eth.HeaderByNumber(context.Background(), nil)
 	if err != nil {

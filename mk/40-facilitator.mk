@@ -1,0 +1,9 @@
+# The facilitator's /verify throughput against the official x402 TypeScript facilitator,
+# same devchain, same payloads, same run (the ratio is printed last). Ordinary
+# facilitator tests, interop included, run in test-go.
+.PHONY: bench-facilitator
+bench-facilitator:
+	bash scripts/install-deps.d/50-x402-interop.sh >/dev/null
+	$(GO) test -run '^$$' -bench BenchmarkVerify -benchtime 3s ./facilitator/
+
+BENCH_TARGETS += bench-facilitator
