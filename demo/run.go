@@ -92,11 +92,14 @@ func (s *Stack) PrintTryIt(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n== Try it by hand %s\n", strings.Repeat("=", 62))
 	fmt.Fprintf(&b, "  # free path, passes straight through\n  curl -i %s/health\n\n", g)
-	fmt.Fprintf(&b, "  # unpaid: 402 with the PAYMENT-REQUIRED header (base64 JSON) and a v1 JSON body\n  curl -i %s/paris\n\n", g)
+	fmt.Fprintf(&b, "  # unpaid: 402 with the PAYMENT-REQUIRED header (base64 JSON) and a v1 JSON body\n  curl -i %s/paris\n", g)
+	fmt.Fprintf(&b, "  # the same header, decoded\n  curl -s -D - -o /dev/null %s/paris | tr -d '\\r' | sed -n 's/^payment-required: //Ip' | base64 -d; echo\n\n", g)
 	fmt.Fprintf(&b, "  # paid: three authorizations signed in advance by the buyer's DEV-ONLY key (one use each, valid 1 h)\n")
 	for i, f := range files {
 		fmt.Fprintf(&b, "  curl -i %s/city-%d -H \"PAYMENT-SIGNATURE: $(cat %s)\"\n", g, i+1, f)
 	}
+	fmt.Fprintf(&b, "  # the receipt (PAYMENT-RESPONSE) names the settlement transaction; decode it like the challenge\n")
+	fmt.Fprintf(&b, "  # sending the same file twice is refused: payment_already_used\n")
 	fmt.Fprintf(&b, "\n  # a browser gets the HTML paywall: open %s/paris\n", g)
 	fmt.Fprintf(&b, "  # the gate's metrics (Prometheus text format)\n  curl -s %s | grep '^turnpike_'\n\n", s.MetricsURL)
 	fmt.Fprintf(&b, "  # the facilitator: what it settles, and its health\n  curl -s %s/supported\n  curl -s %s/healthz\n\n", s.FacilitatorURL, s.FacilitatorURL)
