@@ -72,6 +72,7 @@ func TestScriptedFlow(t *testing.T) {
 				t.Fatal(err)
 			}
 			buyerBefore, sellerBefore := balance(tc.buyer.Address), balance(s.Seller.Address)
+			chargedBefore, amountBefore := charged(t, ctx, s)
 
 			rep, err := s.RunScript(ctx, tc.n)
 			if tc.wantErr == "" && err != nil {
@@ -133,7 +134,15 @@ func TestScriptedFlow(t *testing.T) {
 				t.Errorf("seller received %s, want %s", got, want)
 			}
 
-			// The gate's metrics counted exactly the settled requests and their amount.
+			// The gate's metrics counted exactly the settled requests and their amount,
+			// scraped here and as the script reported them.
+			chargedAfter, amountAfter := charged(t, ctx, s)
+			if got := chargedAfter - chargedBefore; got != int64(tc.settled) {
+				t.Errorf("turnpike_charged_requests_total moved by %d, want %d", got, tc.settled)
+			}
+			if got := new(big.Int).Sub(amountAfter, amountBefore); got.Cmp(want) != 0 {
+				t.Errorf("turnpike_charged_amount_atomic_total moved by %s, want %s", got, want)
+			}
 			if rep.Charged == nil || rep.Charged.Cmp(big.NewInt(int64(tc.settled))) != 0 {
 				t.Errorf("gate counted %v charged requests, want %d", rep.Charged, tc.settled)
 			}
@@ -156,6 +165,21 @@ func TestScriptedFlow(t *testing.T) {
 			}
 		})
 	}
+}
+
+// charged scrapes the gate's charged-requests and charged-amount counters for the offer.
+func charged(t *testing.T, ctx context.Context, s *Stack) (int64, *big.Int) {
+	t.Helper()
+	text, err := scrape(ctx, s.MetricsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err1 := sample(text, "turnpike_charged_requests_total")
+	amount, err2 := sample(text, "turnpike_charged_amount_atomic_total")
+	if err1 != nil || err2 != nil {
+		t.Fatalf("metrics: %v %v", err1, err2)
+	}
+	return n.Int64(), amount
 }
 
 func TestMetricsParsing(t *testing.T) {

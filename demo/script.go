@@ -177,6 +177,9 @@ func (s *Stack) RunScript(ctx context.Context, n int) (*Report, error) {
 	}
 
 	p.section(fmt.Sprintf("Paying %d requests (%s each)", n, units(s.Price)))
+	p.printf("  Per request the buyer signs a fresh authorization (PAYMENT-SIGNATURE header); the gate\n" +
+		"  checks it, has the facilitator verify it, and settles it on chain through the facilitator\n" +
+		"  before the response is released (after the API answered, or before it is called for streams).\n")
 	cities := []string{"berlin", "lagos", "lima", "osaka", "oslo", "quito", "perth", "dakar"}
 	var first struct{ url, header string }
 	for i := 1; i <= n; i++ {
