@@ -202,6 +202,11 @@ func TestGateRoutesDocument(t *testing.T) {
 		cm.Write(t, map[string][]byte{routes.DataKey: routesJSON(t, 2, shopOffer(price("2500")))})
 		took := waitPrice(t, "2500")
 		t.Logf("swapped document in force after %v (poll interval %v)", took, pollInterval)
+		// One poll interval plus scheduling on a busy machine; the gate's default
+		// interval (1 s) would not fit, so this proves the configured one is used.
+		if limit := 4 * pollInterval; took > limit {
+			t.Errorf("the new price took %v, want within %v", took, limit)
+		}
 	})
 
 	for _, bad := range []struct {
@@ -236,6 +241,12 @@ func TestGateRoutesDocument(t *testing.T) {
 		}
 		if _, ok := metricValue(fams, "turnpike_requests_total", labels); !ok {
 			t.Errorf("turnpike_requests_total%v missing", labels)
+		}
+	})
+
+	t.Run("the gate's own log lines reach Traefik's log, tagged with the plugin", func(t *testing.T) {
+		for _, msg := range []string{"routes generation 1 loaded", "routes generation 2 loaded", "refused, still serving generation 2"} {
+			g.tr.WaitRecord(t, map[string]string{"plugin": "plugin-" + turnpikePlugin, "message": msg}, 5*time.Second)
 		}
 	})
 
@@ -283,6 +294,9 @@ func TestGateFacilitatorDown(t *testing.T) {
 	}
 }
 
+// brokenGateRecord is the log record Traefik writes when it drops the gated router.
+var brokenGateRecord = map[string]string{"level": "error", "routerName": "paid@file", "error": `turnpike: invalid configuration: offer "not-namespaced"`}
+
 // TestGateOverlappingRouters proves that a second router matching the gated paths can
 // never take the gate's requests silently. Traefik picks the highest-priority router
 // (by default the longest rule); a router whose middleware fails to build is dropped,
@@ -327,10 +341,11 @@ func TestGateOverlappingRouters(t *testing.T) {
 			}
 			return ""
 		})
-		g.tr.WaitLog(t, "not-namespaced", 5*time.Second)
+		g.tr.WaitRecord(t, brokenGateRecord, 5*time.Second)
 	})
 
 	t.Run("safe setup: catch-all excludes the gated prefix, broken gate answers 404", func(t *testing.T) {
+		cm.Write(t, map[string][]byte{routes.DataKey: routesJSON(t, 1, shopOffer(payment("eip155:84532", benchAsset, benchPayTo, "1000", "USDC", "2")))})
 		g := startGate(t, fac, cm, catchAll(safeRule))
 		eventually(t, pollInterval+reloadSlack, "document loaded", func() string {
 			if a := get(t, g.tr.URL("/api/item")); a.Status != http.StatusPaymentRequired {
@@ -339,7 +354,8 @@ func TestGateOverlappingRouters(t *testing.T) {
 			return ""
 		})
 		g.tr.WriteDynamic(t, g.dynamic(map[string]any{"offer": "not-namespaced"}).Router("site", safeRule, "up", 1).Map())
-		g.tr.WaitLog(t, "not-namespaced", 15*time.Second)
+		// Traefik reports the dropped router at error level with the gate's message.
+		g.tr.WaitRecord(t, brokenGateRecord, 15*time.Second)
 		// Give the new configuration time to be switched in, then check that no
 		// request under the gated prefix is ever served.
 		deadline := time.Now().Add(3 * time.Second)
@@ -364,4 +380,53 @@ func TestGateOverlappingRouters(t *testing.T) {
 			t.Errorf("upstream hits %d, want 1 (only /about)", n)
 		}
 	})
+}
+
+// TestBrokenPluginNeverUngates loads a gate that Yaegi cannot interpret (a Go 1.21
+// builtin Yaegi v0.16.1 lacks; it compiles fine with Go, which is why only a real
+// Traefik catches it). With abortOnPluginFailure Traefik refuses to start; with
+// Traefik's default it starts with every plugin disabled and drops the gated router —
+// which is why the README requires the flag.
+func TestBrokenPluginNeverUngates(t *testing.T) {
+	broken := map[string]string{"plugin/zz_broken.go": "package plugin\n\nvar brokenForTest = min(1, 2)\n"}
+	cm := newConfigMapDir(t)
+	cm.Write(t, map[string][]byte{routes.DataKey: routesJSON(t, 1, shopOffer(payment("eip155:84532", benchAsset, benchPayTo, "1000", "USDC", "2")))})
+	fac := serve(t, &instantFacilitator{})
+	for _, tc := range []struct {
+		desc  string
+		abort bool
+	}{
+		{desc: "abortOnPluginFailure: Traefik exits, nothing is served", abort: true},
+		{desc: "Traefik's default: plugins disabled, gated router dropped", abort: false},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			up := newUpstream(t)
+			dyn := newDyn().
+				Plugin("x402", turnpikePlugin, gateConfig(cm, fac, freeAddr(t))).
+				Service("up", up.URL).
+				Router("paid", "PathPrefix(`/api`)", "up", 0, "x402").
+				Router("site", "PathPrefix(`/site`)", "up", 0)
+			tr := startTraefik(t, traefikOptions{Turnpike: true, Dynamic: dyn.Map(), PluginFiles: broken,
+				KeepRunningOnPluginFailure: !tc.abort, ExpectExit: tc.abort})
+			if tc.abort {
+				if err := tr.ExitErr(); err == nil {
+					t.Fatalf("traefik exited cleanly, want a failure exit")
+				}
+				if !strings.Contains(tr.Log(), "failed to import plugin code") || !strings.Contains(tr.Log(), "zz_broken.go") {
+					t.Errorf("the exit does not name the plugin error:\n%s", tr.diagnostics())
+				}
+				return
+			}
+			tr.WaitRoute(t, "/site/x", 30*time.Second)
+			tr.WaitRecord(t, map[string]string{"message": "Plugins are disabled"}, 5*time.Second)
+			for i := 0; i < 5; i++ {
+				if a := get(t, tr.URL("/api/item")); a.Status != http.StatusNotFound {
+					t.Fatalf("gated path with the plugin disabled: %s, want 404 (router dropped)", a)
+				}
+			}
+			if n := up.Hits(); n != 1 {
+				t.Errorf("upstream hits %d, want 1 (only /site/x)", n)
+			}
+		})
+	}
 }

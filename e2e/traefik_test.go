@@ -133,6 +133,15 @@ type traefikOptions struct {
 	Dynamic map[string]any
 	// LogLevel defaults to DEBUG, so the plugin's fmt.Print lines reach the log file.
 	LogLevel string
+	// PluginFiles are written into the gate's plugin tree after the copy (path
+	// relative to the module root → content), to load a deliberately broken plugin.
+	PluginFiles map[string]string
+	// KeepRunningOnPluginFailure turns abortOnPluginFailure off (Traefik's default),
+	// only to show what that default does.
+	KeepRunningOnPluginFailure bool
+	// ExpectExit makes startTraefik return as soon as the process has exited instead
+	// of failing; the caller checks why.
+	ExpectExit bool
 }
 
 // traefik is a running Traefik process.
@@ -159,6 +168,12 @@ func startTraefik(t testing.TB, opts traefikOptions) *traefik {
 	dir := t.TempDir()
 	if opts.Turnpike {
 		copyPluginModule(t, dir)
+		for rel, content := range opts.PluginFiles {
+			p := filepath.Join(dir, "plugins-local", "src", filepath.FromSlash(turnpikeModule), filepath.FromSlash(rel))
+			if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+				t.Fatalf("plugin file %s: %v", rel, err)
+			}
+		}
 	}
 	if opts.BenchHeader {
 		copyBenchHeaderModule(t, dir)
@@ -192,7 +207,7 @@ func startTraefik(t testing.TB, opts traefikOptions) *traefik {
 		"experimental": map[string]any{
 			// A plugin that fails to load must stop Traefik, not start it with every
 			// gated router gone.
-			"abortOnPluginFailure": true,
+			"abortOnPluginFailure": !opts.KeepRunningOnPluginFailure,
 			"localPlugins":         plugins,
 		},
 	}
@@ -224,17 +239,23 @@ func startTraefik(t testing.TB, opts traefikOptions) *traefik {
 	for {
 		select {
 		case <-tr.done:
+			if opts.ExpectExit {
+				return tr
+			}
 			t.Fatalf("traefik exited during start-up (%v):\n%s", tr.exitErr, tr.diagnostics())
 		default:
 		}
 		resp, err := http.Get("http://" + pingAddr + "/ping")
 		if err == nil {
 			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
+			if resp.StatusCode == http.StatusOK && !opts.ExpectExit {
 				break
 			}
 		}
 		if time.Now().After(deadline) {
+			if opts.ExpectExit {
+				t.Fatalf("traefik still runs 60 s after start, want it to exit:\n%s", tr.diagnostics())
+			}
 			t.Fatalf("traefik did not answer /ping within 60 s:\n%s", tr.diagnostics())
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -271,6 +292,12 @@ func (tr *traefik) Stop(t testing.TB) {
 		<-tr.done
 		t.Errorf("traefik did not stop within 10 s of SIGTERM")
 	}
+}
+
+// ExitErr is how the process ended (after Alive turned false).
+func (tr *traefik) ExitErr() error {
+	<-tr.done
+	return tr.exitErr
 }
 
 // Alive reports whether the process still runs.
@@ -316,6 +343,30 @@ func (tr *traefik) WaitLog(t testing.TB, substr string, timeout time.Duration) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("traefik log has no %q after %s:\n%s", substr, timeout, tr.diagnostics())
+}
+
+// WaitRecord waits until a JSON log record has every field in want (string values,
+// compared by substring) and returns it.
+func (tr *traefik) WaitRecord(t testing.TB, want map[string]string, timeout time.Duration) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		for _, rec := range tr.LogLines() {
+			ok := true
+			for k, v := range want {
+				if s, _ := rec[k].(string); !strings.Contains(s, v) {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				return rec
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("traefik log has no record with %v after %s:\n%s", want, timeout, tr.diagnostics())
+	return nil
 }
 
 // WaitRoute polls path until the answer's status is not 404 (Traefik's answer for a
