@@ -24,6 +24,7 @@ type registry struct {
 	metrics      *metricsRegistry
 	servers      *metricsServers
 	replay       *replayGuard
+	grace        time.Duration // guarded by mu
 }
 
 var reg = newRegistry()
@@ -35,13 +36,14 @@ func newRegistry() *registry {
 		metrics:      newMetricsRegistry(),
 		servers:      &metricsServers{addrs: map[string]net.Addr{}},
 		replay:       newReplayGuard(defaultReplayGuardEntries),
+		grace:        defaultLoaderGrace,
 	}
 }
 
-// loaderGrace keeps an unreferenced loader alive across a reload: Traefik cancels the
-// old instances' context just before it builds the new ones, and restarting the
-// watch in between would briefly answer 503.
-var loaderGrace = 30 * time.Second
+// defaultLoaderGrace keeps an unreferenced loader alive across a reload: Traefik
+// cancels the old instances' context just before it builds the new ones, and
+// restarting the watch in between would briefly answer 503.
+const defaultLoaderGrace = 30 * time.Second
 
 // acquireLoader returns the shared loader for the configured source, starting it on
 // first use.
@@ -94,7 +96,7 @@ func (r *registry) releaseLoader(l *loader) {
 	if l.refs > 0 {
 		return
 	}
-	l.stopTimer = time.AfterFunc(loaderGrace, func() {
+	l.stopTimer = time.AfterFunc(r.grace, func() {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		if l.refs > 0 || r.loaders[l.name] != l {

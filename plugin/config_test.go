@@ -1,0 +1,136 @@
+package plugin
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestNew(t *testing.T) {
+	valid := func() *Config {
+		c := CreateConfig()
+		c.Offer = "shop/weather"
+		c.RoutesFile = "/nonexistent/routes.json"
+		c.FacilitatorURL = "http://127.0.0.1:1"
+		return c
+	}
+	tests := []struct {
+		desc    string
+		mutate  func(c *Config)
+		wantErr string
+	}{
+		{desc: "minimal file config", mutate: func(c *Config) {}},
+		{desc: "ConfigMap source with overrides", mutate: func(c *Config) {
+			c.RoutesFile = ""
+			c.RoutesConfigMap = "turnpike-system/turnpike-routes"
+			c.KubernetesAPIURL = "https://127.0.0.1:1"
+			c.KubernetesCAFile = "/nonexistent/ca.crt" // runtime condition: logged, answered 503
+		}},
+		{desc: "unreachable facilitator is not a New() error", mutate: func(c *Config) { c.FacilitatorURL = "https://facilitator.invalid" }},
+		{desc: "missing CDP secret file is not a New() error", mutate: func(c *Config) {
+			c.CDPKeyID = "k"
+			c.CDPKeySecretFile = "/nonexistent/secret"
+		}},
+		{desc: "all options", mutate: func(c *Config) {
+			c.FacilitatorHeaders = map[string]string{"X-Api-Key": "k"}
+			c.MetricsAddress = "127.0.0.1:0"
+			c.ResourceBaseURL = "https://api.example.com"
+			c.PayerHeader = "X-Payer"
+			c.MaxValiditySlackSeconds = 30
+		}},
+		{desc: "offer without namespace", mutate: func(c *Config) { c.Offer = "weather" }, wantErr: "offer"},
+		{desc: "offer empty", mutate: func(c *Config) { c.Offer = "" }, wantErr: "offer"},
+		{desc: "offer with two slashes", mutate: func(c *Config) { c.Offer = "a/b/c" }, wantErr: "offer"},
+		{desc: "no routes source", mutate: func(c *Config) { c.RoutesFile = "" }, wantErr: "one of routesFile or routesConfigMap"},
+		{desc: "two routes sources", mutate: func(c *Config) { c.RoutesConfigMap = "a/b" }, wantErr: "mutually exclusive"},
+		{desc: "bad ConfigMap reference", mutate: func(c *Config) { c.RoutesFile = ""; c.RoutesConfigMap = "routes" }, wantErr: "routesConfigMap"},
+		{desc: "facilitator URL missing", mutate: func(c *Config) { c.FacilitatorURL = "" }, wantErr: "facilitatorURL"},
+		{desc: "facilitator URL relative", mutate: func(c *Config) { c.FacilitatorURL = "/verify" }, wantErr: "facilitatorURL"},
+		{desc: "facilitator URL with another scheme", mutate: func(c *Config) { c.FacilitatorURL = "ftp://x" }, wantErr: "facilitatorURL"},
+		{desc: "resource base URL relative", mutate: func(c *Config) { c.ResourceBaseURL = "api.example.com" }, wantErr: "resourceBaseURL"},
+		{desc: "kubernetes API URL relative", mutate: func(c *Config) { c.KubernetesAPIURL = "kubernetes" }, wantErr: "kubernetesAPIURL"},
+		{desc: "metrics address without port", mutate: func(c *Config) { c.MetricsAddress = "localhost" }, wantErr: "metricsAddress"},
+		{desc: "CDP key without secret", mutate: func(c *Config) { c.CDPKeyID = "k" }, wantErr: "cdpKeySecret"},
+		{desc: "payer header with a colon", mutate: func(c *Config) { c.PayerHeader = "X-Payer: 1" }, wantErr: "payerHeader"},
+		{desc: "negative timeout", mutate: func(c *Config) { c.VerifyTimeoutMs = -1 }, wantErr: "negative"},
+	}
+	for _, tc := range tests {
+		tc := tc
+		t.Run(tc.desc, func(t *testing.T) {
+			c := valid()
+			tc.mutate(c)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			h, err := New(ctx, http.NotFoundHandler(), c, "t")
+			if tc.wantErr == "" {
+				if err != nil || h == nil {
+					t.Fatalf("New: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("error %v, want one mentioning %q", err, tc.wantErr)
+			}
+		})
+	}
+	t.Run("nil config", func(t *testing.T) {
+		if _, err := New(context.Background(), http.NotFoundHandler(), nil, "t"); err == nil {
+			t.Fatal("nil config accepted")
+		}
+	})
+}
+
+func TestCreateConfigDefaults(t *testing.T) {
+	c := CreateConfig()
+	if c.VerifyTimeoutMs != defaultVerifyTimeoutMs || c.SettleTimeoutMs != defaultSettleTimeoutMs || c.PollIntervalMs != defaultPollIntervalMs ||
+		c.MaxBufferBytes != defaultMaxBufferBytes || c.ReplayGuardEntries != defaultReplayGuardEntries || c.FacilitatorHeaders == nil {
+		t.Fatalf("defaults %+v", c)
+	}
+}
+
+func TestFacilitatorUnconfiguredAuthAnswers503(t *testing.T) {
+	tg := newTestGate(t, testDoc(1), func(c *Config) {
+		c.CDPKeyID = "key"
+		c.CDPKeySecretFile = "/nonexistent/cdp-secret"
+	})
+	rec := tg.do("GET", base+"/forecast/a", map[string]string{"PAYMENT-SIGNATURE": encode(t, paymentV2(requirementOf(basePayment())))})
+	if rec.Code != 503 || decodeRejection(t, rec.Body.Bytes()).Reason != reasonFacilitatorDown || tg.fac.verifyCalls.Load() != 0 {
+		t.Fatalf("status %d body %s verify calls %d", rec.Code, rec.Body.String(), tg.fac.verifyCalls.Load())
+	}
+}
+
+func TestSharedStateAcrossInstances(t *testing.T) {
+	tg := newTestGate(t, testDoc(1), nil)
+	c := CreateConfig()
+	c.Offer = "shop/weather"
+	c.RoutesFile = tg.file
+	c.FacilitatorURL = tg.fac.srv.URL
+	c.PollIntervalMs = 20
+	ctx, cancel := context.WithCancel(context.Background())
+	h, err := New(ctx, http.NotFoundHandler(), c, "second@file")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g2 := h.(*Gate)
+	if g2.loader != tg.g.loader {
+		t.Fatal("two instances on one routes file got two loaders")
+	}
+	reg.mu.Lock()
+	refs := g2.loader.refs
+	reg.mu.Unlock()
+	if refs < 2 {
+		t.Fatalf("refs %d", refs)
+	}
+	shortGrace(t)
+	cancel()
+	waitFor(t, "reference released", func() bool {
+		reg.mu.Lock()
+		defer reg.mu.Unlock()
+		return g2.loader.refs == refs-1
+	})
+	// The first instance still holds it: the loader keeps serving.
+	if tg.g.loader.table() == nil {
+		t.Fatal("loader stopped while referenced")
+	}
+}
