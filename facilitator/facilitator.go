@@ -264,27 +264,28 @@ func (f *Facilitator) settleOnce(ctx context.Context, p *payment, digest common.
 	if !tok.IsContract {
 		return failed(p, reject(reasonEIP3009NotSupported, "asset %s is not a contract", p.Asset.Hex()))
 	}
-	ins, err := ch.Inspect(ctx, p.Asset, p.Auth, p.Signature)
+	// Gas estimation inside Submit is the simulation; only when it fails do we spend a
+	// round trip reading why (and whether the authorization was already settled).
+	tx, err := ch.Submit(ctx, p.Asset, p.Auth, p.Signature)
 	if err != nil {
-		return failed(p, reject(x402.ReasonUnexpectedSettleError, "inspecting authorization: %v", err))
-	}
-	if ins.SimErr != nil {
+		var sim *SimulationError
+		if !errors.As(err, &sim) {
+			f.log.Warn("settle broadcast failed", "payer", p.Payer, "nonce", p.Auth.Nonce.Hex(), "err", err)
+			return failed(p, reject(x402.ReasonEVMFailedExecuteTransfer, "broadcast transferWithAuthorization: %v", err))
+		}
+		ins, ierr := ch.Inspect(ctx, p.Asset, p.Auth, p.Signature)
+		if ierr != nil {
+			return failed(p, reject(x402.ReasonUnexpectedSettleError, "transfer does not simulate (%v); inspecting it failed: %v", sim, ierr))
+		}
 		if ins.Used {
 			if resp, ok := f.alreadySettled(ctx, p, digest); ok {
 				return resp
 			}
 		}
-		return failed(p, diagnose(p, tok, ins))
-	}
-	tx, err := ch.Submit(ctx, p.Asset, p.Auth, p.Signature)
-	if err != nil {
-		var sim *SimulationError
-		if errors.As(err, &sim) {
+		if ins.SimErr == nil {
 			ins.SimErr = sim
-			return failed(p, diagnose(p, tok, ins))
 		}
-		f.log.Warn("settle broadcast failed", "payer", p.Payer, "nonce", p.Auth.Nonce.Hex(), "err", err)
-		return failed(p, reject(x402.ReasonEVMFailedExecuteTransfer, "broadcast transferWithAuthorization: %v", err))
+		return failed(p, diagnose(p, tok, ins))
 	}
 	f.metrics.broadcasts.WithLabelValues(p.ChainID.String()).Inc()
 	f.log.Info("settlement broadcast", "tx", tx.Hex(), "payer", p.Payer, "chain", p.ChainID, "value", p.Amount)

@@ -85,11 +85,15 @@ func (c *fakeChain) Inspect(ctx context.Context, asset common.Address, a eip3009
 }
 
 func (c *fakeChain) Submit(ctx context.Context, asset common.Address, a eip3009.Authorization, sig []byte) (common.Hash, error) {
-	n := c.submits.Add(1)
+	// Gas estimation: refuse what would revert, without broadcasting.
+	if ins, _ := c.Inspect(ctx, asset, a, sig); ins.SimErr != nil {
+		return common.Hash{}, &SimulationError{Err: ins.SimErr}
+	}
 	if c.submitDelay > 0 {
 		time.Sleep(c.submitDelay)
 	}
 	if c.submitErr != nil {
+		c.submits.Add(1)
 		return common.Hash{}, c.submitErr
 	}
 	c.mu.Lock()
@@ -97,6 +101,7 @@ func (c *fakeChain) Submit(ctx context.Context, asset common.Address, a eip3009.
 	if c.used[a.Nonce] {
 		return common.Hash{}, &SimulationError{Err: errors.New("execution reverted: authorization is used")}
 	}
+	n := c.submits.Add(1)
 	c.used[a.Nonce] = true
 	c.balance.Sub(c.balance, a.Value)
 	tx := crypto.Keccak256Hash(a.Nonce[:], big.NewInt(int64(n)).Bytes())
