@@ -245,11 +245,12 @@ func (c Catalog) Skill() string {
 			if len(r.Methods) > 0 {
 				methods = strings.Join(r.Methods, ", ")
 			}
+			full := strings.TrimRight(e.PathPrefix, "/") + r.Path
 			switch {
 			case r.Free:
-				fmt.Fprintf(&b, "- `%s` (%s): free\n", r.Path, methods)
+				fmt.Fprintf(&b, "- `%s` (%s): free\n", full, methods)
 			case r.Amount != "":
-				fmt.Fprintf(&b, "- `%s` (%s): `%s` atomic units per request\n", r.Path, methods, r.Amount)
+				fmt.Fprintf(&b, "- `%s` (%s): `%s` atomic units per request\n", full, methods, r.Amount)
 			}
 		}
 	}

@@ -481,11 +481,12 @@ func (r *Reconciler) finalize(ctx context.Context, o *v1alpha1.ServiceOffer) err
 
 // Serving reports whether an offer, as its status last recorded, belongs in the
 // routes document and in the discovery documents: ready (which includes a drain in
-// its grace period), not being deleted, its drain not over.
+// its grace period), not being deleted, its drain not over. A spec edit that was not
+// reconciled yet does not take the offer out: another offer's reconcile must not make
+// it flap out of the document until its own reconcile decides.
 func Serving(o *v1alpha1.ServiceOffer, now time.Time) bool {
 	return o.DeletionTimestamp.IsZero() && !o.DrainExpired(now) &&
-		meta.IsStatusConditionTrue(o.Status.Conditions, v1alpha1.ConditionReady) &&
-		o.Status.ObservedGeneration == o.Generation
+		meta.IsStatusConditionTrue(o.Status.Conditions, v1alpha1.ConditionReady)
 }
 
 func (r *Reconciler) event(o *v1alpha1.ServiceOffer, typ, reason, action, note string) {
