@@ -29,10 +29,10 @@ func (d *dynConfig) Router(name, rule, service string, priority int, middlewares
 
 // Service adds a load-balanced service with one server.
 func (d *dynConfig) Service(name, url string) *dynConfig {
+	// Traefik's defaults on purpose (no responseForwarding.flushInterval): the SSE
+	// check proves streams pass through as a user would configure them.
 	d.services[name] = map[string]any{"loadBalancer": map[string]any{
 		"servers": []map[string]any{{"url": url}},
-		// Streams must pass through as they are written (SSE checks).
-		"responseForwarding": map[string]any{"flushInterval": "1ms"},
 	}}
 	return d
 }

@@ -352,58 +352,63 @@ func TestPaidThroughTraefik(t *testing.T) {
 		moved(t, payer, before, 0)
 	})
 
-	t.Run("SSE on a settle-before route streams chunk by chunk", func(t *testing.T) {
-		key := w.newBuyer(t)
-		payer := crypto.PubkeyToAddress(key.PublicKey)
-		before := snapshot(payer)
-		target := tr.URL("/api/sse/ticks")
-		req, err := http.NewRequest(http.MethodGet, target, nil)
-		must(t, err, "request")
-		req.Header.Set("Accept", "text/event-stream")
-		req.Header.Set(x402.HeaderPaymentSignature, signedPayment(t, target, key))
-		resp, err := http.DefaultClient.Do(req)
-		must(t, err, "GET %s", target)
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			body, _ := io.ReadAll(resp.Body)
-			t.Fatalf("SSE: HTTP %d %s", resp.StatusCode, body)
-		}
-		if sr := receipt(t, resp.Header.Get(x402.HeaderPaymentResponse)); !sr.Success {
-			t.Fatalf("SSE receipt %+v", sr)
-		}
-		var arrivals []time.Time
-		var lags []time.Duration
-		sc := bufio.NewScanner(resp.Body)
-		for sc.Scan() {
-			line := sc.Text()
-			if !strings.HasPrefix(line, "data: ") {
-				continue
+	for _, sse := range []struct{ desc, path string }{
+		{desc: "SSE on a settle-before route streams chunk by chunk", path: "/api/sse/ticks"},
+		{desc: "SSE asked for (Accept) on a settle-after route is settled first and streams", path: "/api/live/sse/ticks"},
+	} {
+		t.Run(sse.desc, func(t *testing.T) {
+			key := w.newBuyer(t)
+			payer := crypto.PubkeyToAddress(key.PublicKey)
+			before := snapshot(payer)
+			target := tr.URL(sse.path)
+			req, err := http.NewRequest(http.MethodGet, target, nil)
+			must(t, err, "request")
+			req.Header.Set("Accept", "text/event-stream")
+			req.Header.Set(x402.HeaderPaymentSignature, signedPayment(t, target, key))
+			resp, err := http.DefaultClient.Do(req)
+			must(t, err, "GET %s", target)
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				body, _ := io.ReadAll(resp.Body)
+				t.Fatalf("SSE: HTTP %d %s", resp.StatusCode, body)
 			}
-			now := time.Now()
-			var ev struct {
-				I      int   `json:"i"`
-				SentAt int64 `json:"sentAt"`
+			if sr := receipt(t, resp.Header.Get(x402.HeaderPaymentResponse)); !sr.Success {
+				t.Fatalf("SSE receipt %+v", sr)
 			}
-			must(t, json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &ev), "event %q", line)
-			arrivals = append(arrivals, now)
-			lags = append(lags, now.Sub(time.Unix(0, ev.SentAt)))
-		}
-		if len(arrivals) != sseEvents {
-			t.Fatalf("got %d events, want %d", len(arrivals), sseEvents)
-		}
-		for i, lag := range lags {
-			// Each event must arrive long before the next one is even written.
-			if lag > sseGap/2 {
-				t.Errorf("event %d arrived %v after it was sent: the stream is buffered", i, lag)
+			var arrivals []time.Time
+			var lags []time.Duration
+			sc := bufio.NewScanner(resp.Body)
+			for sc.Scan() {
+				line := sc.Text()
+				if !strings.HasPrefix(line, "data: ") {
+					continue
+				}
+				now := time.Now()
+				var ev struct {
+					I      int   `json:"i"`
+					SentAt int64 `json:"sentAt"`
+				}
+				must(t, json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &ev), "event %q", line)
+				arrivals = append(arrivals, now)
+				lags = append(lags, now.Sub(time.Unix(0, ev.SentAt)))
 			}
-		}
-		if spread := arrivals[len(arrivals)-1].Sub(arrivals[0]); spread < time.Duration(sseEvents-1)*sseGap*8/10 {
-			t.Errorf("events arrived within %v, want about %v apart (buffered)", spread, time.Duration(sseEvents-1)*sseGap)
-		}
-		t.Logf("SSE lags %v", lags)
-		moved(t, payer, before, 1)
-		charged++
-	})
+			if len(arrivals) != sseEvents {
+				t.Fatalf("got %d events, want %d", len(arrivals), sseEvents)
+			}
+			for i, lag := range lags {
+				// Each event must arrive long before the next one is even written.
+				if lag > sseGap/2 {
+					t.Errorf("event %d arrived %v after it was sent: the stream is buffered", i, lag)
+				}
+			}
+			if spread := arrivals[len(arrivals)-1].Sub(arrivals[0]); spread < time.Duration(sseEvents-1)*sseGap*8/10 {
+				t.Errorf("events arrived within %v, want about %v apart (buffered)", spread, time.Duration(sseEvents-1)*sseGap)
+			}
+			t.Logf("SSE lags %v", lags)
+			moved(t, payer, before, 1)
+			charged++
+		})
+	}
 
 	t.Run("metrics count what was charged", func(t *testing.T) {
 		fams := scrapeMetrics(t, "http://"+metricsAddr+"/metrics")
