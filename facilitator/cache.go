@@ -7,8 +7,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
-	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/turnpike-x402/turnpike/contracts/token"
 	"github.com/turnpike-x402/turnpike/x402"
 )
 
@@ -60,8 +60,23 @@ func (c *answerCache) put(k common.Hash, a answer, ttl time.Duration) {
 	}
 }
 
-// transferTopic is the ERC-20 Transfer(address,address,uint256) event signature.
-var transferTopic = crypto.Keccak256Hash([]byte("Transfer(address,address,uint256)"))
+// transferTopic is the id of the ERC-20 Transfer event, from the generated bindings.
+var transferTopic = eventID("Transfer")
+
+// authorizationUsedTopic is the id of EIP-3009's AuthorizationUsed(authorizer, nonce).
+var authorizationUsedTopic = eventID("AuthorizationUsed")
+
+func eventID(name string) common.Hash {
+	parsed, err := token.EIP3009TokenMetaData.ParseABI()
+	if err != nil {
+		panic("facilitator: generated token ABI does not parse: " + err.Error())
+	}
+	ev, ok := parsed.Events[name]
+	if !ok {
+		panic("facilitator: generated token ABI has no event " + name)
+	}
+	return ev.ID
+}
 
 // transferLogged reports whether logs hold the ERC-20 Transfer this authorization
 // should have caused: emitted by the asset, from payer to payee, exactly the value.

@@ -89,21 +89,13 @@ func NewEVM(ctx context.Context, c *rpc.Client, key *ecdsa.PrivateKey, opts EVMO
 	if err != nil {
 		return nil, fmt.Errorf("read chain id: %w", err)
 	}
-	parsed, err := token.EIP3009TokenMetaData.ParseABI()
-	if err != nil {
-		return nil, fmt.Errorf("token ABI: %w", err)
-	}
-	ev, ok := parsed.Events["AuthorizationUsed"]
-	if !ok {
-		return nil, errors.New("token ABI has no AuthorizationUsed event")
-	}
 	return &EVM{
 		rpc: c, eth: eth, chainID: id, key: key,
 		relayer: crypto.PubkeyToAddress(key.PublicKey),
 		signer:  types.LatestSignerForChainID(id),
 		opts:    opts,
 		tok:     token.NewEIP3009Token(),
-		usedID:  ev.ID,
+		usedID:  authorizationUsedTopic,
 		tokens:  map[common.Address]tokenEntry{},
 	}, nil
 }

@@ -10,10 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/turnpike-x402/turnpike/contracts/token"
 	"github.com/turnpike-x402/turnpike/devchain"
 	"github.com/turnpike-x402/turnpike/eip3009"
 	"github.com/turnpike-x402/turnpike/x402"
@@ -314,5 +316,32 @@ func TestEVMConcurrentDistinctSettles(t *testing.T) {
 	}
 	if got := w.chain.transfers(t, w.asset, payer, w.payTo); got != n {
 		t.Fatalf("%d transfers, want %d", got, n)
+	}
+}
+
+// The hand-written EIP-712 hashing in eip3009 agrees with the token contract itself.
+func TestEVMDomainMatchesToken(t *testing.T) {
+	c := startTestChain(t)
+	tok := token.NewEIP3009Token()
+	inst := tok.Instance(c.eth, c.token)
+	info := c.dc.Info().Token
+	for _, tc := range []struct {
+		desc   string
+		call   []byte
+		unpack func([]byte) ([32]byte, error)
+		want   common.Hash
+	}{
+		{"TRANSFER_WITH_AUTHORIZATION_TYPEHASH", tok.PackTRANSFERWITHAUTHORIZATIONTYPEHASH(), tok.UnpackTRANSFERWITHAUTHORIZATIONTYPEHASH, eip3009.TransferTypeHash},
+		{"RECEIVE_WITH_AUTHORIZATION_TYPEHASH", tok.PackRECEIVEWITHAUTHORIZATIONTYPEHASH(), tok.UnpackRECEIVEWITHAUTHORIZATIONTYPEHASH, eip3009.ReceiveTypeHash},
+		{"DOMAIN_SEPARATOR", tok.PackDOMAINSEPARATOR(), tok.UnpackDOMAINSEPARATOR,
+			eip3009.Domain{Name: info.Name, Version: info.Version, ChainID: c.chainID, VerifyingContract: c.token}.Separator()},
+	} {
+		got, err := bind.Call(inst, nil, tc.call, tc.unpack)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.desc, err)
+		}
+		if common.Hash(got) != tc.want {
+			t.Errorf("%s: contract %x, eip3009 %s", tc.desc, got, tc.want.Hex())
+		}
 	}
 }
