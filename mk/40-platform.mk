@@ -2,7 +2,7 @@
 # Go tests in monitoring/ and manifests/ run under test-go (mk/10-go.mk); they need
 # promtool/prometheus (scripts/install-deps.d/40-prometheus.sh) and the test control
 # plane (scripts/install-deps.d/20-kube.sh), both installed by test-deps.
-.PHONY: generate-monitoring check-manifests
+.PHONY: generate-monitoring check-manifests e2e-platform
 
 # The PrometheusRule in manifests/monitoring/ is rendered from monitoring/rules.yaml.
 generate-monitoring:
@@ -17,3 +17,11 @@ check-manifests:
 
 GENERATE_TARGETS += generate-monitoring
 CHECK_TARGETS += check-manifests
+
+# Real Traefik with the static/dynamic files shipped in manifests/traefik and the plugin
+# tree the image carries: the gate loads, charges, serves metrics; a broken plugin stops
+# Traefik (abortOnPluginFailure).
+e2e-platform: test-deps traefik
+	$(GO) test -tags e2e -count=1 -timeout 10m -run '^TestTraefikWiring$$' -v ./manifests/
+
+E2E_TARGETS += e2e-platform
