@@ -1,0 +1,106 @@
+// Package gateway runs the x402 gate outside Traefik: the plugin's handler, compiled
+// natively, in front of one upstream as a reverse proxy. It reads the same Traefik
+// dynamic configuration file and decodes it the way Traefik does, so the gate behaves
+// here exactly as it does inside Traefik (the demo and local tests rely on that).
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"time"
+
+	"github.com/turnpike-x402/turnpike/plugin"
+	"github.com/turnpike-x402/turnpike/plugin/traefikconf"
+)
+
+// Options configure a gateway.
+type Options struct {
+	// DynamicConfig is a Traefik dynamic configuration file (YAML or TOML) declaring
+	// the middleware under http.middlewares.<Middleware>.plugin.<Plugin>.
+	DynamicConfig string
+	// Middleware names the middleware; empty picks the only one using Plugin.
+	Middleware string
+	// Plugin is the plugin key in the file (the name in experimental.localPlugins).
+	Plugin string
+	// Listen is the address to serve on (":0" for any port).
+	Listen string
+	// Upstream is the service the paid requests go to.
+	Upstream string
+	// Ready, when set, is called with the bound address once the gateway serves.
+	Ready func(addr string)
+}
+
+// Handler builds the gate in front of upstream from the dynamic configuration. The
+// gate's background work stops when ctx ends.
+func Handler(ctx context.Context, o Options) (http.Handler, error) {
+	if o.Plugin == "" {
+		o.Plugin = "turnpike"
+	}
+	target, err := url.Parse(o.Upstream)
+	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
+		return nil, fmt.Errorf("upstream %q must be an absolute http(s) URL", o.Upstream)
+	}
+	raw, mw, err := traefikconf.LoadPluginConf(o.DynamicConfig, o.Middleware, o.Plugin)
+	if err != nil {
+		return nil, err
+	}
+	cfg := plugin.CreateConfig()
+	if err := traefikconf.Decode(raw, cfg); err != nil {
+		return nil, fmt.Errorf("middleware %s: %w", mw, err)
+	}
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(target)
+			pr.SetXForwarded()
+		},
+		// Stream as the upstream writes (server-sent events on settle-before routes).
+		FlushInterval: -1,
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			log.Printf("gateway: upstream %s: %v", target.Host, err)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadGateway)
+			_, _ = w.Write([]byte(`{"error":"Bad gateway","reason":"upstream_unavailable","message":"the upstream service did not answer"}` + "\n"))
+		},
+	}
+	h, err := plugin.New(ctx, proxy, cfg, mw+"@file")
+	if err != nil {
+		return nil, fmt.Errorf("middleware %s: %w", mw, err)
+	}
+	return h, nil
+}
+
+// Run serves the gateway until ctx ends.
+func Run(ctx context.Context, o Options) error {
+	h, err := Handler(ctx, o)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", o.Listen, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Printf("gateway: serving %s -> %s", ln.Addr(), o.Upstream)
+	if o.Ready != nil {
+		o.Ready(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
