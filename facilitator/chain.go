@@ -20,9 +20,13 @@ type Chain interface {
 	// Token returns the token's EIP-712 name and version as the contract reports
 	// them, and whether asset is a contract at all. Implementations cache it.
 	Token(ctx context.Context, asset common.Address) (TokenInfo, error)
-	// Inspect reads, in one round trip where possible, what verify needs to know
-	// about an authorization: whether it simulates, whether its nonce is used, and
-	// the payer's balance.
+	// Simulate runs transferWithAuthorization as an eth_call from the relayer. The
+	// first result is the revert (nil when it would succeed); the second is a
+	// transport failure.
+	Simulate(ctx context.Context, asset common.Address, a eip3009.Authorization, sig []byte) (revert error, err error)
+	// Inspect reads, in one round trip where possible, what diagnosing a failed
+	// simulation needs: the simulation again, whether the nonce is used, and the
+	// payer's balance.
 	Inspect(ctx context.Context, asset common.Address, a eip3009.Authorization, sig []byte) (Inspection, error)
 	// Submit broadcasts transferWithAuthorization from the relayer and returns the
 	// transaction hash. A simulation failure (gas estimation revert) is reported as

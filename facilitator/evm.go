@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -63,7 +64,17 @@ type tokenEntry struct {
 // DialEVM connects to a JSON-RPC endpoint and reads its chain id. key is the relayer
 // (it pays gas for settlements).
 func DialEVM(ctx context.Context, url string, key *ecdsa.PrivateKey, opts EVMOptions) (*EVM, error) {
-	c, err := rpc.DialContext(ctx, url)
+	// go-ethereum's default HTTP client keeps 2 idle connections per host; under
+	// concurrent verifies that churns a new TCP connection per call.
+	hc := &http.Client{Transport: &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		MaxIdleConns:        256,
+		MaxIdleConnsPerHost: 256,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: 10 * time.Second,
+		ForceAttemptHTTP2:   true,
+	}}
+	c, err := rpc.DialOptions(ctx, url, rpc.WithHTTPClient(hc))
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", url, err)
 	}
@@ -171,6 +182,27 @@ func (e *EVM) transferCalldata(a eip3009.Authorization, sig []byte) ([]byte, err
 		return e.tok.TryPackTransferWithAuthorization0(a.From, a.To, a.Value, a.ValidAfter, a.ValidBefore, [32]byte(a.Nonce), v, r, s)
 	}
 	return e.tok.TryPackTransferWithAuthorization(a.From, a.To, a.Value, a.ValidAfter, a.ValidBefore, [32]byte(a.Nonce), sig)
+}
+
+// Simulate implements Chain.
+func (e *EVM) Simulate(ctx context.Context, asset common.Address, a eip3009.Authorization, sig []byte) (error, error) {
+	data, err := e.transferCalldata(a, sig)
+	if err != nil {
+		return err, nil
+	}
+	from := e.relayer
+	var out hexutil.Bytes
+	err = e.rpc.CallContext(ctx, &out, "eth_call", callArgs{From: &from, To: asset, Data: data}, "latest")
+	if err == nil {
+		return nil, nil
+	}
+	// A JSON-RPC error answer (a revert, an invalid argument) is the call failing;
+	// anything else never reached the EVM.
+	var rpcErr rpc.Error
+	if errors.As(err, &rpcErr) {
+		return err, nil
+	}
+	return nil, err
 }
 
 // Inspect implements Chain: simulate the transfer, read authorizationState and

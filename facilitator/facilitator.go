@@ -150,12 +150,20 @@ func (f *Facilitator) checkChain(ctx context.Context, p *payment, unexpected str
 	if !tok.IsContract {
 		return reject(reasonEIP3009NotSupported, "asset %s is not a contract on chain %s", p.Asset.Hex(), p.ChainID)
 	}
+	// The happy path costs one eth_call; only a failure pays for the diagnosis.
+	revert, err := ch.Simulate(ctx, p.Asset, p.Auth, p.Signature)
+	if err != nil {
+		return reject(unexpected, "simulating transfer: %v", err)
+	}
+	if revert == nil {
+		return nil
+	}
 	ins, err := ch.Inspect(ctx, p.Asset, p.Auth, p.Signature)
 	if err != nil {
-		return reject(unexpected, "inspecting authorization: %v", err)
+		return reject(unexpected, "transfer does not simulate (%v); inspecting it failed: %v", revert, err)
 	}
 	if ins.SimErr == nil {
-		return nil
+		ins.SimErr = revert // the state changed in between; report the first failure
 	}
 	return diagnose(p, tok, ins)
 }

@@ -84,6 +84,11 @@ func (c *fakeChain) Inspect(ctx context.Context, asset common.Address, a eip3009
 	return ins, nil
 }
 
+func (c *fakeChain) Simulate(ctx context.Context, asset common.Address, a eip3009.Authorization, sig []byte) (error, error) {
+	ins, err := c.Inspect(ctx, asset, a, sig)
+	return ins.SimErr, err
+}
+
 func (c *fakeChain) Submit(ctx context.Context, asset common.Address, a eip3009.Authorization, sig []byte) (common.Hash, error) {
 	// Gas estimation: refuse what would revert, without broadcasting.
 	if ins, _ := c.Inspect(ctx, asset, a, sig); ins.SimErr != nil {
