@@ -62,6 +62,7 @@ type Stack struct {
 
 	Dir        string
 	RoutesFile string // the routes document the gate serves from
+	GateConfig string // the Traefik dynamic configuration the gate was built from
 	InfoFile   string // chain id, RPC URL, contract addresses and DEV-ONLY keys (JSON)
 	LogFile    string // the components' logs
 
@@ -188,7 +189,7 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 		return nil, err
 	}
 
-	if err := p.step("payment gate in front of the upstream", func() (string, error) {
+	if err := p.step("payment gate (turnpike gateway)", func() (string, error) {
 		g, err := startGateway(runCtx, gatewayConfig{
 			Offer:          OfferNamespace + "/" + OfferName,
 			RoutesFile:     s.RoutesFile,
@@ -200,7 +201,7 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 			return "", err
 		}
 		s.closers = append(s.closers, g.close)
-		s.GatewayURL, s.MetricsURL = g.url, g.metricsURL
+		s.GatewayURL, s.MetricsURL, s.GateConfig = g.url, g.metricsURL, g.configFile
 		if err := waitReady(ctx, s.GatewayURL+PathPrefix+"/health", 15*time.Second); err != nil {
 			return "", err
 		}

@@ -47,7 +47,7 @@ func (p *progress) printf(format string, args ...any) {
 
 // section prints a heading that separates the parts of the report.
 func (p *progress) section(title string) {
-	fmt.Fprintln(p.w, strings.TrimSpace("\n== "+title+" "+strings.Repeat("=", max(0, 74-len(title)))))
+	fmt.Fprintln(p.w, "\n"+strings.TrimSpace("== "+title+" "+strings.Repeat("=", max(0, 74-len(title)))))
 }
 
 func round(d time.Duration) time.Duration {

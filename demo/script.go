@@ -83,7 +83,7 @@ func (s *Stack) RunScript(ctx context.Context, n int) (*Report, error) {
 	p.printf("  offer %s/%s at %s%s/*, paid to the seller %s\n", OfferNamespace, OfferName, base, PathPrefix, s.Seller.Address.Hex())
 	p.printf("    GET %-22s free (health check)\n", PathPrefix+"/health")
 	p.printf("    GET %-22s %s, settled BEFORE the upstream is called (Server-Sent Events)\n", PathPrefix+"/stream", units(s.Price))
-	p.printf("    GET %-22s %s, settled AFTER the upstream answered (nothing charged on errors)\n", PathPrefix+"/*", units(s.Price))
+	p.printf("    GET %-22s %s, settled AFTER the upstream answered (not charged if it answers >= 400)\n", PathPrefix+"/*", units(s.Price))
 
 	p.section("The buyer")
 	p.printf("  buyer %s holds dev %s and signs EIP-3009 authorizations with a DEV-ONLY key\n", s.Buyer.Address.Hex(), sym)
