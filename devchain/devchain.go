@@ -576,8 +576,12 @@ func (c *Chain) Close() error {
 	c.closeOnce.Do(func() {
 		var errs []error
 		if c.httpSrv != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			errs = append(errs, c.httpSrv.Shutdown(ctx))
+			// Let in-flight calls finish briefly, then cut the rest: clients keep spare
+			// connections that never send a request, and Shutdown would wait on them.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			if err := c.httpSrv.Shutdown(ctx); err != nil {
+				_ = c.httpSrv.Close()
+			}
 			cancel()
 		} else if c.ln != nil {
 			errs = append(errs, c.ln.Close())
