@@ -41,6 +41,8 @@ type Chain interface {
 	FindSettlement(ctx context.Context, asset, from common.Address, nonce common.Hash) (tx common.Hash, ok bool, err error)
 	// Healthy answers whether the JSON-RPC endpoint is reachable.
 	Healthy(ctx context.Context) error
+	// RelayerBalance is the relayer's native balance in wei (it pays for gas).
+	RelayerBalance(ctx context.Context) (*big.Int, error)
 }
 
 // TokenInfo is what the facilitator caches per asset.

@@ -123,6 +123,11 @@ func (e *EVM) Healthy(ctx context.Context) error {
 	return err
 }
 
+// RelayerBalance implements Chain.
+func (e *EVM) RelayerBalance(ctx context.Context) (*big.Int, error) {
+	return e.eth.BalanceAt(ctx, e.relayer, nil)
+}
+
 // Close closes the RPC client.
 func (e *EVM) Close() { e.rpc.Close() }
 

@@ -96,7 +96,7 @@ func New(cfg Config) (*Facilitator, error) {
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
-	m, err := newMetrics(reg)
+	m, err := newMetrics(reg, cfg.Chains)
 	if err != nil {
 		return nil, err
 	}

@@ -346,6 +346,7 @@ func TestHTTPHandler(t *testing.T) {
 	}{
 		{"healthz", "GET", "/healthz", "", 200, `"ok"`},
 		{"metrics", "GET", "/metrics", "", 200, `turnpike_facilitator_requests_total{endpoint="settle",outcome="success"} 1`},
+		{"relayer balance metric", "GET", "/metrics", "", 200, `turnpike_facilitator_relayer_balance_wei{chain_id="84532",relayer="0x00000000000000000000000000000000000000AA"} 5e+18`},
 		{"verify GET not allowed", "GET", "/verify", "", 405, ""},
 		{"oversized body", "POST", "/verify", strings.Repeat("x", maxRequestBytes+1), 400, x402.ReasonInvalidPayload},
 		{"garbage body", "POST", "/settle", "nope", 200, x402.ReasonInvalidPayload},

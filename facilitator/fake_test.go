@@ -62,6 +62,10 @@ func (c *fakeChain) Healthy(context.Context) error {
 	return nil
 }
 
+func (c *fakeChain) RelayerBalance(context.Context) (*big.Int, error) {
+	return big.NewInt(5e18), nil
+}
+
 func (c *fakeChain) Token(ctx context.Context, asset common.Address) (TokenInfo, error) {
 	return c.token, c.tokErr
 }

@@ -1,7 +1,9 @@
 package facilitator
 
 import (
+	"context"
 	"fmt"
+	"math/big"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,7 +17,7 @@ type metrics struct {
 	shared     prometheus.Counter
 }
 
-func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+func newMetrics(reg prometheus.Registerer, chains []Chain) (*metrics, error) {
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "turnpike_facilitator_requests_total",
@@ -39,12 +41,42 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Settles answered from another settle of the same authorization (in flight or remembered) instead of a new broadcast.",
 		}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.rejections, m.broadcasts, m.shared} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.rejections, m.broadcasts, m.shared, newRelayerCollector(chains)} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register facilitator metrics: %w", err)
 		}
 	}
 	return m, nil
+}
+
+// relayerCollector reads each relayer's gas balance at scrape time, so an alert can
+// fire before settlements start failing for lack of gas.
+type relayerCollector struct {
+	chains []Chain
+	desc   *prometheus.Desc
+}
+
+func newRelayerCollector(chains []Chain) *relayerCollector {
+	return &relayerCollector{chains: chains, desc: prometheus.NewDesc(
+		"turnpike_facilitator_relayer_balance_wei",
+		"Native balance of the relayer account that pays settlement gas, read at scrape time.",
+		[]string{"chain_id", "relayer"}, nil)}
+}
+
+func (c *relayerCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *relayerCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, chain := range c.chains {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		bal, err := chain.RelayerBalance(ctx)
+		cancel()
+		if err != nil {
+			ch <- prometheus.NewInvalidMetric(c.desc, err)
+			continue
+		}
+		f, _ := new(big.Float).SetInt(bal).Float64()
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, f, chain.ChainID().String(), chain.Relayer().Hex())
+	}
 }
 
 func (m *metrics) observe(endpoint, outcome string, start time.Time) {
