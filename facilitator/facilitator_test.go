@@ -345,6 +345,7 @@ func TestHTTPHandler(t *testing.T) {
 		contains                 string
 	}{
 		{"healthz", "GET", "/healthz", "", 200, `"ok"`},
+		{"readyz", "GET", "/readyz", "", 200, `"ok"`},
 		{"metrics", "GET", "/metrics", "", 200, `turnpike_facilitator_requests_total{endpoint="settle",outcome="success"} 1`},
 		{"relayer balance metric", "GET", "/metrics", "", 200, `turnpike_facilitator_relayer_balance_wei{chain_id="84532",relayer="0x00000000000000000000000000000000000000AA"} 5e+18`},
 		{"verify GET not allowed", "GET", "/verify", "", 405, ""},
@@ -360,6 +361,22 @@ func TestHTTPHandler(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != tc.status || !strings.Contains(string(b), tc.contains) {
 			t.Errorf("%s: HTTP %d %s, want %d containing %q", tc.desc, resp.StatusCode, b, tc.status, tc.contains)
+		}
+	}
+	// Chain RPC down: still alive, not ready.
+	c.healthErr = errors.New("dial tcp 127.0.0.1:8545: connection refused")
+	for _, tc := range []struct {
+		path   string
+		status int
+	}{{"/healthz", 200}, {"/readyz", 503}} {
+		resp, err := http.Get(srv.URL + tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || !strings.Contains(string(b), "chain_unreachable") {
+			t.Errorf("%s with chain down: HTTP %d %s, want %d chain_unreachable", tc.path, resp.StatusCode, b, tc.status)
 		}
 	}
 }

@@ -29,6 +29,7 @@ type fakeChain struct {
 	mu          sync.Mutex
 	used        map[common.Hash]bool // by nonce
 	allUsed     bool
+	healthErr   error
 	balance     *big.Int
 	simErr      error // forced simulation error
 	inspErr     error
@@ -59,7 +60,7 @@ func newFakeChain(asset common.Address) *fakeChain {
 func (c *fakeChain) ChainID() *big.Int       { return c.id }
 func (c *fakeChain) Relayer() common.Address { return c.relayer }
 func (c *fakeChain) Healthy(context.Context) error {
-	return nil
+	return c.healthErr
 }
 
 func (c *fakeChain) RelayerBalance(context.Context) (*big.Int, error) {

@@ -81,7 +81,7 @@ func TestServe(t *testing.T) {
 		sup.Signers["eip155:*"][0] != c.dc.Account(devchain.RoleFacilitator).Address.Hex() {
 		t.Fatalf("supported: %+v %v", sup, err)
 	}
-	for _, path := range []string{"/healthz", "/metrics"} {
+	for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
 		resp, err := http.Get("http://" + addr + path)
 		if err != nil {
 			t.Fatal(err)

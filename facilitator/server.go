@@ -15,7 +15,7 @@ import (
 )
 
 // Handler serves the facilitator HTTP API: POST /verify, POST /settle,
-// GET /supported, GET /healthz, and GET /metrics from gatherer (nil: no /metrics).
+// GET /supported, GET /healthz, GET /readyz, and GET /metrics from gatherer (nil: no /metrics).
 func (f *Facilitator) Handler(gatherer prometheus.Gatherer) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /verify", func(w http.ResponseWriter, r *http.Request) {
@@ -37,15 +37,23 @@ func (f *Facilitator) Handler(gatherer prometheus.Gatherer) http.Handler {
 	mux.HandleFunc("GET /supported", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, f.Supported())
 	})
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	// /healthz is liveness: the process serves, whatever the chains do (restarting
+	// the pod would not fix a provider outage). /readyz also needs every chain's RPC.
+	health := func(w http.ResponseWriter, r *http.Request, strict bool) {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 		defer cancel()
 		if err := f.Healthy(ctx); err != nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unhealthy", "error": err.Error()})
+			status := http.StatusOK
+			if strict {
+				status = http.StatusServiceUnavailable
+			}
+			writeJSON(w, status, map[string]string{"status": "chain_unreachable", "error": err.Error()})
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { health(w, r, false) })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { health(w, r, true) })
 	if gatherer != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
 	}
