@@ -11,7 +11,7 @@ status=0
 for p in artifacts token/eip3009token.gen.go identity/identityregistry.gen.go; do
   if ! diff -r -u "$here/$p" "$tmp/$p" >"$tmp/diff" 2>&1; then
     echo "contracts: $p is out of date with contracts/src; run \`make generate\`" >&2
-    head -40 "$tmp/diff" >&2
+    head -c 3000 "$tmp/diff" >&2; echo >&2
     status=1
   fi
 done
