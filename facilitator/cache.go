@@ -24,15 +24,21 @@ type answer struct {
 	expires time.Time
 }
 
-// answerCache keeps settle answers for idempotent replies. It is small (one entry per
-// settled payment within the retention) and pruned on insert.
+// maxAnswers bounds the answer cache (about 300 bytes an entry). Past it, the entries
+// dropped are answered from chain logs instead (FindSettlement), so the bound costs
+// RPC calls, never correctness.
+const maxAnswers = 200_000
+
+// answerCache keeps settle answers for idempotent replies: one entry per settled
+// payment within the retention, pruned on insert.
 type answerCache struct {
 	mu        sync.Mutex
 	m         map[common.Hash]answer
+	max       int
 	lastPrune time.Time
 }
 
-func newAnswerCache() *answerCache { return &answerCache{m: map[common.Hash]answer{}} }
+func newAnswerCache() *answerCache { return &answerCache{m: map[common.Hash]answer{}, max: maxAnswers} }
 
 func (c *answerCache) get(k common.Hash) (answer, bool) {
 	c.mu.Lock()
@@ -50,12 +56,22 @@ func (c *answerCache) put(k common.Hash, a answer, ttl time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.m[k] = a
-	if now.Sub(c.lastPrune) > time.Minute {
+	if now.Sub(c.lastPrune) > time.Minute || len(c.m) > c.max {
 		c.lastPrune = now
 		for key, v := range c.m {
 			if now.After(v.expires) {
 				delete(c.m, key)
 			}
+		}
+	}
+	// Still too big: drop arbitrary final answers (map order), never pending ones,
+	// whose transaction would otherwise not be followed up.
+	for key, v := range c.m {
+		if len(c.m) <= c.max {
+			break
+		}
+		if v.final && key != k {
+			delete(c.m, key)
 		}
 	}
 }
