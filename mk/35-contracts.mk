@@ -10,3 +10,10 @@ contracts-check: test-deps
 GENERATE_TARGETS += generate-contracts
 TEST_TARGETS += contracts-check
 CHECK_TARGETS += contracts-check
+
+# Dev chain: start-up cost and settlement latency over JSON-RPC (serial and parallel).
+.PHONY: bench-devchain
+bench-devchain:
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./devchain/
+
+BENCH_TARGETS += bench-devchain
