@@ -67,6 +67,7 @@ type Stack struct {
 	LogFile    string // the components' logs
 
 	p       *progress
+	up      *upstream
 	cancel  context.CancelFunc
 	closers []func() error // run in reverse order by Close
 	tmpDir  bool
@@ -165,7 +166,8 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 	}
 
 	if err := p.step("demo upstream (knows nothing of x402)", func() (string, error) {
-		u, closeFn, err := serve(weatherUpstream())
+		s.up = &upstream{}
+		u, closeFn, err := serve(s.up.handler())
 		if err != nil {
 			return "", err
 		}

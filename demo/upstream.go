@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -13,9 +14,14 @@ import (
 // address); the upstream never sees the payment itself.
 const PayerHeader = "X-Turnpike-Payer"
 
-// weatherUpstream is the seller's service in the demo: a tiny weather API that knows
-// nothing about payments. It is made-up data, deterministic per city.
-func weatherUpstream() http.Handler {
+// upstream is the seller's service in the demo: a tiny weather API that knows nothing
+// about payments (made-up data, deterministic per city). It counts requests that still
+// carried a payment header, which the gate must strip, so the script can check that.
+type upstream struct {
+	requests, withPayment atomic.Int64
+}
+
+func (u *upstream) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /weather/health", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]any{"status": "ok"})
@@ -45,7 +51,13 @@ func weatherUpstream() http.Handler {
 		w.WriteHeader(http.StatusNotFound)
 		_, _ = w.Write([]byte(`{"error":"not found","hint":"try GET /weather/<city>"}` + "\n"))
 	})
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u.requests.Add(1)
+		if r.Header.Get("PAYMENT-SIGNATURE") != "" || r.Header.Get("X-PAYMENT") != "" {
+			u.withPayment.Add(1)
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 type weatherReport struct {
