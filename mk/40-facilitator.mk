@@ -4,6 +4,6 @@
 .PHONY: bench-facilitator
 bench-facilitator:
 	bash scripts/install-deps.d/50-x402-interop.sh >/dev/null
-	$(GO) test -run '^$$' -bench BenchmarkVerify -benchtime 3s ./facilitator/
+	$(GO) test -run '^$$' -bench BenchmarkVerify -benchtime 2s ./facilitator/
 
 BENCH_TARGETS += bench-facilitator
