@@ -120,6 +120,9 @@ type Options struct {
 	// LookupFromBlock is where Lookup starts scanning for Registered events. Set it to
 	// the registry's deployment block on public chains; 0 scans from genesis.
 	LookupFromBlock uint64
+	// LookupChunk splits the scan into eth_getLogs calls of at most this many blocks,
+	// for RPC providers that limit the range; 0 means one call.
+	LookupChunk uint64
 	// PollInterval for Await; default 100 ms.
 	PollInterval time.Duration
 }
@@ -379,22 +382,39 @@ func (r *Registrar) Lookup(ctx context.Context) (*Registration, error) {
 }
 
 func (r *Registrar) lookupUpTo(ctx context.Context, to uint64) (*Registration, error) {
+	from := r.opts.LookupFromBlock
+	for from <= to {
+		end := to
+		if r.opts.LookupChunk > 0 && to-from >= r.opts.LookupChunk {
+			end = from + r.opts.LookupChunk - 1
+		}
+		found, err := r.lookupRange(ctx, from, end, to)
+		if err != nil || found != nil {
+			return found, err
+		}
+		from = end + 1
+	}
+	return nil, nil
+}
+
+// lookupRange searches [from, end]; ownership is checked at block at.
+func (r *Registrar) lookupRange(ctx context.Context, from, end, at uint64) (*Registration, error) {
 	logs, err := r.b.FilterLogs(ctx, ethereum.FilterQuery{
-		FromBlock: new(big.Int).SetUint64(r.opts.LookupFromBlock),
-		ToBlock:   new(big.Int).SetUint64(to),
+		FromBlock: new(big.Int).SetUint64(from),
+		ToBlock:   new(big.Int).SetUint64(end),
 		Addresses: []common.Address{r.registry},
 		Topics: [][]common.Hash{{r.abi.GetABI().Events["Registered"].ID}, nil,
 			{common.BytesToHash(r.owner.Bytes())}},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("erc8004: search Registered events: %w", err)
+		return nil, fmt.Errorf("erc8004: search Registered events in blocks %d-%d: %w", from, end, err)
 	}
 	for _, l := range logs {
 		ev, err := r.abi.UnpackRegisteredEvent(&l)
 		if err != nil {
 			return nil, fmt.Errorf("erc8004: decode Registered: %w", err)
 		}
-		owner, err := r.ownerOf(ctx, ev.AgentId, to)
+		owner, err := r.ownerOf(ctx, ev.AgentId, at)
 		if err != nil {
 			return nil, err
 		}

@@ -401,3 +401,41 @@ func TestTokenDomain(t *testing.T) {
 		})
 	}
 }
+
+func TestLookupRanges(t *testing.T) {
+	c := chain(t)
+	ctx := ctxT(t)
+	key := freshOwner(t, c)
+	reg, err := newRegistrar(t, c, key).Register(ctx, "https://l.example/agent.json",
+		func(context.Context, erc8004.SignedTx) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// More blocks after the registration, so chunks have to walk past it.
+	_ = freshOwner(t, c)
+	_ = freshOwner(t, c)
+	for _, tc := range []struct {
+		desc  string
+		opts  erc8004.Options
+		found bool
+	}{
+		{desc: "one query from genesis", opts: erc8004.Options{}, found: true},
+		{desc: "chunks of 2 blocks", opts: erc8004.Options{LookupChunk: 2}, found: true},
+		{desc: "chunk of 1 block starting at the registration", opts: erc8004.Options{LookupChunk: 1, LookupFromBlock: reg.Block}, found: true},
+		{desc: "starting after the registration", opts: erc8004.Options{LookupFromBlock: reg.Block + 1}, found: false},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			r, err := erc8004.New(ctx, c.Client(), devchain.RegistryAddress(), key, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := r.Lookup(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (got != nil) != tc.found || (got != nil && got.AgentID.Cmp(reg.AgentID) != 0) {
+				t.Fatalf("Lookup = %+v, want found=%v agent %s", got, tc.found, reg.AgentID)
+			}
+		})
+	}
+}
