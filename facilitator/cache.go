@@ -50,6 +50,12 @@ func (c *answerCache) get(k common.Hash) (answer, bool) {
 	return a, true
 }
 
+func (c *answerCache) forget(k common.Hash) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, k)
+}
+
 func (c *answerCache) put(k common.Hash, a answer, ttl time.Duration) {
 	now := time.Now()
 	a.expires = now.Add(ttl)

@@ -311,17 +311,27 @@ func (f *Facilitator) await(ctx context.Context, p *payment, digest, tx common.H
 	for {
 		rc, err := ch.Receipt(wait, tx)
 		if err == nil && rc != nil {
-			var resp x402.SettleResponse
 			if rc.Status == 1 && transferLogged(rc.Logs, p) {
-				resp = x402.SettleResponse{Success: true, Payer: p.Payer, Transaction: tx.Hex(), Network: p.Network, Amount: p.Amount.String()}
-			} else if rc.Status == 1 {
-				resp = failed(p, reject(x402.ReasonEVMTransactionFailed, "transaction %s has no matching Transfer event", tx.Hex()))
-				resp.Transaction = tx.Hex()
-			} else {
-				resp = failed(p, reject(x402.ReasonEVMTransactionFailed, "transaction %s reverted", tx.Hex()))
-				resp.Transaction = tx.Hex()
+				resp := x402.SettleResponse{Success: true, Payer: p.Payer, Transaction: tx.Hex(), Network: p.Network, Amount: p.Amount.String()}
+				f.answers.put(digest, answer{final: true, resp: resp, tx: tx}, f.cfg.Remember)
+				return resp
 			}
-			f.answers.put(digest, answer{final: true, resp: resp, tx: tx}, f.cfg.Remember)
+			// Ours reverted: most likely someone else's transaction spent the
+			// authorization first, and then the payment did happen.
+			if rc.Status != 1 {
+				if resp, ok := f.alreadySettled(ctx, p, digest); ok {
+					return resp
+				}
+			}
+			// A revert leaves the authorization unused, so a later settle may try
+			// again: forget the broadcast rather than remember a failure.
+			f.answers.forget(digest)
+			why := "reverted"
+			if rc.Status == 1 {
+				why = "has no matching Transfer event"
+			}
+			resp := failed(p, reject(x402.ReasonEVMTransactionFailed, "transaction %s %s", tx.Hex(), why))
+			resp.Transaction = tx.Hex()
 			return resp
 		}
 		if err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {

@@ -403,3 +403,27 @@ func TestAnswerCacheBound(t *testing.T) {
 		t.Fatal("expired answer returned")
 	}
 }
+
+// A reverted settlement leaves the authorization usable: it is not remembered as the
+// answer, and a later settle broadcasts again.
+func TestSettleRevertIsRetryable(t *testing.T) {
+	fx := newFixture()
+	c := newFakeChain(common.HexToAddress(fx.req.Asset))
+	c.revert = true
+	f := newTestFacilitator(t, c, fx.now, nil)
+	b := body(2, fx.payment(eip3009.PaymentOptions{}), fx.req)
+	first := f.Settle(context.Background(), b)
+	if first.Success || first.ErrorReason != x402.ReasonEVMTransactionFailed || first.Transaction == "" {
+		t.Fatalf("first: %+v", first)
+	}
+	c.mu.Lock()
+	c.revert = false
+	c.mu.Unlock()
+	second := f.Settle(context.Background(), b)
+	if !second.Success || second.Transaction == first.Transaction {
+		t.Fatalf("second: %+v (first tx %s)", second, first.Transaction)
+	}
+	if n := c.submits.Load(); n != 2 {
+		t.Fatalf("%d broadcasts, want 2", n)
+	}
+}

@@ -112,8 +112,10 @@ func (c *fakeChain) Submit(ctx context.Context, asset common.Address, a eip3009.
 		return common.Hash{}, &SimulationError{Err: errors.New("execution reverted: authorization is used")}
 	}
 	n := c.submits.Add(1)
-	c.used[a.Nonce] = true
-	c.balance.Sub(c.balance, a.Value)
+	if !c.revert { // a reverted transfer leaves no trace in the token's state
+		c.used[a.Nonce] = true
+		c.balance.Sub(c.balance, a.Value)
+	}
 	tx := crypto.Keccak256Hash(a.Nonce[:], big.NewInt(int64(n)).Bytes())
 	status := uint64(1)
 	var logs []*types.Log
@@ -124,7 +126,9 @@ func (c *fakeChain) Submit(ctx context.Context, asset common.Address, a eip3009.
 			common.BytesToHash(a.From[:]), common.BytesToHash(a.To[:])}, Data: common.LeftPadBytes(a.Value.Bytes(), 32)}}
 	}
 	c.receipts[tx] = &types.Receipt{Status: status, TxHash: tx, Logs: logs}
-	c.byNonce[a.Nonce] = tx
+	if !c.revert {
+		c.byNonce[a.Nonce] = tx
+	}
 	return tx, nil
 }
 
