@@ -27,6 +27,17 @@
 // All registrations of an owner key must go through this package for the guarantee to
 // hold (the nonce is the lock).
 //
+// # Wiring into the ServiceOffer status
+//
+// RegistrationStatus needs only the raw bytes: store stx.Raw in signedTx and stx.Hash in
+// txHash with phase Signed (status update must succeed before Broadcast), phase
+// Broadcast after Broadcast, and agentId (Result.AgentID.String()) with phase Registered
+// after Await. On every reconcile with phase Signed or Broadcast, rebuild the
+// transaction with SignedTxFromRaw(signedTx) and call Resume. On ErrSuperseded, call
+// Lookup and record what it finds (or prepare anew when it finds nothing). With no
+// status at all, PrepareRegister itself adopts an existing registration
+// (ErrAlreadyRegistered + the Registration).
+//
 // # URI changes
 //
 // PrepareSetAgentURI + Broadcast + Await (or EnsureURI) send setAgentURI; Await returns
@@ -96,6 +107,46 @@ type SignedTx struct {
 	Nonce   uint64 `json:"nonce"`
 	Hash    string `json:"hash"` // 0x-hex transaction hash
 	Raw     string `json:"raw"`  // 0x-hex binary (EIP-2718) encoding, as eth_sendRawTransaction takes it
+}
+
+// SignedTxFromRaw rebuilds a SignedTx from its raw bytes alone (0x hex), so a status that
+// stores only the raw transaction is enough to resume: hash, nonce, chain id, sender and
+// kind (from the call's selector) are all derived.
+func SignedTxFromRaw(raw string) (SignedTx, error) {
+	b, err := hexutil.Decode(raw)
+	if err != nil {
+		return SignedTx{}, fmt.Errorf("erc8004: stored transaction: %w", err)
+	}
+	tx := new(types.Transaction)
+	if err := tx.UnmarshalBinary(b); err != nil {
+		return SignedTx{}, fmt.Errorf("erc8004: stored transaction: %w", err)
+	}
+	from, err := types.Sender(types.LatestSignerForChainID(tx.ChainId()), tx)
+	if err != nil {
+		return SignedTx{}, fmt.Errorf("erc8004: stored transaction sender: %w", err)
+	}
+	kind, err := kindOf(tx.Data())
+	if err != nil {
+		return SignedTx{}, err
+	}
+	return SignedTx{Kind: kind, ChainID: tx.ChainId().Uint64(), From: from.Hex(), Nonce: tx.Nonce(),
+		Hash: tx.Hash().Hex(), Raw: raw}, nil
+}
+
+func kindOf(data []byte) (string, error) {
+	if len(data) >= 4 {
+		a := identity.NewIdentityRegistry().GetABI()
+		m, err := a.MethodById(data[:4])
+		if err == nil {
+			switch m.Name {
+			case "register", "register0", "register1":
+				return KindRegister, nil
+			case "setAgentURI":
+				return KindSetAgentURI, nil
+			}
+		}
+	}
+	return "", errors.New("erc8004: stored transaction is neither register nor setAgentURI")
 }
 
 // Result is what a mined transaction did.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 
@@ -129,9 +130,13 @@ func TestCrashBetweenSigningAndBroadcast(t *testing.T) {
 		t.Fatalf("nonce %d: something was sent", nonce)
 	}
 
-	// Run 2 (a new process) resumes the persisted transaction, twice.
+	// Run 2 (a new process) has only the raw bytes from the status; it resumes twice.
+	rebuilt, err := erc8004.SignedTxFromRaw(stored.Raw)
+	if err != nil || rebuilt != stored {
+		t.Fatalf("SignedTxFromRaw = %+v, %v; want %+v", rebuilt, err, stored)
+	}
 	r2 := newRegistrar(t, c, key)
-	res, err := r2.Resume(ctx, stored)
+	res, err := r2.Resume(ctx, rebuilt)
 	if err != nil {
 		t.Fatalf("resume: %v", err)
 	}
@@ -321,6 +326,10 @@ func TestSupersededTransaction(t *testing.T) {
 	}
 	if _, err := r.Await(ctx, stx); !errors.Is(err, erc8004.ErrSuperseded) {
 		t.Fatalf("Await = %v, want ErrSuperseded", err)
+	}
+	raw, _ := tx.MarshalBinary()
+	if _, err := erc8004.SignedTxFromRaw(hexutil.Encode(raw)); err == nil {
+		t.Fatal("SignedTxFromRaw accepted a plain transfer as a registry transaction")
 	}
 	if n := len(registeredEvents(t, c, r.Owner())); n != 0 {
 		t.Fatalf("%d Registered events", n)
