@@ -35,6 +35,9 @@ type Chain interface {
 	// Receipt returns the receipt of a transaction, or nil without error when it is
 	// not mined yet.
 	Receipt(ctx context.Context, tx common.Hash) (*types.Receipt, error)
+	// Known reports whether the node knows the transaction (pending or mined); a
+	// broadcast that was dropped from the pool is not known.
+	Known(ctx context.Context, tx common.Hash) (bool, error)
 	// FindSettlement looks for the transaction that used (from, nonce) on asset, for
 	// settles that arrive after the authorization was spent. ok=false when none is
 	// found within the chain's lookback window.

@@ -320,6 +320,15 @@ func (e *EVM) Receipt(ctx context.Context, tx common.Hash) (*types.Receipt, erro
 	return rc, err
 }
 
+// Known implements Chain.
+func (e *EVM) Known(ctx context.Context, tx common.Hash) (bool, error) {
+	_, _, err := e.eth.TransactionByHash(ctx, tx)
+	if errors.Is(err, ethereum.NotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // FindSettlement implements Chain: the AuthorizationUsed(from, nonce) log of asset
 // within the lookback window.
 func (e *EVM) FindSettlement(ctx context.Context, asset, from common.Address, nonce common.Hash) (common.Hash, bool, error) {

@@ -257,14 +257,23 @@ func isWindow(reason string) bool {
 
 // settleOnce runs inside the singleflight for one authorization digest.
 func (f *Facilitator) settleOnce(ctx context.Context, p *payment, digest common.Hash) x402.SettleResponse {
+	ch := f.chain(p)
 	if a, ok := f.answers.get(digest); ok {
 		if a.final {
 			return a.resp
 		}
-		// A broadcast whose receipt we did not see in time: follow it up.
-		return f.await(ctx, p, digest, a.tx)
+		// A broadcast whose receipt we did not see in time: follow it up, unless
+		// the node no longer knows it (dropped from the pool), then start over.
+		// Broadcasting twice is safe: the token lets only one spend the nonce, and a
+		// revert is answered with the transaction that did.
+		rc, rerr := ch.Receipt(ctx, a.tx)
+		known, kerr := ch.Known(ctx, a.tx)
+		if rerr != nil || rc != nil || kerr != nil || known {
+			return f.await(ctx, p, digest, a.tx)
+		}
+		f.log.Warn("settlement transaction dropped; broadcasting again", "tx", a.tx.Hex(), "payer", p.Payer)
+		f.answers.forget(digest)
 	}
-	ch := f.chain(p)
 	tok, err := ch.Token(ctx, p.Asset)
 	if err != nil {
 		return failed(p, reject(x402.ReasonUnexpectedSettleError, "reading token %s: %v", p.Asset.Hex(), err))

@@ -427,3 +427,32 @@ func TestSettleRevertIsRetryable(t *testing.T) {
 		t.Fatalf("%d broadcasts, want 2", n)
 	}
 }
+
+// A broadcast stuck as settlement_pending that the node dropped is broadcast again on
+// the next settle; one that is still known is only waited for.
+func TestSettlePendingDropped(t *testing.T) {
+	fx := newFixture()
+	c := newFakeChain(common.HexToAddress(fx.req.Asset))
+	c.mine = make(chan struct{})
+	f := newTestFacilitator(t, c, fx.now, func(cfg *Config) { cfg.ReceiptTimeout = 20 * time.Millisecond })
+	b := body(2, fx.payment(eip3009.PaymentOptions{}), fx.req)
+	first := f.Settle(context.Background(), b)
+	if first.ErrorReason != x402.ReasonSettlementPending {
+		t.Fatalf("first: %+v", first)
+	}
+	if again := f.Settle(context.Background(), b); again.ErrorReason != x402.ReasonSettlementPending || again.Transaction != first.Transaction || c.submits.Load() != 1 {
+		t.Fatalf("still pending and known: %+v, %d broadcasts", again, c.submits.Load())
+	}
+	// The pool drops it, and the token never saw it.
+	c.mu.Lock()
+	c.dropped = map[common.Hash]bool{common.HexToHash(first.Transaction): true}
+	delete(c.receipts, common.HexToHash(first.Transaction))
+	c.used = map[common.Hash]bool{}
+	c.balance = big.NewInt(1_000_000)
+	c.mu.Unlock()
+	close(c.mine)
+	third := f.Settle(context.Background(), b)
+	if !third.Success || third.Transaction == first.Transaction || c.submits.Load() != 2 {
+		t.Fatalf("after drop: %+v (first %s), %d broadcasts", third, first.Transaction, c.submits.Load())
+	}
+}

@@ -30,6 +30,7 @@ type fakeChain struct {
 	used        map[common.Hash]bool // by nonce
 	allUsed     bool
 	healthErr   error
+	dropped     map[common.Hash]bool // broadcasts the pool forgot
 	balance     *big.Int
 	simErr      error // forced simulation error
 	inspErr     error
@@ -143,6 +144,16 @@ func (c *fakeChain) Receipt(ctx context.Context, tx common.Hash) (*types.Receipt
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.receipts[tx], nil
+}
+
+func (c *fakeChain) Known(ctx context.Context, tx common.Hash) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.dropped[tx] {
+		return false, nil
+	}
+	_, ok := c.receipts[tx]
+	return ok, nil
 }
 
 func (c *fakeChain) FindSettlement(ctx context.Context, asset, from common.Address, nonce common.Hash) (common.Hash, bool, error) {
