@@ -51,7 +51,11 @@ func (d *dynConfig) Middleware(name string, def map[string]any) *dynConfig {
 
 // Map is the document to write.
 func (d *dynConfig) Map() map[string]any {
-	http := map[string]any{"routers": d.routers}
+	// Empty sections are left out: Traefik's decoder refuses `routers: {}`.
+	http := map[string]any{}
+	if len(d.routers) > 0 {
+		http["routers"] = d.routers
+	}
 	if len(d.services) > 0 {
 		http["services"] = d.services
 	}

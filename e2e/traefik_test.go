@@ -139,6 +139,9 @@ type traefikOptions struct {
 	// KeepRunningOnPluginFailure turns abortOnPluginFailure off (Traefik's default),
 	// only to show what that default does.
 	KeepRunningOnPluginFailure bool
+	// DebugAddr, when set, serves Traefik's API with /debug/pprof on that address
+	// (for profiling the gate inside Traefik; off in the suites).
+	DebugAddr string
 	// ExpectExit makes startTraefik return as soon as the process has exited instead
 	// of failing; the caller checks why.
 	ExpectExit bool
@@ -210,6 +213,10 @@ func startTraefik(t testing.TB, opts traefikOptions) *traefik {
 			"abortOnPluginFailure": !opts.KeepRunningOnPluginFailure,
 			"localPlugins":         plugins,
 		},
+	}
+	if opts.DebugAddr != "" {
+		static["entryPoints"].(map[string]any)["traefik"] = map[string]any{"address": opts.DebugAddr}
+		static["api"] = map[string]any{"insecure": true, "debug": true, "dashboard": false}
 	}
 	writeJSON(t, filepath.Join(dir, "traefik.yml"), static)
 	tr.WriteDynamic(t, opts.Dynamic)
