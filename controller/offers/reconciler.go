@@ -128,7 +128,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, r.finalize(ctx, &offer)
 	}
 	if !controllerutil.ContainsFinalizer(&offer, Finalizer) {
-		patch := client.MergeFrom(offer.DeepCopy())
+		patch := client.MergeFromWithOptions(offer.DeepCopy(), client.MergeFromWithOptimisticLock{})
 		controllerutil.AddFinalizer(&offer, Finalizer)
 		if err := r.Client.Patch(ctx, &offer, patch); err != nil {
 			return ctrl.Result{}, fmt.Errorf("add finalizer: %w", err)
@@ -137,9 +137,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 
 	orig := offer.DeepCopy()
 	res, rerr := r.reconcileOffer(ctx, &offer)
-	if err := r.Client.Status().Patch(ctx, &offer, client.MergeFrom(orig)); err != nil {
+	// Optimistic lock: a status computed from a stale cache is refused (and retried
+	// once the cache caught up), so conditions never go backwards and every
+	// transition's event is recorded exactly once.
+	if err := r.Client.Status().Patch(ctx, &offer, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
 		if apierrors.IsNotFound(err) {
 			return ctrl.Result{}, nil
+		}
+		if apierrors.IsConflict(err) && rerr == nil {
+			return ctrl.Result{Requeue: true}, nil
 		}
 		return ctrl.Result{}, errors.Join(rerr, fmt.Errorf("update status: %w", err))
 	}
@@ -471,7 +477,7 @@ func (r *Reconciler) finalize(ctx context.Context, o *v1alpha1.ServiceOffer) err
 		return err
 	}
 	r.event(o, corev1.EventTypeNormal, "CleanedUp", "Delete", "route, gate and routes-document entry removed")
-	patch := client.MergeFrom(o.DeepCopy())
+	patch := client.MergeFromWithOptions(o.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	controllerutil.RemoveFinalizer(o, Finalizer)
 	if err := r.Client.Patch(ctx, o, patch); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("remove finalizer: %w", err)
