@@ -2,12 +2,16 @@ package plugin
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"html"
 	"math/big"
+	"path"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/turnpike-x402/turnpike/plugin/routes"
@@ -27,31 +31,42 @@ type offer struct {
 	draining        bool
 	drainEndsAt     time.Time
 	pathPrefix      string
-	before          bool    // offer default: settle before calling the upstream
-	rules           []*rule // empty: everything under pathPrefix is charged with def
+	before          bool           // offer default: settle before calling the upstream
+	rules           []*rule        // in document order
+	re              *regexp.Regexp // all rules; nil when the offer has none
+	all             *rule          // the rule of an offer without rules: charge with def
 	def             *priceSet
 	primary         *series // labels of the first payment option, for request counts
 }
 
 type rule struct {
-	exact    string   // exact pattern (no wildcard)
-	prefix   string   // "/prefix/*": the prefix without "/*"; isPrefix marks it
-	isPrefix bool     // prefix match
-	segments []string // pattern with "*" segments; nil when not a glob
-	methods  map[string]bool
-	free     bool
-	prices   *priceSet
-	before   bool // settle before calling the upstream
+	methodList []string // upper case; empty: every method
+	free       bool
+	prices     *priceSet
+	before     bool // settle before calling the upstream
 }
 
 // priceSet is one set of accepted payment options with everything needed to answer.
 type priceSet struct {
 	options []*option
 	// v2 PAYMENT-REQUIRED JSON split around its two variable parts:
-	// v2Head + quoted error + v2Mid + quoted URL + v2Tail.
-	v2Head, v2Mid, v2Tail []byte
-	// v1 accepts array split at each resource URL (joined with the quoted URL).
-	v1Accepts [][]byte
+	// v2Head + quoted error + v2Mid + quoted URL + v2Tail; v2PlainHead already holds
+	// the error of an unpaid request.
+	v2Head, v2Mid, v2Tail, v2PlainHead []byte
+	// v1 accepts array split at each resource URL (joined with the quoted URL);
+	// v1Plain is the whole unpaid body split the same way.
+	v1Accepts, v1Plain [][]byte
+	// The unpaid challenge as strings for the request path: PAYMENT-REQUIRED is
+	// plainB64Head + base64(quoted URL + plainTail), because the JSON before the URL is
+	// padded to a multiple of 3 bytes and so encodes on its own; the body is
+	// v1PlainStr joined with the quoted URL.
+	plainB64Head, plainTail string
+	v1PlainStr              []string
+	// cache holds finished challenges by resource URL: clients poll the same
+	// resources, and a hit costs a map lookup instead of the splice. Bounded: it is
+	// emptied when full.
+	cacheMu sync.RWMutex
+	cache   map[string]*cachedChallenge
 	// HTML paywall split around the escaped URL and the PAYMENT-REQUIRED value.
 	htmlParts []string
 	// Display line for humans ("0.01 USDC on eip155:84532").
@@ -112,29 +127,18 @@ func compileOffer(src *routes.Offer, m *metricsRegistry) (*offer, error) {
 	}
 	o.def = def
 	o.primary = def.options[0].series
+	o.all = &rule{prices: def, before: o.before}
+	var patterns []string
 	for j := range src.Paths {
 		p := &src.Paths[j]
 		r := &rule{free: p.Free, before: src.Settlement == routes.SettleBefore}
 		if p.Settlement != "" {
 			r.before = p.Settlement == routes.SettleBefore
 		}
-		if len(p.Methods) > 0 {
-			r.methods = make(map[string]bool, len(p.Methods))
-			for _, meth := range p.Methods {
-				r.methods[strings.ToUpper(meth)] = true
-			}
+		for _, meth := range p.Methods {
+			r.methodList = append(r.methodList, strings.ToUpper(meth))
 		}
-		pat := p.Pattern
-		if strings.HasSuffix(pat, "/*") {
-			r.isPrefix = true
-			pat = strings.TrimSuffix(pat, "/*")
-			r.prefix = pat
-		}
-		if strings.Contains(pat, "*") {
-			r.segments = strings.Split(pat, "/")
-		} else if !r.isPrefix {
-			r.exact = pat
-		}
+		patterns = append(patterns, p.Pattern)
 		if !r.free {
 			desc, mime := src.Description, src.MimeType
 			if p.Description != "" {
@@ -158,6 +162,13 @@ func compileOffer(src *routes.Offer, m *metricsRegistry) (*offer, error) {
 			}
 		}
 		o.rules = append(o.rules, r)
+	}
+	if len(o.rules) > 0 {
+		re, err := rulesRegexp(o.rules, patterns)
+		if err != nil {
+			return nil, fmt.Errorf("path rules: %w", err)
+		}
+		o.re = re
 	}
 	return o, nil
 }
@@ -251,6 +262,23 @@ func compilePrices(src *routes.Offer, pays []routes.Payment, desc, mime string, 
 		return nil, err
 	}
 	ps.v1Accepts = bytes.Split(raw, []byte(strconv.Quote(urlSlot)))
+	ps.v2PlainHead = bytes.Join([][]byte{ps.v2Head, plainErrQ, ps.v2Mid}, nil)
+	ps.v1Plain = make([][]byte, len(ps.v1Accepts))
+	copy(ps.v1Plain, ps.v1Accepts)
+	last := len(ps.v1Plain) - 1
+	ps.v1Plain[0] = bytes.Join([][]byte{plainBodyHead, ps.v1Plain[0]}, nil)
+	ps.v1Plain[last] = bytes.Join([][]byte{ps.v1Plain[last], []byte("}\n")}, nil)
+
+	// Pad with JSON whitespace before the URL value so the head is base64-aligned.
+	head := ps.v2PlainHead
+	for len(head)%3 != 0 {
+		head = append(head, ' ')
+	}
+	ps.plainB64Head = base64.StdEncoding.EncodeToString(head)
+	ps.plainTail = string(ps.v2Tail)
+	for _, p := range ps.v1Plain {
+		ps.v1PlainStr = append(ps.v1PlainStr, string(p))
+	}
 
 	ps.htmlParts = strings.Split(renderPaywall(src, desc, ps), "\x00")
 	return ps, nil
@@ -307,54 +335,70 @@ func findSymbol(src *routes.Offer, o *option) string {
 	return ""
 }
 
-// match finds the rule for a path relative to the offer's prefix. ok=false means no
-// rule matched (fail closed: 403); a nil rule with ok=true means "charge with def".
-func (o *offer) match(method, rel string) (*rule, bool) {
-	if len(o.rules) == 0 {
-		return nil, true
+// route cleans the request path, strips the offer's prefix and returns the first rule
+// matching "METHOD /relative/path" (nil: none) and the relative path. All rules of an
+// offer are one compiled regular expression with a group per rule, so matching is one
+// stdlib call however many rules there are; the loop only finds the matched group.
+// A path outside the prefix is taken as already relative (a strip-prefix middleware
+// may run before the gate).
+func route(o *offer, method, p string) (*rule, string) {
+	rel := "/"
+	if p != "" {
+		rel = path.Clean(p)
 	}
-	for _, r := range o.rules {
-		if r.methods != nil && !r.methods[method] {
-			continue
-		}
-		if r.matches(rel) {
-			return r, true
+	if pre := o.pathPrefix; pre != "" {
+		if rel == pre {
+			rel = "/"
+		} else if len(rel) > len(pre) && rel[len(pre)] == '/' && rel[:len(pre)] == pre {
+			rel = rel[len(pre):]
 		}
 	}
-	return nil, false
+	m := o.re.FindStringSubmatchIndex(method + " " + rel)
+	if m == nil {
+		return nil, rel
+	}
+	for i := 0; i < len(o.rules); i++ {
+		if m[2+2*i] >= 0 {
+			return o.rules[i], rel
+		}
+	}
+	return nil, rel
 }
 
-func (r *rule) matches(p string) bool {
-	if r.segments == nil {
-		if !r.isPrefix {
-			return p == r.exact
+// rulesRegexp compiles an offer's rules, in order, into one anchored alternation.
+func rulesRegexp(rules []*rule, patterns []string) (*regexp.Regexp, error) {
+	alts := make([]string, len(rules))
+	for i, r := range rules {
+		meth := `[^ ]+`
+		if len(r.methodList) > 0 {
+			q := make([]string, len(r.methodList))
+			for j, m := range r.methodList {
+				q[j] = regexp.QuoteMeta(m)
+			}
+			meth = "(?:" + strings.Join(q, "|") + ")"
 		}
-		return p == r.prefix || strings.HasPrefix(p, r.prefix+"/")
-	}
-	got := strings.Split(p, "/")
-	n := len(r.segments)
-	if len(got) < n || (!r.isPrefix && len(got) != n) {
-		return false
-	}
-	for i := 0; i < n; i++ {
-		if r.segments[i] != "*" && r.segments[i] != got[i] {
-			return false
+		pat := patterns[i]
+		isPrefix := strings.HasSuffix(pat, "/*")
+		if isPrefix {
+			pat = strings.TrimSuffix(pat, "/*")
 		}
+		segs := strings.Split(pat, "/")
+		for j, seg := range segs {
+			if seg == "*" {
+				segs[j] = `[^/]*`
+			} else {
+				segs[j] = regexp.QuoteMeta(seg)
+			}
+		}
+		// Each alternative ends in its own anchor, so matching stops at the end of
+		// the pattern instead of scanning the rest of a long path.
+		p := strings.Join(segs, "/")
+		if isPrefix {
+			p += `(?:/|$)`
+		} else {
+			p += `$`
+		}
+		alts[i] = "(" + meth + " " + p + ")"
 	}
-	return true
-}
-
-// relativePath strips the offer's prefix. A path outside the prefix is taken as
-// already relative (a strip-prefix middleware may run before the gate).
-func (o *offer) relativePath(p string) string {
-	if o.pathPrefix == "" {
-		return p
-	}
-	if p == o.pathPrefix {
-		return "/"
-	}
-	if strings.HasPrefix(p, o.pathPrefix+"/") {
-		return p[len(o.pathPrefix):]
-	}
-	return p
+	return regexp.Compile(`^(?:` + strings.Join(alts, "|") + `)`)
 }

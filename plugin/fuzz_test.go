@@ -95,19 +95,20 @@ func FuzzCompileAndServe(f *testing.F) {
 			t.Fatalf("a valid document did not compile: %v", err)
 		}
 		for _, o := range tb.offers {
-			rel := "/x/y"
-			r, ok := o.match("GET", rel)
 			ps := o.def
-			if ok && r != nil {
-				if r.free {
-					continue
+			if o.re != nil {
+				if r, _ := route(o, "GET", "/x/y"); r != nil {
+					if r.free {
+						continue
+					}
+					ps = r.prices
 				}
-				ps = r.prices
 			}
 			rec := httptest.NewRecorder()
-			writeChallenge(rec, ps, "https://h.example"+o.pathPrefix+rel+"?q=\"\u2028", 402, errorBody{}, true)
+			req := httptest.NewRequest("GET", "https://h.example/x/y?q=%22\u2028", nil)
+			challenge(&Gate{s: &settings{}}, rec, rec.Header(), req, ps)
 			pr := decodePaymentRequired(t, rec.Header().Get(x402.HeaderPaymentRequired))
-			if len(pr.Accepts) != len(ps.options) || !strings.HasSuffix(pr.Resource.URL, "?q=\"\u2028") {
+			if len(pr.Accepts) != len(ps.options) || !strings.HasSuffix(pr.Resource.URL, "/x/y?q=%22\u2028") {
 				t.Fatalf("challenge does not round-trip: %+v", pr)
 			}
 			var v1 x402.PaymentRequiredV1

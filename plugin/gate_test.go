@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/turnpike-x402/turnpike/plugin/routes"
@@ -331,7 +332,7 @@ func TestPaidRequests(t *testing.T) {
 			if target == "" {
 				target = base + "/forecast/today"
 			}
-			chargedBefore := tg.g.loader.table().offers["shop/weather"].def.options[0].series.charged.Load()
+			chargedBefore := atomic.LoadInt64(&tg.g.loader.table().offers["shop/weather"].def.options[0].series.charged)
 			rec := tg.do("GET", target, map[string]string{name: value})
 			if rec.Code != tc.wantStatus {
 				t.Fatalf("status %d, want %d: %s", rec.Code, tc.wantStatus, rec.Body.String())
@@ -402,7 +403,7 @@ func TestPaidRequests(t *testing.T) {
 			if tc.wantVerify > 0 {
 				checkServerRequirements(t, tg.fac.verifies[0], tc.header == x402.HeaderXPayment)
 			}
-			charged := tg.g.loader.table().offers["shop/weather"].def.options[0].series.charged.Load() - chargedBefore
+			charged := atomic.LoadInt64(&tg.g.loader.table().offers["shop/weather"].def.options[0].series.charged) - chargedBefore
 			wantCharged := int64(0)
 			if tc.wantSuccess && tc.wantStatus == 200 && tc.payload != nil && tc.payload.Network != "eip155:31337" &&
 				(tc.payload.Accepted == nil || tc.payload.Accepted.Network == "eip155:84532") {

@@ -112,9 +112,9 @@ func TestMetricsRegistryUnit(t *testing.T) {
 		t.Fatalf("ready before load: %v %q", ok, msg)
 	}
 	s := m.series("ns", "n", "eip155:1", "")
-	s.observe(opVerify, 7*time.Millisecond)
-	s.observe(opVerify, 40*time.Second)
-	s.charge(big.NewInt(1234567), 6, fixedNow)
+	seriesObserve(s, opVerify, 7*time.Millisecond)
+	seriesObserve(s, opVerify, 40*time.Second)
+	seriesCharge(s, big.NewInt(1234567), 6, fixedNow)
 	src.loaded.Store(true)
 	src.offers.Store(map[string]bool{seriesKey("ns", "n", "eip155:1", ""): true})
 

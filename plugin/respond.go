@@ -52,39 +52,18 @@ func mustJSON(v any) []byte {
 	return b
 }
 
-// renderV2 splices the error and resource URL into the precomputed v2 JSON.
-func (ps *priceSet) renderV2(errQ, urlQ []byte) []byte {
-	out := make([]byte, 0, len(ps.v2Head)+len(errQ)+len(ps.v2Mid)+len(urlQ)+len(ps.v2Tail))
-	out = append(out, ps.v2Head...)
-	out = append(out, errQ...)
-	out = append(out, ps.v2Mid...)
-	out = append(out, urlQ...)
-	return append(out, ps.v2Tail...)
-}
-
-// writeChallenge answers with the v2 PAYMENT-REQUIRED header and a body v1 clients
-// read. Only the resource URL (and a refusal's reason) are spliced in per request:
-// one json.Marshal escapes the URL, one base64 call encodes the header.
-func writeChallenge(rw http.ResponseWriter, ps *priceSet, resURL string, status int, eb errorBody, plain bool) {
+// writeChallenge answers a refused payment with status, the reason in the JSON body
+// and the challenge again (header and v1 accepts), so the client can retry.
+func writeChallenge(rw http.ResponseWriter, ps *priceSet, resURL string, status int, eb errorBody) {
 	urlQ, _ := json.Marshal(resURL)
-	errQ, head := plainErrQ, plainBodyHead
-	if !plain {
-		errQ, _ = json.Marshal(eb.Error)
-		b, _ := json.Marshal(eb)
-		head = make([]byte, 0, len(b)+32)
-		head = append(head, `{"x402Version":1,`...)
-		head = append(head, b[1:len(b)-1]...)
-		head = append(head, `,"accepts":`...)
-	}
+	errQ, _ := json.Marshal(eb.Error)
+	b, _ := json.Marshal(eb)
+	v2 := bytes.Join([][]byte{ps.v2Head, errQ, ps.v2Mid, urlQ, ps.v2Tail}, nil)
+	body := bytes.Join([][]byte{[]byte(`{"x402Version":1,`), b[1 : len(b)-1], []byte(`,"accepts":`), bytes.Join(ps.v1Accepts, urlQ), []byte("}\n")}, nil)
 	h := rw.Header()
-	h.Set(x402.HeaderPaymentRequired, base64.StdEncoding.EncodeToString(ps.renderV2(errQ, urlQ)))
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	accepts := bytes.Join(ps.v1Accepts, urlQ)
-	body := make([]byte, 0, len(head)+len(accepts)+2)
-	body = append(body, head...)
-	body = append(body, accepts...)
-	body = append(body, '}', '\n')
+	h[hkPaymentRequired] = []string{base64.StdEncoding.EncodeToString(v2)}
+	h[hkContentType] = []string{"application/json"}
+	h[hkCacheControl] = []string{"no-store"}
 	rw.WriteHeader(status)
 	_, _ = rw.Write(body)
 }
@@ -92,11 +71,11 @@ func writeChallenge(rw http.ResponseWriter, ps *priceSet, resURL string, status 
 // writePaywall answers a browser with the HTML page (and the header, for wallets).
 func writePaywall(rw http.ResponseWriter, ps *priceSet, resURL string) {
 	urlQ, _ := json.Marshal(resURL)
-	hdr := base64.StdEncoding.EncodeToString(ps.renderV2(plainErrQ, urlQ))
+	hdr := base64.StdEncoding.EncodeToString(bytes.Join([][]byte{ps.v2PlainHead, urlQ, ps.v2Tail}, nil))
 	h := rw.Header()
-	h.Set(x402.HeaderPaymentRequired, hdr)
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
+	h[hkPaymentRequired] = []string{hdr}
+	h[hkContentType] = []string{"text/html; charset=utf-8"}
+	h[hkCacheControl] = []string{"no-store"}
 	rw.WriteHeader(http.StatusPaymentRequired)
 	page := ps.htmlParts[0] + html.EscapeString(resURL) + ps.htmlParts[1] + hdr + ps.htmlParts[2]
 	_, _ = rw.Write([]byte(page))
@@ -117,13 +96,13 @@ type settlement struct {
 
 // settle calls the facilitator. On success it returns the encoded receipt; on failure
 // it has answered rw itself (content withheld) and returns ok=false.
-func (st *settlement) settle(rw http.ResponseWriter) (string, bool) {
+func settle(st *settlement, rw http.ResponseWriter) (string, bool) {
 	sr := st.opt.series
 	start := time.Now()
 	res, err := st.g.fac.client.Settle(st.req.Context(), st.vreq)
-	sr.observe(opSettle, time.Since(start))
+	seriesObserve(sr, opSettle, time.Since(start))
 	if err != nil {
-		sr.fail(reasonFacilitatorDown)
+		seriesFail(sr, reasonFacilitatorDown)
 		log.Printf("turnpike: %s: settle: %v", st.g.name, err)
 		facilitatorDown(rw, "the payment was verified but could not be settled because the facilitator did not answer usefully; nothing was served, retry with the same payment")
 		return "", false
@@ -142,27 +121,27 @@ func (st *settlement) settle(rw http.ResponseWriter) (string, bool) {
 		if res.ErrorReason == x402.ReasonSettlementPending {
 			// Broadcast but unconfirmed: the authorization is spent or about to be.
 			// Never retry it and never accept it again; the hash lets the buyer reconcile.
-			st.g.replay.settle(st.key)
-			sr.fail(reasonSettlementPending)
+			replaySettle(st.g.replay, st.key)
+			seriesFail(sr, reasonSettlementPending)
 			rw.Header().Set(st.receiptHeader, receipt)
 			writeChallenge(rw, st.ps, st.resURL, http.StatusPaymentRequired, errorBody{Error: x402.ReasonSettlementPending,
 				Reason: reasonSettlementPending,
 				Message: "the payment was broadcast as transaction " + res.Transaction +
-					" but not confirmed in time; it was not retried and the content was withheld; check the transaction before paying again"}, false)
+					" but not confirmed in time; it was not retried and the content was withheld; check the transaction before paying again"})
 			return "", false
 		}
-		sr.fail(reasonSettlementFailed)
+		seriesFail(sr, reasonSettlementFailed)
 		rw.Header().Set(st.receiptHeader, receipt)
 		msg := "settlement failed: " + res.ErrorReason
 		if res.ErrorMessage != "" {
 			msg += " (" + res.ErrorMessage + ")"
 		}
 		writeChallenge(rw, st.ps, st.resURL, http.StatusPaymentRequired, errorBody{Error: res.ErrorReason, Reason: reasonSettlementFailed,
-			Message: msg + "; nothing was charged and the content was withheld"}, false)
+			Message: msg + "; nothing was charged and the content was withheld"})
 		return "", false
 	}
-	st.g.replay.settle(st.key)
-	sr.charge(st.opt.amount, st.opt.decimals, st.g.now())
+	replaySettle(st.g.replay, st.key)
+	seriesCharge(sr, st.opt.amount, st.opt.decimals, st.g.now())
 	return receipt, true
 }
 
@@ -225,15 +204,15 @@ func (b *bufferedWriter) Write(p []byte) (int, error) {
 	}
 	// Over the cap: decide now.
 	if b.status < 400 {
-		receipt, ok := b.st.settle(b.rw)
+		receipt, ok := settle(b.st, b.rw)
 		if !ok {
 			b.aborted = true
 			return 0, errWithheld
 		}
 		b.settled = true
-		b.commit(receipt)
+		commitBuffered(b, receipt)
 	} else {
-		b.commit("")
+		commitBuffered(b, "")
 	}
 	return b.rw.Write(p)
 }
@@ -242,7 +221,7 @@ func (b *bufferedWriter) Write(p []byte) (int, error) {
 // the payment settled.
 func (b *bufferedWriter) Flush() {}
 
-func (b *bufferedWriter) commit(receipt string) {
+func commitBuffered(b *bufferedWriter, receipt string) {
 	h := b.rw.Header()
 	for k, vs := range b.header {
 		h[k] = vs
@@ -256,9 +235,9 @@ func (b *bufferedWriter) commit(receipt string) {
 	b.buf.Reset()
 }
 
-// finish completes the response after the upstream returned and reports whether the
-// payment was settled.
-func (b *bufferedWriter) finish() bool {
+// finishBuffered completes the response after the upstream returned and reports
+// whether the payment was settled.
+func finishBuffered(b *bufferedWriter) bool {
 	if b.committed || b.aborted {
 		return b.settled
 	}
@@ -267,14 +246,14 @@ func (b *bufferedWriter) finish() bool {
 	}
 	if b.status >= 400 {
 		// The upstream failed: pass its error through and charge nothing.
-		b.commit("")
+		commitBuffered(b, "")
 		return false
 	}
-	receipt, ok := b.st.settle(b.rw)
+	receipt, ok := settle(b.st, b.rw)
 	if !ok {
 		return false
 	}
 	b.settled = true
-	b.commit(receipt)
+	commitBuffered(b, receipt)
 	return true
 }
