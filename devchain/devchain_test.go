@@ -33,7 +33,9 @@ func chain(t *testing.T) *devchain.Chain {
 	sharedOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		sharedChain, sharedErr = devchain.Start(ctx, devchain.Options{})
+		// Tests compare with chain time, so let it run ahead freely instead of
+		// throttling to a block per second (TestDriftIsBounded covers the limit).
+		sharedChain, sharedErr = devchain.Start(ctx, devchain.Options{MaxDrift: time.Hour})
 	})
 	if sharedErr != nil {
 		t.Fatalf("start devchain: %v", sharedErr)
@@ -200,13 +202,37 @@ func TestConcurrentSendsAllMined(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	head, err := c.Client().HeaderByNumber(ctx, nil)
+}
+
+// Serial transactions may push block time ahead of the wall clock only by MaxDrift;
+// beyond that the miner waits for the clock.
+func TestDriftIsBounded(t *testing.T) {
+	ctx := ctxT(t)
+	const drift = time.Second
+	c, err := devchain.Start(ctx, devchain.Options{MaxDrift: drift, Accounts: 6})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ahead := time.Until(time.Unix(int64(head.Time), 0))
-	if ahead > devchain.DefaultMaxDrift+time.Second {
-		t.Fatalf("chain time is %v ahead of the wall clock", ahead)
+	defer c.Close()
+	const n = 6
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		tx := signedTransfer(t, c, c.Account("dev-5").Key, common.Address{0xd1}, big.NewInt(1))
+		if err := c.Client().SendTransaction(ctx, tx); err != nil {
+			t.Fatal(err)
+		}
+		head, err := c.Client().HeaderByNumber(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Whole seconds on chain: allow one second of rounding.
+		if ahead := time.Until(time.Unix(int64(head.Time), 0)); ahead > drift+time.Second {
+			t.Fatalf("after tx %d chain time is %v ahead of the wall clock (limit %v)", i, ahead, drift)
+		}
+	}
+	// n blocks need n distinct seconds; at most drift+1 of them may be in the future.
+	if floor := time.Duration(n-3) * time.Second; time.Since(start) < floor {
+		t.Fatalf("%d serial blocks took %v, faster than the drift limit allows (%v)", n, time.Since(start), floor)
 	}
 }
 

@@ -87,12 +87,28 @@ func (r *recorder) WriteHeader(status int)      { r.status = status }
 func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
 
 // mineLoop mines transactions that reach the pool without passing serveHTTP
-// (WebSocket, in-process clients).
+// (WebSocket, in-process clients). The pool's event feed must never wait on us: the
+// miner holds mineMu while it waits for the pool (Sync), so the events are drained here
+// at once and coalesced into a one-slot kick for the worker that mines.
 func (c *Chain) mineLoop() {
 	defer close(c.loopDone)
 	ch := make(chan core.NewTxsEvent, 16)
 	sub := c.eth.TxPool().SubscribeTransactions(ch, true)
 	defer sub.Unsubscribe()
+	kick := make(chan struct{}, 1)
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		for {
+			select {
+			case <-c.stop:
+				return
+			case <-kick:
+				c.mine()
+			}
+		}
+	}()
+	defer func() { <-workerDone }()
 	for {
 		select {
 		case <-c.stop:
@@ -100,7 +116,10 @@ func (c *Chain) mineLoop() {
 		case <-sub.Err():
 			return
 		case <-ch:
-			c.mine()
+			select {
+			case kick <- struct{}{}:
+			default: // a mining round is already due; it takes this transaction too
+			}
 		}
 	}
 }
