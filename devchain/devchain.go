@@ -30,8 +30,10 @@
 // the chain run ahead of the wall clock; the miner lets it run at most Options.MaxDrift
 // (default 20 s) ahead and then waits, so authorizations with validBefore = now + 60 s
 // stay valid. Take "now" for on-chain time checks from the latest header, not the wall
-// clock, when a test is sensitive to seconds. AdvanceTime moves chain time forward on
-// purpose (to expire authorizations); that offset is not counted as drift.
+// clock, when a test is sensitive to seconds. Tests and benchmarks that take all their
+// times from the chain can set MaxDrift to an hour and never wait. AdvanceTime moves
+// chain time forward on purpose (to expire authorizations); that offset is not counted
+// as drift.
 //
 // # Deterministic layout
 //
