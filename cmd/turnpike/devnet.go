@@ -21,12 +21,13 @@ func runDevnet(ctx context.Context, args []string) error {
 	accounts := fs.Int("accounts", devchain.DefaultAccounts, "number of funded dev accounts")
 	tokenName := fs.String("token-name", devchain.DefaultTokenName, "token name, also its EIP-712 domain name")
 	tokenVersion := fs.String("token-version", devchain.DefaultTokenVersion, "token EIP-712 domain version")
+	maxDrift := fs.Duration("max-drift", devchain.DefaultMaxDrift, "how far block time may run ahead of the wall clock under serial load")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	c, err := devchain.Start(ctx, devchain.Options{
 		Addr: *addr, ChainID: *chainID, Accounts: *accounts,
-		TokenName: *tokenName, TokenVersion: *tokenVersion, InfoFile: *infoFile,
+		TokenName: *tokenName, TokenVersion: *tokenVersion, InfoFile: *infoFile, MaxDrift: *maxDrift,
 	})
 	if err != nil {
 		return err
