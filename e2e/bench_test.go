@@ -385,6 +385,16 @@ func renderBench(rows []*benchScenario, byID map[string]*benchScenario, tr *trae
 	} else {
 		b.WriteString("- (e) `turnpike gateway` was not available when this ran.\n")
 	}
+	b.WriteString("\n## Reading the numbers\n\n")
+	b.WriteString("- (a) and (a') are the floor: Traefik's own work, then any interpreted plugin. (b) is what a buyer\n")
+	b.WriteString("  without a payment costs; (c) is a paid request settled after the upstream answered, against an instant\n")
+	b.WriteString("  in-process facilitator (a fake used here only, so chain and signature work do not hide the gate's cost).\n")
+	b.WriteString("- (f) is the reference architecture: ForwardAuth to a compiled verifier that makes the same checks and\n")
+	b.WriteString("  settles before answering (ForwardAuth never sees the upstream's answer, so it cannot settle after it).\n")
+	b.WriteString("- (e) is the same gate compiled (`turnpike gateway`, no Traefik); its CPU is the gateway process's.\n")
+	b.WriteString("- Requests/s depend on everything else running on the machine (see the load average below); CPU per\n")
+	b.WriteString("  request is the steadier figure. `BENCH_PROFILE_DIR=<dir> make bench` also writes Traefik CPU\n")
+	b.WriteString("  profiles of rows b and c (`go tool pprof -top <file>`).\n")
 	b.WriteString("\n## Machine\n\n")
 	fmt.Fprintf(&b, "- CPU: %s, %d logical cores (GOMAXPROCS %d)\n", cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0))
 	fmt.Fprintf(&b, "- Memory: %s\n", memTotal())
