@@ -85,6 +85,8 @@ func TestBench(t *testing.T) {
 	cm.Write(t, map[string][]byte{routes.DataKey: routesJSON(t, 1, routes.Offer{
 		Namespace: "bench", Name: "api", State: routes.StateActive, PathPrefix: "/",
 		Description: "bench", Payments: []routes.Payment{payment(benchNetwork, benchAsset, benchPayTo, benchAmount, "USDC", "2")},
+		// /q settles before calling the upstream (no buffering of the response).
+		Paths: []routes.PathRule{{Pattern: "/q/*", Settlement: routes.SettleBefore}, {Pattern: "/*"}},
 	})})
 	gate := map[string]any{
 		"offer":          "bench/api",
@@ -101,7 +103,8 @@ func TestBench(t *testing.T) {
 		Router("a1-hdr", "PathPrefix(`/h`)", "noop@internal", 0, "hdr").
 		Router("b-402", "PathPrefix(`/g`)", "noop@internal", 0, "gate").
 		Router("d-proxy", "PathPrefix(`/d`)", "up", 0).
-		Router("c-paid", "PathPrefix(`/p`)", "up", 0, "gate")
+		Router("c-paid", "PathPrefix(`/p`)", "up", 0, "gate").
+		Router("c-before", "PathPrefix(`/q`)", "up", 0, "gate")
 	// ForwardAuth: a compiled verifier, in its own process so its CPU is counted, in
 	// front of the same upstream. Its requirements are the gate's, taken from a live
 	// 402 below, so it is started after Traefik on an address reserved now.
@@ -137,6 +140,8 @@ func TestBench(t *testing.T) {
 		{id: "d", desc: "proxied to loopback upstream, no gate", url: tr.URL("/d/item"), status: http.StatusOK, pids: traefikPID, cpuOf: ofTraefik},
 		{id: "c", desc: "proxied + gate, paid (instant facilitator)", url: tr.URL("/p/item"), status: http.StatusOK, pids: traefikPID, cpuOf: ofTraefik, baseline: "d",
 			payments: unsignedPayments(t, perRun, accepted, tr.URL("/p/item"))},
+		{id: "c-before", desc: "proxied + gate, paid, settled before the upstream", url: tr.URL("/q/item"), status: http.StatusOK, pids: traefikPID, cpuOf: ofTraefik, baseline: "d",
+			payments: unsignedPayments(t, perRun, accepted, tr.URL("/q/item"))},
 		{id: "f", desc: "proxied + ForwardAuth to compiled verifier, paid", url: tr.URL("/f/item"), status: http.StatusOK, pids: func() []int { return []int{tr.PID(), faPID} }, cpuOf: "Traefik + verifier", baseline: "d",
 			payments: unsignedPayments(t, perRun, accepted, tr.URL("/f/item"))},
 	}
