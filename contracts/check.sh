@@ -8,7 +8,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 bash "$here/generate.sh" "$tmp"
 status=0
-for p in artifacts token/eip3009token.gen.go identity/identityregistry.gen.go; do
+for p in artifacts token/eip3009token.gen.go identity/identityregistry.gen.go testwallet/erc1271wallet.gen.go; do
   if ! diff -r -u "$here/$p" "$tmp/$p" >"$tmp/diff" 2>&1; then
     echo "contracts: $p is out of date with contracts/src; run \`make generate\`" >&2
     head -c 3000 "$tmp/diff" >&2; echo >&2

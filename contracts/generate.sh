@@ -18,3 +18,4 @@ bind() {
 }
 bind EIP3009Token token eip3009token.gen.go
 bind IdentityRegistry identity identityregistry.gen.go
+bind ERC1271Wallet testwallet erc1271wallet.gen.go

@@ -13,6 +13,7 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/turnpike-x402/turnpike/contracts/testwallet"
 	"github.com/turnpike-x402/turnpike/contracts/token"
 	"github.com/turnpike-x402/turnpike/devchain"
 )
@@ -334,4 +335,72 @@ func TestReceiveAndCancel(t *testing.T) {
 			t.Fatalf("mint by buyer: %v", err)
 		}
 	})
+}
+
+// A contract wallet pays through ERC-1271 with a signature longer than 65 bytes, as
+// smart wallets do; the token asks the wallet instead of running ecrecover.
+func TestContractWalletPaysThroughERC1271(t *testing.T) {
+	c := chain(t)
+	ctx := ctxT(t)
+	tok := token.NewEIP3009Token()
+	owner := c.Account("dev-9")
+	facilitator := c.Account(devchain.RoleFacilitator)
+	seller := c.Account(devchain.RoleSeller)
+
+	opts := bind.NewKeyedTransactor(owner.Key, c.ChainID())
+	opts.Context = ctx
+	w := testwallet.NewERC1271Wallet()
+	walletAddr, tx, err := bind.DeployContract(opts, common.FromHex(testwallet.ERC1271WalletMetaData.Bin), c.Client(), w.PackConstructor(owner.Address))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bind.WaitDeployed(ctx, c.Client(), tx.Hash()); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Fund(ctx, walletAddr, nil, big.NewInt(1_000)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		desc    string
+		signer  *ecdsa.PrivateKey
+		extra   []byte
+		vrs     bool
+		wantErr string
+	}{
+		{desc: "owner signature plus wallet data, bytes overload", signer: owner.Key, extra: []byte{0xde, 0xad, 0xbe, 0xef}},
+		{desc: "owner signature of exactly 65 bytes, v,r,s overload", signer: owner.Key, vrs: true},
+		{desc: "someone else's signature", signer: c.Account("dev-8").Key, extra: []byte{1}, wantErr: "FiatTokenV2: invalid signature"},
+		{desc: "too short for the wallet", signer: owner.Key, extra: nil, wantErr: "FiatTokenV2: invalid signature"},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			a := newAuth(t, c, owner.Key, seller.Address, 10)
+			a.from = walletAddr
+			a.signWith(t, c, tc.signer)
+			a.useBytes = !tc.vrs
+			if !tc.vrs {
+				a.sig = append(a.sig, tc.extra...)
+				if tc.extra == nil {
+					a.sig = a.sig[:64]
+				}
+			}
+			err := callErr(t, c, facilitator.Address, a.calldata(tok))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("simulation: %v", err)
+			}
+			r := transact(t, c, facilitator.Key, a.calldata(tok))
+			if r.Status != types.ReceiptStatusSuccessful {
+				t.Fatalf("status %d", r.Status)
+			}
+			used, err := tok.UnpackAuthorizationUsedEvent(r.Logs[0])
+			if err != nil || used.Authorizer != walletAddr {
+				t.Fatalf("AuthorizationUsed %+v, %v", used, err)
+			}
+		})
+	}
 }
