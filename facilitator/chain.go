@@ -20,6 +20,10 @@ type Chain interface {
 	// Token returns the token's EIP-712 name and version as the contract reports
 	// them, and whether asset is a contract at all. Implementations cache it.
 	Token(ctx context.Context, asset common.Address) (TokenInfo, error)
+	// ContractSignature asks signer, when it has code, whether sig is its signature of
+	// digest (ERC-1271 isValidSignature), in one round trip. isContract is false for
+	// an account without code.
+	ContractSignature(ctx context.Context, signer common.Address, digest common.Hash, sig []byte) (isContract, valid bool, err error)
 	// Simulate runs transferWithAuthorization as an eth_call from the relayer. The
 	// first result is the revert (nil when it would succeed); the second is a
 	// transport failure.

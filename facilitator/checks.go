@@ -9,10 +9,19 @@ import (
 	"github.com/turnpike-x402/turnpike/x402"
 )
 
-// checkOffline runs the checks that need no chain: signature, recipient, time window
-// and amount, in the official facilitator's order. now is the facilitator's clock;
-// validBefore must leave ClockSkewMarginSeconds for the transaction to be mined.
+// checkOffline runs the checks that need no chain: signature (EOA), recipient, time
+// window and amount, in the official facilitator's order. now is the facilitator's
+// clock; validBefore must leave ClockSkewMarginSeconds for the transaction to be mined.
 func checkOffline(p *payment, now time.Time) *Rejection {
+	if r := checkSignature(p); r != nil {
+		return r
+	}
+	return checkTerms(p, now)
+}
+
+// checkSignature recovers the EIP-712 signer (low-s, v 27/28 or 0/1) and compares it
+// with authorization.from.
+func checkSignature(p *payment) *Rejection {
 	signer, err := eip3009.Recover(p.domain(), eip3009.Transfer, p.Auth, p.Signature)
 	if err != nil {
 		if errors.Is(err, eip3009.ErrSignatureLength) || errors.Is(err, eip3009.ErrSignatureV) ||
@@ -24,6 +33,11 @@ func checkOffline(p *payment, now time.Time) *Rejection {
 	if signer != p.Auth.From {
 		return reject(x402.ReasonEVMSignature, "signature is by %s, not by from %s", signer.Hex(), p.Auth.From.Hex())
 	}
+	return nil
+}
+
+// checkTerms: the authorization pays what the requirements ask, now.
+func checkTerms(p *payment, now time.Time) *Rejection {
 	if p.Auth.To != p.PayTo {
 		return reject(x402.ReasonEVMRecipientMismatch, "authorization pays %s, requirements payTo is %s", p.Auth.To.Hex(), p.PayTo.Hex())
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/accounts/abi"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/core/types"
@@ -187,6 +188,43 @@ func (e *EVM) transferCalldata(a eip3009.Authorization, sig []byte) ([]byte, err
 		return e.tok.TryPackTransferWithAuthorization0(a.From, a.To, a.Value, a.ValidAfter, a.ValidBefore, [32]byte(a.Nonce), v, r, s)
 	}
 	return e.tok.TryPackTransferWithAuthorization(a.From, a.To, a.Value, a.ValidAfter, a.ValidBefore, [32]byte(a.Nonce), sig)
+}
+
+// erc1271Magic is what isValidSignature returns for a valid signature; by ERC-1271's
+// design it is also the selector of isValidSignature(bytes32,bytes).
+var erc1271Magic = [4]byte{0x16, 0x26, 0xba, 0x7e}
+
+// isValidSignatureArgs encodes ERC-1271 isValidSignature(bytes32,bytes); built from
+// types, not from an ABI string, because no binding here covers wallets.
+var isValidSignatureArgs = func() abi.Arguments {
+	b32, _ := abi.NewType("bytes32", "", nil)
+	bs, _ := abi.NewType("bytes", "", nil)
+	return abi.Arguments{{Type: b32}, {Type: bs}}
+}()
+
+// ContractSignature implements Chain: eth_getCode and isValidSignature in one batch.
+func (e *EVM) ContractSignature(ctx context.Context, signer common.Address, digest common.Hash, sig []byte) (bool, bool, error) {
+	args, err := isValidSignatureArgs.Pack([32]byte(digest), sig)
+	if err != nil {
+		return false, false, err
+	}
+	data := append(erc1271Magic[:], args...)
+	var code, out hexutil.Bytes
+	batch := []rpc.BatchElem{
+		{Method: "eth_getCode", Args: []any{signer, "latest"}, Result: &code},
+		{Method: "eth_call", Args: []any{callArgs{To: signer, Data: data}, "latest"}, Result: &out},
+	}
+	if err := e.rpc.BatchCallContext(ctx, batch); err != nil {
+		return false, false, err
+	}
+	if batch[0].Error != nil {
+		return false, false, fmt.Errorf("eth_getCode: %w", batch[0].Error)
+	}
+	if len(code) == 0 {
+		return false, false, nil
+	}
+	// A revert or a short answer is a refusal, as the token's SignatureChecker sees it.
+	return true, batch[1].Error == nil && len(out) >= 32 && [4]byte(out[:4]) == erc1271Magic, nil
 }
 
 // Simulate implements Chain.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -344,4 +345,48 @@ func TestEVMDomainMatchesToken(t *testing.T) {
 			t.Errorf("%s: contract %x, eip3009 %s", tc.desc, got, tc.want.Hex())
 		}
 	}
+}
+
+// A smart-wallet payer: authorization.from is an ERC-1271 contract; its owner's key
+// signs. Verified through isValidSignature and settled through the token's ERC-1271 path.
+func TestEVMSmartWalletPayer(t *testing.T) {
+	w := newWorld(t)
+	owner, _ := crypto.GenerateKey()
+	wallet := w.chain.deployWallet(t, crypto.PubkeyToAddress(owner.PublicKey))
+	w.chain.mint(t, w.asset, 1_000_000, wallet)
+	ctx := context.Background()
+	stranger, _ := crypto.GenerateKey()
+	if v, err := w.client.Verify(ctx, request(t, w.walletPayment(t, wallet, stranger), w.req)); err != nil || v.IsValid || v.InvalidReason != x402.ReasonEVMSignature {
+		t.Fatalf("wallet payment signed by a stranger: %+v %v", v, err)
+	}
+	req := request(t, w.walletPayment(t, wallet, owner), w.req)
+	if v, err := w.client.Verify(ctx, req); err != nil || !v.IsValid || v.Payer != wallet.Hex() {
+		t.Fatalf("wallet payment signed by its owner: %+v %v", v, err)
+	}
+	s, err := w.client.Settle(ctx, req)
+	if err != nil || !s.Success {
+		t.Fatalf("settle wallet payment: %+v %v", s, err)
+	}
+	if n := w.chain.transfers(t, w.asset, wallet, w.payTo); n != 1 {
+		t.Fatalf("%d transfers from the wallet, want 1", n)
+	}
+}
+
+// walletPayment builds a v2 payment from a smart wallet, signed by signer's key.
+func (w *world) walletPayment(t testing.TB, wallet common.Address, signer *ecdsa.PrivateKey) x402.PaymentPayload {
+	t.Helper()
+	d, err := eip3009.DomainFor(w.req.Network, w.req.Asset, w.req.Extra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nonce, _ := eip3009.RandomNonce()
+	a := eip3009.Authorization{From: wallet, To: w.payTo, Value: big.NewInt(10000),
+		ValidAfter: big.NewInt(w.now.Unix() - 600), ValidBefore: big.NewInt(w.now.Unix() + 60), Nonce: nonce}
+	sig, err := eip3009.Sign(signer, d, eip3009.Transfer, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted := w.req
+	return x402.PaymentPayload{X402Version: 2, Accepted: &accepted,
+		Payload: x402.ExactEVMPayload{Signature: hexutil.Encode(sig), Authorization: eip3009.ToWire(a)}}
 }

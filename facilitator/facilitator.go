@@ -133,10 +133,35 @@ func (f *Facilitator) Verify(ctx context.Context, body []byte) x402.VerifyRespon
 }
 
 func (f *Facilitator) verify(ctx context.Context, p *payment) *Rejection {
-	if r := checkOffline(p, f.cfg.Now()); r != nil {
+	if r := f.checkSigner(ctx, p, x402.ReasonUnexpectedVerifyError); r != nil {
+		return r
+	}
+	if r := checkTerms(p, f.cfg.Now()); r != nil {
 		return r
 	}
 	return f.checkChain(ctx, p, x402.ReasonUnexpectedVerifyError)
+}
+
+// checkSigner accepts an EOA signature by authorization.from, or, when from is a
+// contract (a smart wallet), a signature its ERC-1271 isValidSignature accepts, as the
+// token itself does. Only a failed EOA check costs a chain round trip.
+func (f *Facilitator) checkSigner(ctx context.Context, p *payment, unexpected string) *Rejection {
+	rej := checkSignature(p)
+	if rej == nil {
+		return nil
+	}
+	digest := eip3009.Digest(p.domain(), eip3009.Transfer, p.Auth)
+	isContract, valid, err := f.chain(p).ContractSignature(ctx, p.Auth.From, digest, p.Signature)
+	if err != nil {
+		return reject(unexpected, "checking whether %s is a smart wallet: %v", p.Auth.From.Hex(), err)
+	}
+	if isContract {
+		if valid {
+			return nil
+		}
+		return reject(x402.ReasonEVMSignature, "smart wallet %s does not accept the signature (ERC-1271)", p.Auth.From.Hex())
+	}
+	return rej
 }
 
 // checkChain runs the on-chain part of verify: the asset is a contract, and the
@@ -217,7 +242,10 @@ func failed(p *payment, rej *Rejection) x402.SettleResponse {
 
 func (f *Facilitator) settle(ctx context.Context, p *payment) x402.SettleResponse {
 	digest := eip3009.Digest(p.domain(), eip3009.Transfer, p.Auth)
-	if rej := checkOffline(p, f.cfg.Now()); rej != nil {
+	if rej := f.checkSigner(ctx, p, x402.ReasonUnexpectedSettleError); rej != nil {
+		return failed(p, rej)
+	}
+	if rej := checkTerms(p, f.cfg.Now()); rej != nil {
 		// An authorization that was settled stays settled after it expires: answer
 		// a repeated settle as the first one was answered.
 		if isWindow(rej.Reason) {

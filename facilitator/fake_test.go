@@ -90,6 +90,10 @@ func (c *fakeChain) Inspect(ctx context.Context, asset common.Address, a eip3009
 	return ins, nil
 }
 
+func (c *fakeChain) ContractSignature(ctx context.Context, signer common.Address, digest common.Hash, sig []byte) (bool, bool, error) {
+	return false, false, nil
+}
+
 func (c *fakeChain) Simulate(ctx context.Context, asset common.Address, a eip3009.Authorization, sig []byte) (error, error) {
 	ins, err := c.Inspect(ctx, asset, a, sig)
 	return ins.SimErr, err

@@ -158,6 +158,18 @@ func TestInteropOfficialFacilitator(t *testing.T) {
 		t.Fatalf("our settle after the official one: %+v %v, want tx %s", ours, err, s.Transaction)
 	}
 
+	// A smart-wallet payer (ERC-1271): both accept its owner's signature.
+	owner, _ := crypto.GenerateKey()
+	wallet := w.chain.deployWallet(t, crypto.PubkeyToAddress(owner.PublicKey))
+	w.chain.mint(t, w.asset, 1_000_000, wallet)
+	walletReq := request(t, w.walletPayment(t, wallet, owner), w.req)
+	if v, err := official.Verify(ctx, walletReq); err != nil || !v.IsValid {
+		t.Fatalf("official verify of a smart-wallet payment: %+v %v", v, err)
+	}
+	if v, err := w.client.Verify(ctx, walletReq); err != nil || !v.IsValid {
+		t.Fatalf("our verify of a smart-wallet payment: %+v %v", v, err)
+	}
+
 	// Reason parity on rejected payments.
 	broke, _ := crypto.GenerateKey()
 	now := w.chain.now(t).Unix()
@@ -200,6 +212,9 @@ func TestInteropOfficialFacilitator(t *testing.T) {
 			pp := w.sign(t, broke, w.req, eip3009.PaymentOptions{})
 			pp.Payload.Authorization.From = p.Payload.Authorization.From
 			return request(t, pp, w.req)
+		}},
+		{"smart wallet refuses the signature", false, func() x402.VerifyRequest {
+			return request(t, w.walletPayment(t, wallet, broke), w.req)
 		}},
 		{"token version differs", true, func() x402.VerifyRequest {
 			r := w.req

@@ -1,12 +1,17 @@
 package facilitator
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/accounts/abi"
 	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/ethclient"
@@ -72,7 +77,7 @@ func (c *testChain) deployToken(t *testing.T, name, version string) common.Addre
 }
 
 // mint mints amount of asset (deployer is the minter) to each account.
-func (c *testChain) mint(t *testing.T, asset common.Address, amount int64, to ...common.Address) {
+func (c *testChain) mint(t testing.TB, asset common.Address, amount int64, to ...common.Address) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -118,4 +123,37 @@ func (c *testChain) balance(t *testing.T, asset, who common.Address) *big.Int {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// deployWallet deploys testdata/TestWallet (a minimal ERC-1271 smart wallet that
+// accepts signatures by owner) and returns its address.
+func (c *testChain) deployWallet(t testing.TB, owner common.Address) common.Address {
+	t.Helper()
+	abiJSON, err := os.ReadFile(filepath.Join("testdata", "TestWallet.abi.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := os.ReadFile(filepath.Join("testdata", "TestWallet.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := abi.JSON(bytes.NewReader(abiJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctorArgs, err := parsed.Pack("", owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	addr, tx, err := bind.DeployContract(bind.NewKeyedTransactor(c.deployer, c.chainID),
+		common.FromHex(strings.TrimSpace(string(bin))), c.eth, ctorArgs)
+	if err != nil {
+		t.Fatalf("deploy wallet: %v", err)
+	}
+	if _, err := bind.WaitDeployed(ctx, c.eth, tx.Hash()); err != nil {
+		t.Fatalf("wait wallet deploy: %v", err)
+	}
+	return addr
 }
