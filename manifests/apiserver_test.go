@@ -2,17 +2,29 @@ package manifests_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
 
 	"github.com/turnpike-x402/turnpike/internal/testenv"
+	"github.com/turnpike-x402/turnpike/plugin"
+	"github.com/turnpike-x402/turnpike/plugin/routes"
+	"github.com/turnpike-x402/turnpike/x402"
 )
 
 // cluster is a real kube-apiserver + etcd (envtest) with the third-party CRDs our
@@ -20,6 +32,8 @@ import (
 type cluster struct {
 	kubeconfig string
 	kubectl    string
+	apiURL     string
+	caData     []byte
 }
 
 func startCluster(t *testing.T) *cluster {
@@ -59,7 +73,8 @@ func startCluster(t *testing.T) *cluster {
 	if err := os.WriteFile(path, kc, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return &cluster{kubeconfig: path, kubectl: kubectl(t)}
+	cfg := admin.Config()
+	return &cluster{kubeconfig: path, kubectl: kubectl(t), apiURL: strings.TrimSuffix(cfg.Host, "/"), caData: cfg.CAData}
 }
 
 // run runs kubectl with stdin and returns stdout, stderr and the error.
@@ -149,6 +164,107 @@ func TestServerSideValidation(t *testing.T) {
 	c.must(t, toYAML(t, rendered["base"]), "apply", "--server-side", "--field-manager=turnpike-test", "-f", "-")
 	t.Run("rbac routes reader", func(t *testing.T) { checkRoutesReader(t, c) })
 	t.Run("rbac controller", func(t *testing.T) { checkControllerRBAC(t, c) })
+	t.Run("gate reads routes as traefik", func(t *testing.T) { checkGateWithTraefikToken(t, c) })
+}
+
+// checkGateWithTraefikToken runs the real gate (compiled natively) with a token of
+// Traefik's service account: it must load the routes document from the ConfigMap and
+// follow updates through its list+watch, which only the field selector lets through
+// the name-restricted Role. The same gate with a token of an unbound account must not.
+func checkGateWithTraefikToken(t *testing.T, c *cluster) {
+	for _, ns := range []string{"traefik", "elsewhere"} {
+		c.must(t, nil, "create", "namespace", ns)
+		c.must(t, nil, "-n", ns, "create", "serviceaccount", "traefik")
+	}
+	dir := t.TempDir()
+	caFile := filepath.Join(dir, "ca.crt")
+	if err := os.WriteFile(caFile, c.caData, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	writeRoutes := func(amount string) {
+		doc := fmt.Sprintf(`{"schema":%q,"generation":%s,"offers":[{"namespace":"shop","name":"weather","state":"active","pathPrefix":"/weather",`+
+			`"payments":[{"scheme":"exact","network":"eip155:84532","amount":%q,"asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e",`+
+			`"payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"eip712Name":"USDC","eip712Version":"2","assetSymbol":"USDC","assetDecimals":6}]}]}`,
+			routes.Schema, amount, amount)
+		cm := obj{"apiVersion": "v1", "kind": "ConfigMap",
+			"metadata": map[string]any{"name": "turnpike-routes", "namespace": "turnpike-system"},
+			"data":     map[string]any{routes.DataKey: doc}}
+		c.must(t, toYAML(t, []obj{cm}), "apply", "--server-side", "--force-conflicts", "--field-manager=turnpike-test", "-f", "-")
+	}
+	writeRoutes("1000")
+
+	// Each gate reaches the apiserver through its own forwarder: the plugin shares one
+	// watch per process for the same ConfigMap and API URL (as one Traefik process
+	// does), and closing the forwarder ends the gate's watch, which would otherwise
+	// outlive the test and hold up the apiserver's shutdown.
+	gate := func(t *testing.T, ns string) http.Handler {
+		apiURL := forward(t, c.apiURL)
+		tok := strings.TrimSpace(c.must(t, nil, "-n", ns, "create", "token", "traefik", "--duration=10m"))
+		tokFile := filepath.Join(t.TempDir(), "token")
+		if err := os.WriteFile(tokFile, []byte(tok), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg := plugin.CreateConfig()
+		cfg.Offer = "shop/weather"
+		cfg.RoutesConfigMap = "turnpike-system/turnpike-routes"
+		cfg.KubernetesAPIURL = apiURL
+		cfg.KubernetesTokenFile = tokFile
+		cfg.KubernetesCAFile = caFile
+		cfg.FacilitatorURL = "http://127.0.0.1:1" // never called: no payment is sent
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		h, err := plugin.New(ctx, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			t.Error("the upstream was reached without payment")
+		}), cfg, "gate-"+ns)
+		if err != nil {
+			t.Fatalf("plugin.New: %v", err)
+		}
+		return h
+	}
+	challenge := func(h http.Handler) (int, string) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://api.example/weather/today", nil))
+		return rec.Code, rec.Header().Get("PAYMENT-REQUIRED")
+	}
+	waitChallenge := func(t *testing.T, h http.Handler, amount string) {
+		deadline := time.Now().Add(20 * time.Second)
+		var code int
+		var hdr string
+		for time.Now().Before(deadline) {
+			code, hdr = challenge(h)
+			if code == http.StatusPaymentRequired {
+				raw, err := x402.DecodeHeaderBytes(hdr, 0)
+				if err == nil && strings.Contains(string(raw), `"amount":"`+amount+`"`) {
+					return
+				}
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatalf("no 402 asking %s after 20s (last %d, %q)", amount, code, hdr)
+	}
+
+	t.Run("bound account loads and follows the document", func(t *testing.T) {
+		h := gate(t, "traefik")
+		waitChallenge(t, h, "1000")
+		writeRoutes("2500")
+		waitChallenge(t, h, "2500")
+	})
+	t.Run("unbound account gets nothing", func(t *testing.T) {
+		var logs bytes.Buffer
+		log.SetOutput(&logs)
+		defer log.SetOutput(os.Stderr)
+		h := gate(t, "elsewhere")
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) && !strings.Contains(logs.String(), "HTTP 403") {
+			time.Sleep(100 * time.Millisecond)
+		}
+		if !strings.Contains(logs.String(), "HTTP 403") {
+			t.Fatalf("the gate's watch was not refused with 403:\n%s", logs.String())
+		}
+		if code, _ := challenge(h); code == http.StatusPaymentRequired || code < 400 {
+			t.Fatalf("gate without RBAC answered %d, want a refusal (routes not loaded)", code)
+		}
+	})
 }
 
 // checkPodSecurity creates (dry run) a Pod from every workload's template in its own
@@ -266,4 +382,51 @@ func checkControllerRBAC(t *testing.T, c *cluster) {
 			}
 		})
 	}
+}
+
+// forward relays TCP connections from a new loopback port to target's host:port until
+// the test ends, then closes them all. It returns target's URL with the new port.
+func forward(t *testing.T, target string) string {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	track := func(c net.Conn) {
+		mu.Lock()
+		conns = append(conns, c)
+		mu.Unlock()
+	}
+	go func() {
+		for {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", u.Host)
+			if err != nil {
+				in.Close()
+				continue
+			}
+			track(in)
+			track(out)
+			go func() { _, _ = io.Copy(out, in); out.Close() }()
+			go func() { _, _ = io.Copy(in, out); in.Close() }()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return u.Scheme + "://" + ln.Addr().String()
 }
