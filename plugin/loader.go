@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"crypto/sha256"
+	"fmt"
 	"log"
 	"os"
 	"sync"
@@ -83,7 +84,8 @@ func (l *loader) apply(data []byte) {
 	l.state.generation.Store(doc.Generation)
 	l.state.loaded.Store(true)
 	l.metrics.prune()
-	log.Printf("turnpike: routes generation %d loaded from %s (%d offers)", doc.Generation, l.name, len(doc.Offers))
+	// fmt goes to Traefik's debug log, log to its error log: a load is not an error.
+	fmt.Printf("turnpike: routes generation %d loaded from %s (%d offers)\n", doc.Generation, l.name, len(doc.Offers))
 }
 
 // noteMissing logs once that the source has no document yet.

@@ -57,6 +57,10 @@ func (r *registry) acquireLoader(s *settings) *loader {
 			api = "in-cluster"
 		}
 		key = "configmap:" + s.cmNamespace + "/" + s.cmName + "@" + api
+		if s.kubeTokenFile != "" || s.kubeCAFile != "" {
+			// Other credentials are another watch (and possibly other permissions).
+			key += "#" + s.kubeTokenFile + "#" + s.kubeCAFile
+		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
