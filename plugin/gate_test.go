@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -613,4 +614,78 @@ func TestReloadThroughSymlinkSwap(t *testing.T) {
 	waitFor(t, "generation 10", func() bool { tb := tg.g.loader.table(); return tb != nil && tb.generation == 10 })
 	mk("v2", 11)
 	waitFor(t, "generation 11", func() bool { return tg.g.loader.table().generation == 11 })
+}
+
+func TestChallengeCacheIsBoundedAndPerURL(t *testing.T) {
+	tg := newTestGate(t, testDoc(1), nil)
+	ps := tg.g.loader.table().offers["shop/weather"].def
+	for i := 0; i < challengeCacheSize+10; i++ {
+		target := base + "/forecast/a?i=" + strconv.Itoa(i)
+		rec := tg.do("GET", target, nil)
+		pr := decodePaymentRequired(t, rec.Header().Get(x402.HeaderPaymentRequired))
+		if pr.Resource.URL != target {
+			t.Fatalf("request %d got the challenge of %q", i, pr.Resource.URL)
+		}
+		// A repeat is served from the cache and is identical.
+		again := tg.do("GET", target, nil)
+		if again.Header().Get(x402.HeaderPaymentRequired) != rec.Header().Get(x402.HeaderPaymentRequired) || again.Body.String() != rec.Body.String() {
+			t.Fatalf("request %d: cached challenge differs", i)
+		}
+	}
+	ps.cacheMu.RLock()
+	n := len(ps.cache)
+	ps.cacheMu.RUnlock()
+	if n > challengeCacheSize || n == 0 {
+		t.Fatalf("cache holds %d entries, bound %d", n, challengeCacheSize)
+	}
+	// Another host is another resource, even for the same path.
+	req := httptest.NewRequest("GET", "http://other.test/services/weather/forecast/a?i=1", nil)
+	rec := httptest.NewRecorder()
+	tg.g.ServeHTTP(rec, req)
+	if pr := decodePaymentRequired(t, rec.Header().Get(x402.HeaderPaymentRequired)); pr.Resource.URL != "http://other.test/services/weather/forecast/a?i=1" {
+		t.Fatalf("url %q", pr.Resource.URL)
+	}
+}
+
+func TestBufferedWriterEdgeCases(t *testing.T) {
+	tests := []struct {
+		desc       string
+		handler    http.HandlerFunc
+		wantStatus int
+		wantBody   string
+		wantSettle int64
+	}{
+		{desc: "upstream writes nothing: 200 and settled", handler: func(w http.ResponseWriter, r *http.Request) {}, wantStatus: 200, wantSettle: 1},
+		{desc: "redirect is below 400 and settles", handler: func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Location", "/elsewhere")
+			w.WriteHeader(302)
+		}, wantStatus: 302, wantSettle: 1},
+		{desc: "404 passes through uncharged", handler: func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }, wantStatus: 404, wantBody: "404 page not found\n"},
+		{desc: "flush while buffering is harmless", handler: func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write([]byte("a"))
+			if f, ok := w.(http.Flusher); ok {
+				f.Flush()
+			}
+			_, _ = w.Write([]byte("b"))
+		}, wantStatus: 200, wantBody: "ab", wantSettle: 1},
+		{desc: "second WriteHeader is ignored", handler: func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(201)
+			w.WriteHeader(500)
+			_, _ = w.Write([]byte("made"))
+		}, wantStatus: 201, wantBody: "made", wantSettle: 1},
+	}
+	for _, tc := range tests {
+		tc := tc
+		t.Run(tc.desc, func(t *testing.T) {
+			tg := newTestGate(t, testDoc(1), nil)
+			tg.g.next = tc.handler
+			rec := tg.do("GET", base+"/forecast/a", map[string]string{x402.HeaderPaymentSignature: encode(t, paymentV2(requirementOf(basePayment())))})
+			if rec.Code != tc.wantStatus || rec.Body.String() != tc.wantBody || tg.fac.settleCalls.Load() != tc.wantSettle {
+				t.Fatalf("status %d body %q settles %d", rec.Code, rec.Body.String(), tg.fac.settleCalls.Load())
+			}
+			if tc.wantSettle == 1 && rec.Header().Get(x402.HeaderPaymentResponse) == "" {
+				t.Fatal("no receipt")
+			}
+		})
+	}
 }

@@ -20,5 +20,5 @@ fi
 cd "$gopath/src/$module"
 for p in "${pkgs[@]}"; do
   log "yaegi test $p"
-  GOPATH=$gopath GO111MODULE=off GOFLAGS= "$yaegi" test -v "$p" 2>&1 | grep -v '^20[0-9][0-9]/' || { echo "yaegi test $p failed" >&2; exit 1; }
+  GOPATH=$gopath GO111MODULE=off GOFLAGS= "$yaegi" test -v "$p" 2>&1 | grep -v -e '^20[0-9][0-9]/' -e '^turnpike: routes generation' || { echo "yaegi test $p failed" >&2; exit 1; }
 done
