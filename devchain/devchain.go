@@ -243,6 +243,10 @@ func Start(ctx context.Context, opts Options) (*Chain, error) {
 	chainCfg := *params.AllDevChainProtocolChanges
 	chainCfg.ChainID = new(big.Int).SetUint64(opts.ChainID)
 
+	// The stack is assembled like ethclient/simulated.NewBackend does it (same node and
+	// eth settings, genesis alloc, filter API, SimulatedBeacon), because a
+	// simulated.Backend keeps its node and beacon private: it cannot serve our own
+	// JSON-RPC handler or mine from a transaction-pool subscription.
 	nodeConf := node.DefaultConfig
 	nodeConf.DataDir = "" // in memory
 	nodeConf.P2P = p2p.Config{NoDiscovery: true, MaxPeers: 0, ListenAddr: ""}
@@ -261,7 +265,7 @@ func Start(ctx context.Context, opts Options) (*Chain, error) {
 	ethConf.Miner.GasPrice = big.NewInt(1)
 	ethConf.TxPool.PriceLimit = 1
 
-	c := &Chain{stack: stack, accts: accts, maxDrift: opts.MaxDrift, stop: make(chan struct{}), loopDone: make(chan struct{})}
+	c := &Chain{stack: stack, accts: accts, maxDrift: opts.MaxDrift, stop: make(chan struct{})}
 	fail := func(err error) (*Chain, error) {
 		_ = c.Close()
 		return nil, err
@@ -273,16 +277,13 @@ func Start(ctx context.Context, opts Options) (*Chain, error) {
 	}
 	filterSystem := filters.NewFilterSystem(c.eth.APIBackend, filters.Config{})
 	if err := stack.Start(); err != nil {
-		close(c.loopDone)
 		return fail(fmt.Errorf("devchain: start node: %w", err))
 	}
 	c.beacon, err = catalyst.NewSimulatedBeacon(0, common.Address{}, c.eth)
 	if err != nil {
-		close(c.loopDone)
 		return fail(fmt.Errorf("devchain: beacon: %w", err))
 	}
 	if err := c.beacon.Fork(c.eth.BlockChain().GetCanonicalHash(0)); err != nil {
-		close(c.loopDone)
 		return fail(fmt.Errorf("devchain: beacon: %w", err))
 	}
 	c.signer = types.LatestSignerForChainID(chainCfg.ChainID)
@@ -295,12 +296,12 @@ func Start(ctx context.Context, opts Options) (*Chain, error) {
 		switch api.Namespace {
 		case "eth", "net", "web3", "txpool":
 			if err := c.rpcSrv.RegisterName(api.Namespace, api.Service); err != nil {
-				close(c.loopDone)
 				return fail(fmt.Errorf("devchain: register %s API: %w", api.Namespace, err))
 			}
 		}
 	}
 	c.inproc = ethclient.NewClient(rpc.DialInProc(c.rpcSrv))
+	c.loopDone = make(chan struct{})
 	go c.mineLoop()
 
 	c.ln, err = net.Listen("tcp", opts.Addr)
@@ -592,7 +593,9 @@ func (c *Chain) Close() error {
 			c.client.Close()
 		}
 		close(c.stop)
-		<-c.loopDone
+		if c.loopDone != nil {
+			<-c.loopDone
+		}
 		if c.inproc != nil {
 			c.inproc.Close()
 		}
