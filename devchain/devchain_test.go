@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -351,4 +352,35 @@ func signedTransfer(t *testing.T, c *devchain.Chain, key *ecdsa.PrivateKey, to c
 		t.Fatal(err)
 	}
 	return tx
+}
+
+func TestStartErrors(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	for _, tc := range []struct {
+		desc string
+		opts devchain.Options
+		want string
+	}{
+		{desc: "port in use", opts: devchain.Options{Addr: busy.Addr().String()}, want: "listen"},
+		{desc: "malformed address", opts: devchain.Options{Addr: "127.0.0.1:notaport"}, want: "listen"},
+		{desc: "info file in a missing folder", opts: devchain.Options{InfoFile: filepath.Join(t.TempDir(), "no", "such", "info.json")}, want: "write info"},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			c, err := devchain.Start(ctxT(t), tc.opts)
+			if err == nil {
+				c.Close()
+				t.Fatal("Start succeeded")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %q, want %q", err, tc.want)
+			}
+		})
+	}
+	if _, err := devchain.ReadInfo(filepath.Join(t.TempDir(), "missing.json")); err == nil {
+		t.Fatal("ReadInfo of a missing file succeeded")
+	}
 }
