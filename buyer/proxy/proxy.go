@@ -452,9 +452,12 @@ const (
 	Rejected
 )
 
-var nonceUsedMarkers = []string{x402.ReasonEVMNonceUsed, "nonce_already_used", "nonce already used", "nonce used", "nonce_used", "duplicate", "already used", "authorization is used"}
+var nonceUsedMarkers = []string{x402.ReasonEVMNonceUsed, "nonce_already_used", "nonce already used", "nonce used", "nonce_used", "duplicate", "already used", "already_used", "authorization is used"}
 
-var settlementMarkers = []string{x402.ReasonSettlementPending, "settle_failed", "settlement_failed", "settle_timeout", "settlement_timeout", x402.ReasonEVMFailedExecuteTransfer, x402.ReasonEVMTransactionFailed, "failed_to_get_receipt"}
+var settlementMarkers = []string{x402.ReasonSettlementPending, "settle_failed", "settlement_failed", "settle_timeout", "settlement_timeout", x402.ReasonEVMFailedExecuteTransfer, x402.ReasonEVMTransactionFailed, "failed_to_get_receipt",
+	// Turnpike's gate: the same authorization is being settled by another request,
+	// or the facilitator failed during settle (verified, outcome unknown).
+	"payment_in_flight", "could not be settled"}
 
 var rejectedMarkers = []string{
 	x402.ReasonEVMSignature, x402.ReasonEVMSignatureFormat, x402.ReasonEVMMissingSignature,
