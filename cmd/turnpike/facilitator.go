@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -23,6 +24,9 @@ func runFacilitator(ctx context.Context, args []string) error {
 	receipt := fs.Duration("receipt-timeout", 20*time.Second, "how long a settle waits for the receipt before answering settlement_pending")
 	lookback := fs.Uint64("lookback-blocks", 100_000, "blocks searched for an earlier settlement of a repeated authorization")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return err
 	}
 	key, err := facilitator.LoadKey(*keyFile, "TURNPIKE_RELAYER_KEY")
