@@ -12,8 +12,6 @@ import (
 	"github.com/turnpike-x402/turnpike/x402"
 )
 
-// reasonEIP3009NotSupported: the asset is not a contract, or has no authorizationState.
-const reasonEIP3009NotSupported = "invalid_exact_evm_eip3009_not_supported"
 
 // answer is what the facilitator remembers about one authorization digest: a
 // broadcast transaction (final=false, receipt not seen yet) or the final answer.

@@ -163,7 +163,7 @@ func TestEVMVerifyReasons(t *testing.T) {
 		{desc: "asset is not a contract", req: onAsset(common.HexToAddress("0x00000000000000000000000000000000000000dd"), `{"name":"USDC","version":"2"}`),
 			payload: func() x402.PaymentPayload {
 				return w.sign(t, w.payer, onAsset(common.HexToAddress("0x00000000000000000000000000000000000000dd"), `{"name":"USDC","version":"2"}`), eip3009.PaymentOptions{})
-			}, reason: reasonEIP3009NotSupported},
+			}, reason: x402.ReasonEVMEIP3009NotSupported},
 		{desc: "network not served", req: func() x402.Requirements { r := w.req; r.Network = "eip155:8453"; return r }(),
 			payload: func() x402.PaymentPayload {
 				r := w.req

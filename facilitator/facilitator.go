@@ -173,7 +173,7 @@ func (f *Facilitator) checkChain(ctx context.Context, p *payment, unexpected str
 		return reject(unexpected, "reading token %s: %v", p.Asset.Hex(), err)
 	}
 	if !tok.IsContract {
-		return reject(reasonEIP3009NotSupported, "asset %s is not a contract on chain %s", p.Asset.Hex(), p.ChainID)
+		return reject(x402.ReasonEVMEIP3009NotSupported, "asset %s is not a contract on chain %s", p.Asset.Hex(), p.ChainID)
 	}
 	// The happy path costs one eth_call; only a failure pays for the diagnosis.
 	revert, err := ch.Simulate(ctx, p.Asset, p.Auth, p.Signature)
@@ -197,7 +197,7 @@ func (f *Facilitator) checkChain(ctx context.Context, p *payment, unexpected str
 func diagnose(p *payment, tok TokenInfo, ins Inspection) *Rejection {
 	switch {
 	case ins.StateErr != nil:
-		return reject(reasonEIP3009NotSupported, "authorizationState failed: %v", ins.StateErr)
+		return reject(x402.ReasonEVMEIP3009NotSupported, "authorizationState failed: %v", ins.StateErr)
 	case ins.Used:
 		return reject(x402.ReasonEVMNonceUsed, "authorization nonce %s of %s is already used or canceled", p.Auth.Nonce.Hex(), p.Auth.From.Hex())
 	case tok.NameErr == nil && tok.Name != p.Extra.Name:
@@ -307,7 +307,7 @@ func (f *Facilitator) settleOnce(ctx context.Context, p *payment, digest common.
 		return failed(p, reject(x402.ReasonUnexpectedSettleError, "reading token %s: %v", p.Asset.Hex(), err))
 	}
 	if !tok.IsContract {
-		return failed(p, reject(reasonEIP3009NotSupported, "asset %s is not a contract", p.Asset.Hex()))
+		return failed(p, reject(x402.ReasonEVMEIP3009NotSupported, "asset %s is not a contract", p.Asset.Hex()))
 	}
 	// Gas estimation inside Submit is the simulation; only when it fails do we spend a
 	// round trip reading why (and whether the authorization was already settled).

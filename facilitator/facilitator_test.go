@@ -124,7 +124,7 @@ func TestVerifyOfflineAndChainChecks(t *testing.T) {
 		{desc: "domain name in requirements differs from signed", mutR: func(r *x402.Requirements) {
 			r.Extra = json.RawMessage(`{"name":"USD Coin","version":"2"}`)
 		}, reason: x402.ReasonEVMSignature},
-		{desc: "asset is not a contract", mutC: func(c *fakeChain) { c.token.IsContract = false }, reason: reasonEIP3009NotSupported},
+		{desc: "asset is not a contract", mutC: func(c *fakeChain) { c.token.IsContract = false }, reason: x402.ReasonEVMEIP3009NotSupported},
 		{desc: "token RPC down", mutC: func(c *fakeChain) { c.tokErr = errors.New("dial tcp: refused") }, reason: x402.ReasonUnexpectedVerifyError},
 		{desc: "inspect RPC down", mutC: func(c *fakeChain) { c.inspErr = errors.New("dial tcp: refused") }, reason: x402.ReasonUnexpectedVerifyError},
 		{desc: "nonce already used", mutC: func(c *fakeChain) { c.allUsed = true }, reason: x402.ReasonEVMNonceUsed},

@@ -35,6 +35,7 @@ const (
 	ReasonEVMTokenNameMismatch     = "invalid_exact_evm_token_name_mismatch"
 	ReasonEVMTokenVersionMismatch  = "invalid_exact_evm_token_version_mismatch"
 	ReasonEVMSimulationFailed      = "invalid_exact_evm_transaction_simulation_failed"
+	ReasonEVMEIP3009NotSupported   = "invalid_exact_evm_eip3009_not_supported"
 	ReasonEVMFailedExecuteTransfer = "invalid_exact_evm_failed_to_execute_transfer"
 	ReasonEVMTransactionFailed     = "invalid_exact_evm_transaction_failed"
 )
