@@ -12,7 +12,6 @@ import (
 	"github.com/turnpike-x402/turnpike/x402"
 )
 
-
 // answer is what the facilitator remembers about one authorization digest: a
 // broadcast transaction (final=false, receipt not seen yet) or the final answer.
 type answer struct {
