@@ -16,7 +16,9 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	v1alpha1 "github.com/turnpike-x402/turnpike/controller/api/v1alpha1"
+	"github.com/turnpike-x402/turnpike/controller/discovery"
 	"github.com/turnpike-x402/turnpike/controller/manager"
+	"github.com/turnpike-x402/turnpike/controller/onchain"
 )
 
 func init() {
@@ -56,6 +58,13 @@ func runController(ctx context.Context, args []string) error {
 	fs.StringVar(&o.HealthBaseURL, "health-base-url", "", "send every upstream health check to this base URL instead of the Service's cluster DNS name (running outside the cluster)")
 	fs.DurationVar(&o.RecheckAfter, "recheck-interval", 0, "how often a serving offer's upstream is checked again (default 2m)")
 	fs.DurationVar(&o.RetryAfter, "retry-interval", 0, "wait before retrying an offer that is not ready (default 30s)")
+	registry := fs.String("registry", "", "ERC-8004 identity registry, eip155:<chainId>:<address> (empty: offers that enable registration wait)")
+	registryRPC := fs.String("registry-rpc", "", "JSON-RPC URL of the registry's chain")
+	ownerKeyFile := fs.String("registry-key-file", "", "file holding the hex private key that owns and signs the registration")
+	agentURI := fs.String("agent-uri", "", "registration file URI recorded on chain (default <public-base-url>/.well-known/agent-registration.json)")
+	lookupFrom := fs.Uint64("registry-from-block", 0, "first block to scan for earlier registrations (the registry's deployment block)")
+	lookupChunk := fs.Uint64("registry-log-chunk", 0, "largest block range per eth_getLogs call (0: no limit)")
+	tokenRPCs := fs.String("token-check-rpc", "", "chains whose token EIP-712 domains are verified, eip155:<id>=<rpc url>, comma-separated")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -92,6 +101,48 @@ func runController(ctx context.Context, args []string) error {
 	ctrl.SetLogger(logger)
 	klog.SetLogger(logger)
 	ctx = logr.NewContext(ctx, logger)
+
+	chainCfg := onchain.Config{Registry: *registry, RegistryRPC: *registryRPC, AgentURI: *agentURI,
+		LookupFromBlock: *lookupFrom, LookupChunk: *lookupChunk, TokenRPCs: map[string]string{}}
+	if chainCfg.AgentURI == "" {
+		switch {
+		case o.Settings.PublicBaseURL != "":
+			chainCfg.AgentURI = strings.TrimRight(o.Settings.PublicBaseURL, "/") + discovery.PathRegistration
+		case len(o.DiscoveryRoute.Hostnames) > 0:
+			chainCfg.AgentURI = "https://" + o.DiscoveryRoute.Hostnames[0] + discovery.PathRegistration
+		}
+	}
+	if *registry != "" {
+		if chainCfg.AgentURI == "" {
+			return fmt.Errorf("--registry needs --agent-uri, --public-base-url or --discovery-hostnames to know the registration file's URI")
+		}
+		if *ownerKeyFile == "" {
+			return fmt.Errorf("--registry needs --registry-key-file")
+		}
+		key, err := os.ReadFile(*ownerKeyFile)
+		if err != nil {
+			return fmt.Errorf("--registry-key-file: %w", err)
+		}
+		chainCfg.OwnerKeyHex = string(key)
+	}
+	for _, kv := range controllerSplitList(*tokenRPCs) {
+		network, url, ok := strings.Cut(kv, "=")
+		if !ok || !strings.HasPrefix(network, "eip155:") || url == "" {
+			return fmt.Errorf("--token-check-rpc %q must be eip155:<id>=<url>", kv)
+		}
+		chainCfg.TokenRPCs[network] = url
+	}
+	reg, tokens, closeChains, err := onchain.Setup(ctx, chainCfg)
+	defer closeChains()
+	if err != nil {
+		return err
+	}
+	if reg != nil {
+		o.Registrar = reg
+	}
+	if tokens != nil {
+		o.Tokens = tokens
+	}
 
 	cfg, err := controllerKubeConfig(*kubeconfig)
 	if err != nil {

@@ -124,9 +124,8 @@ func Route(s RouteSettings) *unstructured.Unstructured {
 	for _, h := range s.Hostnames {
 		hosts = append(hosts, h)
 	}
-	u.Object["spec"] = map[string]any{
-		"parentRefs": parents,
-		"hostnames":  hosts,
+	spec := map[string]any{
+		"hostnames": hosts,
 		"rules": []any{map[string]any{
 			"matches": matches,
 			"backendRefs": []any{map[string]any{
@@ -135,5 +134,9 @@ func Route(s RouteSettings) *unstructured.Unstructured {
 			}},
 		}},
 	}
+	if len(parents) > 0 {
+		spec["parentRefs"] = parents
+	}
+	u.Object["spec"] = spec
 	return u
 }

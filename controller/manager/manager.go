@@ -64,6 +64,7 @@ type Options struct {
 	RetryAfter    time.Duration
 
 	Registrar offers.Registrar
+	Tokens    offers.TokenChecker
 	// OnStarted, when set, is called once the process serves (tests).
 	OnStarted func(addrs Addresses)
 }
@@ -149,6 +150,7 @@ func Run(ctx context.Context, o Options) error {
 		Settings:     o.Settings,
 		Health:       health,
 		Registrar:    o.Registrar,
+		Tokens:       o.Tokens,
 		RecheckAfter: o.RecheckAfter,
 		RetryAfter:   o.RetryAfter,
 		RouteKinds:   map[string]bool{},

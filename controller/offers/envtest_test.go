@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,12 +18,11 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	v1alpha1 "github.com/turnpike-x402/turnpike/controller/api/v1alpha1"
+	"github.com/turnpike-x402/turnpike/controller/internal/kubetest"
 	"github.com/turnpike-x402/turnpike/controller/manager"
 	"github.com/turnpike-x402/turnpike/controller/render"
-	"github.com/turnpike-x402/turnpike/internal/testenv"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 )
 
@@ -46,51 +43,8 @@ type controlPlane struct {
 
 func startControlPlane(t *testing.T) *controlPlane {
 	t.Helper()
-	apiserver := testenv.Bin(t, "kube-apiserver")
-	etcd := testenv.Bin(t, "etcd")
-	if filepath.Dir(apiserver) != filepath.Dir(etcd) {
-		t.Fatalf("kube-apiserver (%s) and etcd (%s) must share a folder for envtest", apiserver, etcd)
-	}
-	root := testenv.RepoRoot(t)
-	env := &envtest.Environment{
-		BinaryAssetsDirectory: filepath.Dir(apiserver),
-		CRDDirectoryPaths: []string{
-			filepath.Join(root, "manifests", "crds"),
-			filepath.Join(root, "manifests", "testdata", "thirdparty-crds", "traefik"),
-			filepath.Join(root, "manifests", "testdata", "thirdparty-crds", "gateway-api"),
-		},
-		ErrorIfCRDPathMissing: true,
-	}
-	cfg, err := env.Start()
-	if err != nil {
-		t.Fatalf("start envtest control plane: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := env.Stop(); err != nil {
-			t.Errorf("stop control plane: %v", err)
-		}
-	})
-	scheme, err := manager.Scheme()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, err := env.AddUser(envtest.User{Name: "turnpike-test-admin", Groups: []string{"system:masters"}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kc, err := admin.KubeConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := os.WriteFile(path, kc, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cp := &controlPlane{cfg: cfg, c: c, kubeconfig: path}
+	k := kubetest.Start(t)
+	cp := &controlPlane{cfg: k.Config, c: k.Client, kubeconfig: k.Kubeconfig}
 	cp.namespace(t, systemNS)
 	return cp
 }
@@ -207,15 +161,7 @@ func (cp *controlPlane) service(t *testing.T, ns, name string) {
 
 func eventually(t *testing.T, timeout time.Duration, what string, f func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	var err error
-	for time.Now().Before(deadline) {
-		if err = f(); err == nil {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("%s: still failing after %s: %v", what, timeout, err)
+	kubetest.Eventually(t, timeout, what, f)
 }
 
 func (cp *controlPlane) getOffer(t *testing.T, ns, name string) *v1alpha1.ServiceOffer {

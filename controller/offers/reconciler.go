@@ -59,14 +59,26 @@ const (
 )
 
 // Registrar performs the ERC-8004 registration for offers that enable it. It is
-// called on every reconcile of such an offer and must be idempotent: it persists the
-// signed transaction in status.registration before broadcasting it.
+// called on every reconcile of such an offer and must be idempotent.
 type Registrar interface {
-	// Reconcile brings the offer's registration forward. It returns done=true when
-	// status.registration.agentId is known, and a message for the Registered
-	// condition. It may modify status.registration (the caller persists it).
-	Reconcile(ctx context.Context, offer *v1alpha1.ServiceOffer) (done bool, message string, err error)
+	// Reconcile brings the offer's registration forward and returns done=true when
+	// status.registration.agentId is known, with a message for the Registered
+	// condition. It edits offer.Status.Registration; persist writes the offer's status
+	// to the API server at once, and must succeed before a signed transaction is
+	// broadcast. peers are all offers (to adopt an agent another offer registered).
+	Reconcile(ctx context.Context, offer *v1alpha1.ServiceOffer, peers []v1alpha1.ServiceOffer, persist func(context.Context) error) (done bool, message string, err error)
 }
+
+// TokenChecker compares a payment option's EIP-712 domain and decimals with the token
+// on chain. It returns a *render.Problem when they differ (signatures would never
+// verify), nil when they match or the chain is not configured, and another error when
+// the chain cannot be read.
+type TokenChecker interface {
+	CheckToken(ctx context.Context, network, asset, eip712Name, eip712Version string, decimals int) error
+}
+
+// ReasonTokenCheckFailed: the token could not be read from the chain.
+const ReasonTokenCheckFailed = "TokenCheckFailed"
 
 // Reconciler reconciles ServiceOffers.
 type Reconciler struct {
@@ -79,6 +91,7 @@ type Reconciler struct {
 	Settings  render.Settings
 	Health    HealthChecker
 	Registrar Registrar
+	Tokens    TokenChecker
 	// Now is the clock (tests move it).
 	Now func() time.Time
 	// RecheckAfter is how often a published offer's upstream is checked again.
@@ -136,11 +149,19 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 
 	orig := offer.DeepCopy()
-	res, rerr := r.reconcileOffer(ctx, &offer)
 	// Optimistic lock: a status computed from a stale cache is refused (and retried
 	// once the cache caught up), so conditions never go backwards and every
 	// transition's event is recorded exactly once.
-	if err := r.Client.Status().Patch(ctx, &offer, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
+	base := offer.DeepCopy()
+	persist := func(ctx context.Context) error {
+		if err := r.Client.Status().Patch(ctx, &offer, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+			return fmt.Errorf("persist status: %w", err)
+		}
+		base = offer.DeepCopy()
+		return nil
+	}
+	res, rerr := r.reconcileOffer(ctx, &offer, persist)
+	if err := r.Client.Status().Patch(ctx, &offer, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
 		if apierrors.IsNotFound(err) {
 			return ctrl.Result{}, nil
 		}
@@ -157,7 +178,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 }
 
 // reconcileOffer does the work and fills offer.Status; the caller persists it.
-func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffer) (ctrl.Result, error) {
+func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffer, persist func(context.Context) error) (ctrl.Result, error) {
 	now := r.now()
 	st := &o.Status
 	st.ObservedGeneration = o.Generation
@@ -186,8 +207,12 @@ func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffe
 	if o.IsDraining() {
 		state, drainEnds = routes.StateDraining, o.DrainEndsAt().UTC().Format(time.RFC3339)
 	}
-	if _, err := render.RoutesOffer(o, state, drainEnds); err != nil {
-		reason := render.ReasonInvalidSpec
+	rendered, err := render.RoutesOffer(o, state, drainEnds)
+	if err == nil {
+		err = r.checkTokens(ctx, rendered)
+	}
+	if err != nil {
+		reason := ReasonTokenCheckFailed
 		var p *render.Problem
 		if errors.As(err, &p) {
 			reason = p.Reason
@@ -197,8 +222,13 @@ func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffe
 		if err := r.deleteChildren(ctx, o); err != nil {
 			return ctrl.Result{}, err
 		}
-		_, err := r.syncRoutes(ctx, o, key, false)
-		return ctrl.Result{}, err
+		if _, err := r.syncRoutes(ctx, o, key, false); err != nil {
+			return ctrl.Result{}, err
+		}
+		if reason == ReasonTokenCheckFailed {
+			return ctrl.Result{RequeueAfter: r.retry()}, nil
+		}
+		return ctrl.Result{}, nil
 	}
 
 	// 2. A drain that ended removes the route and the gate, and keeps the record.
@@ -261,7 +291,7 @@ func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffe
 	routeDesc := fmt.Sprintf("%s %s/%s publishes %s", o.RouteKind(), o.Namespace, render.ChildName(o.Name), o.EffectivePath())
 
 	// 6. Registration.
-	regDone, regReason, regMsg, regErr := r.register(ctx, o)
+	regDone, regReason, regMsg, regErr := r.register(ctx, o, persist)
 	if regDone {
 		set(v1alpha1.ConditionRegistered, metav1.ConditionTrue, regReason, regMsg)
 	} else {
@@ -351,14 +381,40 @@ func (r *Reconciler) checkUpstream(ctx context.Context, o *v1alpha1.ServiceOffer
 	return true, ReasonHealthy, fmt.Sprintf("GET %s answered 2xx", path)
 }
 
-func (r *Reconciler) register(ctx context.Context, o *v1alpha1.ServiceOffer) (bool, string, string, error) {
+func (r *Reconciler) checkTokens(ctx context.Context, e routes.Offer) error {
+	if r.Tokens == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	all := append([]routes.Payment(nil), e.Payments...)
+	for _, p := range e.Paths {
+		all = append(all, p.Payments...)
+	}
+	for _, p := range all {
+		k := p.Network + "|" + strings.ToLower(p.Asset) + "|" + p.EIP712Name + "|" + p.EIP712Version
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if err := r.Tokens.CheckToken(ctx, p.Network, p.Asset, p.EIP712Name, p.EIP712Version, p.AssetDecimals); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Reconciler) register(ctx context.Context, o *v1alpha1.ServiceOffer, persist func(context.Context) error) (bool, string, string, error) {
 	if !o.RegistrationEnabled() {
 		return true, ReasonDisabled, "registration is not enabled for this offer", nil
 	}
 	if r.Registrar == nil {
 		return false, ReasonRegistrarMissing, "registration is enabled but the controller has no ERC-8004 registrar configured", nil
 	}
-	done, msg, err := r.Registrar.Reconcile(ctx, o)
+	var peers v1alpha1.ServiceOfferList
+	if err := r.Client.List(ctx, &peers); err != nil {
+		return false, ReasonRegistering, "list offers: " + err.Error(), err
+	}
+	done, msg, err := r.Registrar.Reconcile(ctx, o, peers.Items, persist)
 	if err != nil {
 		return false, ReasonRegistering, err.Error(), err
 	}

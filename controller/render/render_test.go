@@ -197,17 +197,24 @@ func TestMiddleware(t *testing.T) {
 
 func TestHTTPRoute(t *testing.T) {
 	cases := []struct {
-		desc        string
-		offer       *v1alpha1.ServiceOffer
-		wantParents []any
-		wantHosts   []any
-		wantPath    string
+		desc             string
+		offer            *v1alpha1.ServiceOffer
+		wantParents      []any
+		wantHosts        []any
+		wantPath         string
+		noDefaultParents bool
 	}{
 		{
 			desc:        "default gateway, default path, no hostnames",
 			offer:       offer(),
 			wantParents: []any{map[string]any{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "gw", "namespace": "traefik"}},
 			wantPath:    "/services/weather",
+		},
+		{
+			desc:             "no gateway anywhere: parentRefs left out (null is invalid)",
+			offer:            offer(),
+			noDefaultParents: true,
+			wantPath:         "/services/weather",
 		},
 		{
 			desc: "offer parents, path and hostnames",
@@ -223,7 +230,14 @@ func TestHTTPRoute(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.desc, func(t *testing.T) {
-			u := Route(c.offer, settings)
+			set := settings
+			if c.noDefaultParents {
+				set.DefaultParentRefs = nil
+			}
+			u := Route(c.offer, set)
+			if _, has := u.Object["spec"].(map[string]any)["parentRefs"]; has != (c.wantParents != nil) {
+				t.Fatalf("parentRefs present=%v, want %v", has, c.wantParents != nil)
+			}
 			if u.GetKind() != "HTTPRoute" {
 				t.Fatalf("kind %s", u.GetKind())
 			}

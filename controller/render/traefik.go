@@ -163,7 +163,6 @@ func HTTPRoute(o *v1alpha1.ServiceOffer, s Settings) *unstructured.Unstructured 
 		prefs = append(prefs, ref)
 	}
 	spec := map[string]any{
-		"parentRefs": prefs,
 		"rules": []any{map[string]any{
 			"matches": []any{map[string]any{
 				"path": map[string]any{"type": "PathPrefix", "value": o.EffectivePath()},
@@ -181,6 +180,11 @@ func HTTPRoute(o *v1alpha1.ServiceOffer, s Settings) *unstructured.Unstructured 
 				"port": int64(o.Spec.Upstream.Port),
 			}},
 		}},
+	}
+	if len(prefs) > 0 {
+		// Without parents the route attaches nowhere, but it is still a valid object
+		// (and a Gateway may adopt it later through a policy).
+		spec["parentRefs"] = prefs
 	}
 	if len(o.Spec.Hostnames) > 0 {
 		hs := make([]any, 0, len(o.Spec.Hostnames))

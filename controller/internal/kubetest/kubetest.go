@@ -1,0 +1,116 @@
+// Package kubetest starts a real control plane (kube-apiserver + etcd, envtest) with
+// Turnpike's generated CRDs and the Traefik and Gateway API CRDs, for the controller's
+// integration tests. The binaries come from $TURNPIKE_BIN (scripts/install-deps.d);
+// a missing one fails the test.
+package kubetest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/turnpike-x402/turnpike/controller/manager"
+	"github.com/turnpike-x402/turnpike/internal/testenv"
+)
+
+// Cluster is a running control plane and an admin client.
+type Cluster struct {
+	Config     *rest.Config
+	Client     client.Client
+	Kubeconfig string // file, for other processes
+}
+
+// Start starts the control plane; it stops when the test ends.
+func Start(t *testing.T) *Cluster {
+	t.Helper()
+	apiserver := testenv.Bin(t, "kube-apiserver")
+	etcd := testenv.Bin(t, "etcd")
+	if filepath.Dir(apiserver) != filepath.Dir(etcd) {
+		t.Fatalf("kube-apiserver (%s) and etcd (%s) must share a folder for envtest", apiserver, etcd)
+	}
+	root := testenv.RepoRoot(t)
+	env := &envtest.Environment{
+		BinaryAssetsDirectory: filepath.Dir(apiserver),
+		CRDDirectoryPaths: []string{
+			filepath.Join(root, "manifests", "crds"),
+			filepath.Join(root, "manifests", "testdata", "thirdparty-crds", "traefik"),
+			filepath.Join(root, "manifests", "testdata", "thirdparty-crds", "gateway-api"),
+		},
+		ErrorIfCRDPathMissing: true,
+	}
+	cfg, err := env.Start()
+	if err != nil {
+		t.Fatalf("start envtest control plane: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := env.Stop(); err != nil {
+			t.Errorf("stop control plane: %v", err)
+		}
+	})
+	scheme, err := manager.Scheme()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := env.AddUser(envtest.User{Name: "turnpike-test-admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc, err := admin.KubeConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(path, kc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &Cluster{Config: cfg, Client: c, Kubeconfig: path}
+}
+
+// Namespace creates a namespace (idempotent).
+func (c *Cluster) Namespace(t *testing.T, name string) {
+	t.Helper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if err := c.Client.Create(context.Background(), ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+}
+
+// Service creates a Service with one HTTP port (idempotent).
+func (c *Cluster) Service(t *testing.T, ns, name string, port int32) {
+	t.Helper()
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec:       corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "http", Port: port}}},
+	}
+	if err := c.Client.Create(context.Background(), svc); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+}
+
+// Eventually retries f every 100 ms until it returns nil or timeout passes.
+func Eventually(t *testing.T, timeout time.Duration, what string, f func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var err error
+	for time.Now().Before(deadline) {
+		if err = f(); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s: still failing after %s: %v", what, timeout, fmt.Sprint(err))
+}
