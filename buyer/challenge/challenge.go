@@ -142,3 +142,19 @@ func (c *Challenge) Header(i int, a auth.Auth) (string, string, error) {
 	v, err := x402.EncodeHeader(pl)
 	return x402.HeaderPaymentSignature, v, err
 }
+
+// Accepts returns the v2 requirement i exactly as the seller sent it.
+func (c *Challenge) Accepts(i int) (json.RawMessage, bool) {
+	if c.Version != x402.V2 || i < 0 || i >= len(c.accepts) {
+		return nil, false
+	}
+	return c.accepts[i], true
+}
+
+// V1 returns the v1 requirement i.
+func (c *Challenge) V1(i int) (x402.RequirementsV1, bool) {
+	if c.Version != x402.V1 || i < 0 || i >= len(c.v1) {
+		return x402.RequirementsV1{}, false
+	}
+	return c.v1[i], true
+}
