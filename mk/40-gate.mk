@@ -1,7 +1,8 @@
 # The x402 gate (plugin/, x402/, gateway/): the ordinary Go tests run in test-go; this
 # adds what Go alone cannot prove: the same tests under Yaegi v0.16.1 (the interpreter
 # Traefik embeds) and short fuzzing of the wire decoders. `make bench-gate` measures
-# the 402 and paid paths.
+# the 402 and paid paths compiled, and the 402 path interpreted by Yaegi exactly as
+# Traefik runs it (tools/yaegibench, a nested module so yaegi stays out of go.mod).
 .PHONY: test-gate-yaegi test-gate-fuzz bench-gate
 GATE_FUZZTIME ?= 10s
 
@@ -16,6 +17,7 @@ test-gate-fuzz:
 
 bench-gate:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./plugin/
+	cd tools/yaegibench && GOFLAGS=-mod=mod $(GO) run . -repo ../..
 
 TEST_TARGETS += test-gate-yaegi test-gate-fuzz
 BENCH_TARGETS += bench-gate

@@ -164,7 +164,7 @@ func compileOffer(src *routes.Offer, m *metricsRegistry) (*offer, error) {
 		o.rules = append(o.rules, r)
 	}
 	if len(o.rules) > 0 {
-		re, err := rulesRegexp(o.rules, patterns)
+		re, err := rulesRegexp(o.pathPrefix, o.rules, patterns)
 		if err != nil {
 			return nil, fmt.Errorf("path rules: %w", err)
 		}
@@ -335,38 +335,46 @@ func findSymbol(src *routes.Offer, o *option) string {
 	return ""
 }
 
-// route cleans the request path, strips the offer's prefix and returns the first rule
-// matching "METHOD /relative/path" (nil: none) and the relative path. All rules of an
-// offer are one compiled regular expression with a group per rule, so matching is one
-// stdlib call however many rules there are; the loop only finds the matched group.
-// A path outside the prefix is taken as already relative (a strip-prefix middleware
-// may run before the gate).
-func route(o *offer, method, p string) (*rule, string) {
-	rel := "/"
-	if p != "" {
-		rel = path.Clean(p)
-	}
-	if pre := o.pathPrefix; pre != "" {
-		if rel == pre {
-			rel = "/"
-		} else if len(rel) > len(pre) && rel[len(pre)] == '/' && rel[:len(pre)] == pre {
-			rel = rel[len(pre):]
-		}
-	}
-	m := o.re.FindStringSubmatchIndex(method + " " + rel)
+// route returns the first rule matching "METHOD /cleaned/path", or nil. All rules of
+// an offer are one compiled regular expression (with the offer's prefix optional in
+// front of each pattern, so a path already stripped of it matches too) with a group
+// per rule: matching is one stdlib call however many rules there are, and the loop
+// only finds the matched group. Kept tiny: Yaegi allocates every value slot of a
+// function on each call.
+func route(o *offer, method, p string) *rule {
+	m := o.re.FindStringSubmatchIndex(method + " " + path.Clean(p))
 	if m == nil {
-		return nil, rel
+		return nil
 	}
 	for i := 0; i < len(o.rules); i++ {
 		if m[2+2*i] >= 0 {
-			return o.rules[i], rel
+			return o.rules[i]
 		}
 	}
-	return nil, rel
+	return nil
+}
+
+// relativePath is the request path relative to the offer's prefix, for messages.
+func relativePath(prefix, p string) string {
+	p = path.Clean(p)
+	if prefix == "" {
+		return p
+	}
+	if p == prefix {
+		return "/"
+	}
+	if strings.HasPrefix(p, prefix+"/") {
+		return p[len(prefix):]
+	}
+	return p
 }
 
 // rulesRegexp compiles an offer's rules, in order, into one anchored alternation.
-func rulesRegexp(rules []*rule, patterns []string) (*regexp.Regexp, error) {
+func rulesRegexp(prefix string, rules []*rule, patterns []string) (*regexp.Regexp, error) {
+	pre := ""
+	if prefix != "" {
+		pre = "(?:" + regexp.QuoteMeta(prefix) + ")?"
+	}
 	alts := make([]string, len(rules))
 	for i, r := range rules {
 		meth := `[^ ]+`
@@ -392,10 +400,14 @@ func rulesRegexp(rules []*rule, patterns []string) (*regexp.Regexp, error) {
 		}
 		// Each alternative ends in its own anchor, so matching stops at the end of
 		// the pattern instead of scanning the rest of a long path.
-		p := strings.Join(segs, "/")
-		if isPrefix {
+		p := pre + strings.Join(segs, "/")
+		switch {
+		case isPrefix:
 			p += `(?:/|$)`
-		} else {
+		case patterns[i] == "/" && prefix != "":
+			// The offer's root: the prefix itself, with or without a slash.
+			p = "(?:" + regexp.QuoteMeta(prefix) + "/?|/)$"
+		default:
 			p += `$`
 		}
 		alts[i] = "(" + meth + " " + p + ")"

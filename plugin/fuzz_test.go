@@ -97,7 +97,7 @@ func FuzzCompileAndServe(f *testing.F) {
 		for _, o := range tb.offers {
 			ps := o.def
 			if o.re != nil {
-				if r, _ := route(o, "GET", "/x/y"); r != nil {
+				if r := route(o, "GET", "/x/y"); r != nil {
 					if r.free {
 						continue
 					}
@@ -106,7 +106,7 @@ func FuzzCompileAndServe(f *testing.F) {
 			}
 			rec := httptest.NewRecorder()
 			req := httptest.NewRequest("GET", "https://h.example/x/y?q=%22\u2028", nil)
-			challenge(&Gate{s: &settings{}}, rec, rec.Header(), req, ps)
+			challenge(&Gate{s: &settings{}}, rec, req, ps)
 			pr := decodePaymentRequired(t, rec.Header().Get(x402.HeaderPaymentRequired))
 			if len(pr.Accepts) != len(ps.options) || !strings.HasSuffix(pr.Resource.URL, "/x/y?q=%22\u2028") {
 				t.Fatalf("challenge does not round-trip: %+v", pr)

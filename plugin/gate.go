@@ -117,6 +117,60 @@ const (
 // functions), header maps are indexed directly, and the per-request work is a handful
 // of stdlib calls on bytes prepared when the routes document loaded.
 func (g *Gate) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
+	c := fastChallenge(g, req)
+	if c == nil {
+		serveSlow(g, rw, req)
+		return
+	}
+	h := rw.Header()
+	h[hkExpose] = hvExpose
+	h[hkPaymentRequired] = c.header
+	h[hkContentType] = hvJSON
+	h[hkCacheControl] = hvNoStore
+	rw.WriteHeader(http.StatusPaymentRequired)
+	_, _ = rw.Write(c.body)
+}
+
+// fastChallenge returns the challenge for the common case, an unpaid request (not
+// from a browser) for a paid rule of a loaded, active offer; nil sends the request to
+// serveSlow. Under Yaegi every call allocates a slot for each value its function
+// holds, so the functions on this path are small and cold branches live elsewhere.
+func fastChallenge(g *Gate, req *http.Request) *cachedChallenge {
+	hdr := req.Header
+	t, _ := g.loader.current.Load().(*table)
+	if t == nil || req.Method == http.MethodOptions || hdr[hkPaymentSignature] != nil || hdr[hkXPayment] != nil {
+		return nil
+	}
+	// Browsers (text/html in Accept) may get the paywall: serveSlow decides.
+	if a := hdr[hkAccept]; a != nil && strings.Contains(a[0], "text/html") {
+		return nil
+	}
+	o := t.offers[g.s.offerKey]
+	if o == nil || o.draining {
+		return nil
+	}
+	r := o.all
+	if o.re != nil {
+		r = route(o, req.Method, req.URL.Path)
+		if r == nil || r.free {
+			return nil
+		}
+	}
+	u := resourceURL(g, req)
+	ps := r.prices
+	ps.cacheMu.RLock()
+	c := ps.cache[u]
+	ps.cacheMu.RUnlock()
+	if c == nil {
+		c = renderChallenge(ps, u)
+	}
+	atomic.AddInt64(&o.primary.required, 1)
+	return c
+}
+
+// serveSlow is the complete gate; ServeHTTP answers the common unpaid case itself
+// and hands everything else here.
+func serveSlow(g *Gate, rw http.ResponseWriter, req *http.Request) {
 	hdr := req.Header
 	if req.Method == http.MethodOptions && len(hdr[hkACRequestMethod]) > 0 {
 		preflight(rw, req)
@@ -144,12 +198,11 @@ func (g *Gate) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 	}
 	r := o.all
 	if o.re != nil {
-		var rel string
-		r, rel = route(o, req.Method, req.URL.Path)
+		r = route(o, req.Method, req.URL.Path)
 		if r == nil {
 			atomic.AddInt64(&o.primary.requests, 1)
 			reject(rw, http.StatusForbidden, "Forbidden", reasonNoRule,
-				"no route rule of offer "+g.s.offerKey+" covers "+req.Method+" "+rel+"; the path is under a paid prefix, so it is refused")
+				"no route rule of offer "+g.s.offerKey+" covers "+req.Method+" "+relativePath(o.pathPrefix, req.URL.Path)+"; the path is under a paid prefix, so it is refused")
 			return
 		}
 		if r.free {
@@ -159,13 +212,12 @@ func (g *Gate) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 			return
 		}
 	}
-	h := rw.Header()
-	h[hkExpose] = []string{exposeHeaders}
+	rw.Header()[hkExpose] = []string{exposeHeaders}
 	v2 := hdr[hkPaymentSignature]
 	v1 := hdr[hkXPayment]
 	if len(v2) == 0 && len(v1) == 0 {
 		atomic.AddInt64(&o.primary.required, 1)
-		challenge(g, rw, h, req, r.prices)
+		challenge(g, rw, req, r.prices)
 		return
 	}
 	atomic.AddInt64(&o.primary.requests, 1)
@@ -224,23 +276,39 @@ func resourceURL(g *Gate, req *http.Request) string {
 	if g.s.resourceBase != "" {
 		return g.s.resourceBase + uri
 	}
-	scheme := "http://"
-	if req.TLS != nil {
-		scheme = "https://"
-	}
-	if fp := req.Header[hkForwardedProto]; len(fp) > 0 {
-		// The first hop's value; only the two schemes x402 resources use.
-		v := fp[0]
-		if i := strings.IndexByte(v, ','); i >= 0 {
-			v = strings.TrimSpace(v[:i])
+	// Traefik sets X-Forwarded-Proto to exactly "http" or "https"; anything else
+	// (a list from other proxies, odd case) takes the slow parse.
+	fp := req.Header[hkForwardedProto]
+	if fp == nil {
+		if req.TLS != nil {
+			return "https://" + req.Host + uri
 		}
-		if v == "https" || v == "HTTPS" {
-			scheme = "https://"
-		} else if v == "http" || v == "HTTP" {
-			scheme = "http://"
-		}
+		return "http://" + req.Host + uri
 	}
-	return scheme + req.Host + uri
+	if fp[0] == "https" {
+		return "https://" + req.Host + uri
+	}
+	if fp[0] == "http" {
+		return "http://" + req.Host + uri
+	}
+	return forwardedScheme(fp[0], req.TLS != nil) + req.Host + uri
+}
+
+// forwardedScheme reads the first hop of an X-Forwarded-Proto list.
+func forwardedScheme(v string, tls bool) string {
+	if i := strings.IndexByte(v, ','); i >= 0 {
+		v = v[:i]
+	}
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "https":
+		return "https://"
+	case "http":
+		return "http://"
+	}
+	if tls {
+		return "https://"
+	}
+	return "http://"
 }
 
 // pay handles a request that carries a payment.
@@ -391,67 +459,60 @@ func refuseWith(rw http.ResponseWriter, ps *priceSet, resURL string, code, x402E
 // (escaping the URL) and one base64 call on the URL and what follows it, so the cost
 // does not grow with the URL beyond those compiled calls. (Inlined resource URL: each
 // interpreted call costs about a microsecond under Yaegi.)
-func challenge(g *Gate, rw http.ResponseWriter, h http.Header, req *http.Request, ps *priceSet) {
-	if a := req.Header[hkAccept]; len(a) > 0 && wantsHTML(req) {
+func challenge(g *Gate, rw http.ResponseWriter, req *http.Request, ps *priceSet) {
+	if len(req.Header[hkUserAgent]) > 0 && wantsHTML(req) {
 		writePaywall(rw, ps, resourceURL(g, req))
 		return
 	}
-	// The request-target as the client sent it (a field read; URL.RequestURI() is a
-	// call), unless a proxy-form target or a synthetic request needs rebuilding.
-	uri := req.RequestURI
-	if uri == "" || uri[0] != '/' {
-		uri = req.URL.RequestURI()
-	}
-	var u string
-	if g.s.resourceBase != "" {
-		u = g.s.resourceBase + uri
-	} else {
-		scheme := "http://"
-		if req.TLS != nil {
-			scheme = "https://"
-		}
-		if fp := req.Header[hkForwardedProto]; len(fp) > 0 {
-			if v := fp[0]; v == "https" || len(v) > 6 && v[:6] == "https," {
-				scheme = "https://"
-			} else if v == "http" || len(v) > 5 && v[:5] == "http," {
-				scheme = "http://"
-			}
-		}
-		u = scheme + req.Host + uri
-	}
+	u := resourceURL(g, req)
 	ps.cacheMu.RLock()
 	c := ps.cache[u]
 	ps.cacheMu.RUnlock()
 	if c == nil {
-		q, _ := json.Marshal(u)
-		qs := string(q)
-		c = &cachedChallenge{header: ps.plainB64Head + base64.StdEncoding.EncodeToString([]byte(qs+ps.plainTail))}
-		if len(ps.v1PlainStr) == 2 {
-			c.body = []byte(ps.v1PlainStr[0] + qs + ps.v1PlainStr[1])
-		} else {
-			c.body = []byte(strings.Join(ps.v1PlainStr, qs))
-		}
-		ps.cacheMu.Lock()
-		if len(ps.cache) >= challengeCacheSize {
-			ps.cache = nil
-		}
-		if ps.cache == nil {
-			ps.cache = make(map[string]*cachedChallenge, 64)
-		}
-		ps.cache[u] = c
-		ps.cacheMu.Unlock()
+		c = renderChallenge(ps, u)
 	}
-	h[hkPaymentRequired] = []string{c.header}
-	h[hkContentType] = []string{"application/json"}
-	h[hkCacheControl] = []string{"no-store"}
+	// Shared, never modified header values: the slices cost allocations under Yaegi.
+	h := rw.Header()
+	h[hkExpose] = hvExpose
+	h[hkPaymentRequired] = c.header
+	h[hkContentType] = hvJSON
+	h[hkCacheControl] = hvNoStore
 	rw.WriteHeader(http.StatusPaymentRequired)
 	_, _ = rw.Write(c.body)
+}
+
+var (
+	hvExpose  = []string{exposeHeaders}
+	hvJSON    = []string{"application/json"}
+	hvNoStore = []string{"no-store"}
+)
+
+// renderChallenge splices the URL into the precomputed challenge and caches it.
+func renderChallenge(ps *priceSet, u string) *cachedChallenge {
+	q, _ := json.Marshal(u)
+	qs := string(q)
+	c := &cachedChallenge{header: []string{ps.plainB64Head + base64.StdEncoding.EncodeToString([]byte(qs+ps.plainTail))}}
+	if len(ps.v1PlainStr) == 2 {
+		c.body = []byte(ps.v1PlainStr[0] + qs + ps.v1PlainStr[1])
+	} else {
+		c.body = []byte(strings.Join(ps.v1PlainStr, qs))
+	}
+	ps.cacheMu.Lock()
+	if len(ps.cache) >= challengeCacheSize {
+		ps.cache = nil
+	}
+	if ps.cache == nil {
+		ps.cache = make(map[string]*cachedChallenge, 64)
+	}
+	ps.cache[u] = c
+	ps.cacheMu.Unlock()
+	return c
 }
 
 // cachedChallenge is a finished unpaid answer for one resource URL (read-only once
 // stored: the body slice is shared by every response that uses it).
 type cachedChallenge struct {
-	header string
+	header []string // the PAYMENT-REQUIRED value, shared by every response
 	body   []byte
 }
 

@@ -1,0 +1,190 @@
+// Command yaegibench measures the gate the way Traefik runs it: the plugin is
+// interpreted by Yaegi v0.16.1 from a GOPATH layout with only the standard library
+// symbols, New() is called through the interpreter, and the returned handler is
+// called from compiled code, as Traefik's router does. It prints the cost per request
+// of the 402 challenge (repeated and unique URLs, short and 200-character) next to a
+// baseline plugin that answers a fixed 402, so the gate's own cost is the difference.
+//
+// A nested module, so yaegi never enters the main go.mod (the plugin catalog refuses
+// modules that require it). Run: make bench-gate-yaegi.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
+)
+
+const module = "github.com/turnpike-x402/turnpike"
+
+// baseline is the smallest plugin that answers what the gate answers.
+const baseline = `package baseline
+
+import (
+	"context"
+	"net/http"
+)
+
+type Config struct{ Body string }
+
+func CreateConfig() *Config { return &Config{} }
+
+type h struct{ body []byte }
+
+func New(ctx context.Context, next http.Handler, c *Config, name string) (http.Handler, error) {
+	return &h{body: []byte(c.Body)}, nil
+}
+
+func (t *h) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
+	hd := rw.Header()
+	hd["Payment-Required"] = []string{"eyJ4NDAyVmVyc2lvbiI6Mn0="}
+	hd["Content-Type"] = []string{"application/json"}
+	hd["Cache-Control"] = []string{"no-store"}
+	rw.WriteHeader(402)
+	rw.Write(t.body)
+}
+`
+
+func main() {
+	repo := flag.String("repo", "../..", "Turnpike repository root")
+	routesFile := flag.String("routes", "", "routes document (default: testdata/gateway/routes.json)")
+	memProfile := flag.String("memprofile", "", "write an allocation profile of the gate's repeated-URL case")
+	flag.Parse()
+	root, err := filepath.Abs(*repo)
+	must(err)
+	if *routesFile == "" {
+		*routesFile = filepath.Join(root, "testdata", "gateway", "routes.json")
+	}
+	gopath, err := os.MkdirTemp("", "yaegibench")
+	must(err)
+	defer os.RemoveAll(gopath)
+	must(os.MkdirAll(filepath.Join(gopath, "src", filepath.Dir(module)), 0o755))
+	must(os.Symlink(root, filepath.Join(gopath, "src", module)))
+	must(os.MkdirAll(filepath.Join(gopath, "src", "example.com", "baseline"), 0o755))
+	must(os.WriteFile(filepath.Join(gopath, "src", "example.com", "baseline", "baseline.go"), []byte(baseline), 0o644))
+
+	gate := load(gopath, module+"/plugin", "plugin", map[string]any{
+		"offer": "demo/weather", "routesFile": *routesFile, "facilitatorURL": "http://127.0.0.1:1",
+	})
+	base := load(gopath, "example.com/baseline", "baseline", map[string]any{"Body": `{"x402Version":1,"accepts":[]}`})
+
+	long := "/services/weather/" + strings.Repeat("q", 200-len("http://example.test/services/weather/"))
+	cases := []struct {
+		name   string
+		h      http.Handler
+		path   string
+		unique bool
+	}{
+		{"baseline plugin (fixed 402)", base, "/services/weather/today", false},
+		{"gate 402, repeated short URL", gate, "/services/weather/today", false},
+		{"gate 402, repeated 200-char URL", gate, long, false},
+		{"gate 402, unique short URLs", gate, "/services/weather/today", true},
+		{"gate 402, unique 200-char URLs", gate, long, true},
+	}
+	// Wait for the routes document.
+	for i := 0; ; i++ {
+		rec := httptest.NewRecorder()
+		gate.ServeHTTP(rec, httptest.NewRequest("GET", "http://example.test/services/weather/today", nil))
+		if rec.Code == 402 {
+			break
+		}
+		if i > 500 {
+			fmt.Fprintln(os.Stderr, "gate never loaded its routes:", rec.Code, rec.Body.String())
+			os.Exit(1)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if *memProfile != "" {
+		runtime.MemProfileRate = 1
+		for i := 0; i < 20000; i++ {
+			gate.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "http://example.test/services/weather/today", nil))
+		}
+		f, err := os.Create(*memProfile)
+		must(err)
+		must(pprof.Lookup("allocs").WriteTo(f, 0))
+		must(f.Close())
+		return
+	}
+	for _, c := range cases {
+		c := c
+		r := testing.Benchmark(func(b *testing.B) {
+			reqs := make([]*http.Request, 0, 1024)
+			for i := 0; i < cap(reqs); i++ {
+				p := c.path
+				if c.unique {
+					p = p[:len(p)-len(fmt.Sprint(i))] + fmt.Sprint(i) + fmt.Sprintf("?n=%d", b.N)
+				}
+				reqs = append(reqs, httptest.NewRequest("GET", "http://example.test"+p, nil))
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				req := reqs[0]
+				if c.unique {
+					req = reqs[i%len(reqs)]
+					if i%len(reqs) == 0 && i > 0 {
+						b.StopTimer()
+						for j := range reqs {
+							reqs[j] = httptest.NewRequest("GET", fmt.Sprintf("http://example.test%s?r=%d", c.path, i+j), nil)
+						}
+						b.StartTimer()
+					}
+				}
+				rec := httptest.NewRecorder()
+				c.h.ServeHTTP(rec, req)
+				if rec.Code != 402 {
+					b.Fatalf("status %d", rec.Code)
+				}
+			}
+		})
+		fmt.Printf("%-34s %8.1f us/op %6d allocs/op\n", c.name, float64(r.NsPerOp())/1000, r.AllocsPerOp())
+	}
+}
+
+// load interprets a plugin as Traefik does and returns its handler.
+func load(gopath, importPath, pkg string, conf map[string]any) http.Handler {
+	i := interp.New(interp.Options{GoPath: gopath, Env: os.Environ()})
+	must(i.Use(stdlib.Symbols))
+	_, err := i.Eval(`import "` + importPath + `"`)
+	must(err)
+	create, err := i.Eval(pkg + ".CreateConfig")
+	must(err)
+	cfg := create.Call(nil)[0]
+	// Traefik decodes with mapstructure; the benchmark sets the few string fields
+	// directly by case-insensitive name.
+	elem := cfg.Elem()
+	for k, v := range conf {
+		f := elem.FieldByNameFunc(func(n string) bool { return strings.EqualFold(n, k) })
+		if !f.IsValid() {
+			panic("no field " + k)
+		}
+		f.Set(reflect.ValueOf(v))
+	}
+	newFn, err := i.Eval(pkg + ".New")
+	must(err)
+	next := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(200) })
+	out := newFn.Call([]reflect.Value{reflect.ValueOf(context.Background()), reflect.ValueOf(next), cfg, reflect.ValueOf("bench@file")})
+	if !out[1].IsNil() {
+		panic(out[1].Interface())
+	}
+	return out[0].Interface().(http.Handler)
+}
+
+func must(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
