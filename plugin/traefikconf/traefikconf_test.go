@@ -4,10 +4,14 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/turnpike-x402/turnpike/plugin"
 )
@@ -208,4 +212,44 @@ func TestDecodeErrors(t *testing.T) {
 			t.Fatalf("%v %+v", err, c)
 		}
 	})
+}
+
+// TestManifest checks .traefik.yml the way Traefik and the plugin catalog do: the
+// required fields, an import under the module path whose last element is the package
+// name, and testData that decodes with Traefik's settings into a Config with which
+// New() succeeds offline well within the analyzer's 10 s.
+func TestManifest(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", ".traefik.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		DisplayName string         `yaml:"displayName"`
+		Type        string         `yaml:"type"`
+		Import      string         `yaml:"import"`
+		Summary     string         `yaml:"summary"`
+		TestData    map[string]any `yaml:"testData"`
+	}
+	if err := yaml.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.DisplayName == "" || m.Summary == "" || m.TestData == nil || m.Type != "middleware" {
+		t.Fatalf("manifest misses required fields: %+v", m)
+	}
+	if m.Import != "github.com/turnpike-x402/turnpike/plugin" || path.Base(m.Import) != "plugin" {
+		t.Fatalf("import %q must be the plugin package (package name = last element)", m.Import)
+	}
+	cfg := plugin.CreateConfig()
+	if err := Decode(m.TestData, cfg); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	if _, err := plugin.New(ctx, http.NotFoundHandler(), cfg, "catalog"); err != nil {
+		t.Fatalf("New with testData: %v", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("New took %s", d)
+	}
 }
