@@ -84,6 +84,7 @@ func New(opts Options) (*Buyer, error) {
 		promh.ServeHTTP(w, r)
 	})
 	mux.HandleFunc("POST /admin/reload", b.adminReload)
+	mux.HandleFunc("GET /consumed/{upstream}", b.consumed)
 	mux.Handle("/", b.proxy)
 	b.mux = mux
 	return b, nil
@@ -161,6 +162,17 @@ func (b *Buyer) status(w http.ResponseWriter, _ *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{"upstreams": out, "configHash": snap.Hash})
+}
+
+// consumed lists the authorization keys (lower(from):lower(nonce)) recorded for one
+// upstream, so whoever fills the auths ConfigMap can drop them from it.
+func (b *Buyer) consumed(w http.ResponseWriter, r *http.Request) {
+	keys := b.store.KeysOf(r.PathValue("upstream"))
+	if keys == nil {
+		keys = []string{}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"keys": keys})
 }
 
 func (b *Buyer) adminReload(w http.ResponseWriter, _ *http.Request) {

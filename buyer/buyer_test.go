@@ -2,6 +2,7 @@ package buyer_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -474,5 +475,82 @@ func TestCorruptStateStopsStartup(t *testing.T) {
 	}
 	if raw, _ := os.ReadFile(statePath); string(raw) != "{garbage" {
 		t.Fatal("corrupt state file was modified")
+	}
+}
+
+func TestAdminReloadPicksUpNewAuthsAndConsumedList(t *testing.T) {
+	e := newEnv(t, buyertest.NewSeller(x402.V2), 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go e.b.ReloadLoop(ctx)
+	if code, _, _ := get(t, e.url+"/upstream/weather/x"); code != 200 {
+		t.Fatal(code)
+	}
+	first, _ := auth.Parse(e.auths[0])
+	_, _, body := get(t, e.url+"/consumed/weather")
+	if !strings.Contains(body, first.Key) {
+		t.Fatalf("/consumed/weather = %s, want %s", body, first.Key)
+	}
+	// A ConfigMap update adds two authorizations (the spent one stays listed).
+	more := append(e.auths, buyertest.Sign(t, buyertest.Key(t), buyertest.Requirement(), 2, time.Hour)...)
+	buyertest.WriteJSON(t, filepath.Join(e.dir, "auths.json"), map[string]any{"weather": more})
+	resp, err := http.Post(e.url+"/admin/reload", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for e.b.Pool().Stats()["weather"].Remaining != 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("reload not applied: %+v", e.b.Pool().Stats()["weather"])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if st := e.b.Pool().Stats()["weather"]; st.Spent != 1 || st.Total != 3 {
+		t.Fatalf("after reload %+v", st)
+	}
+}
+
+// TestConcurrentCallersNeverOverspend: many callers at once against a pool of n: the
+// seller accepts exactly n payments, each authorization once, and everyone else gets
+// a clear 503.
+func TestConcurrentCallersNeverOverspend(t *testing.T) {
+	const n, callers = 25, 60
+	s := buyertest.NewSeller(x402.V2)
+	e := newEnv(t, s, n)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	codes := map[int]int{}
+	for i := 0; i < callers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := http.Get(e.url + "/upstream/weather/x")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == 503 && !strings.Contains(string(body), "pool_exhausted") {
+				t.Errorf("503 without reason: %s", body)
+			}
+			mu.Lock()
+			codes[resp.StatusCode]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if codes[200] != n || codes[503] != callers-n {
+		t.Fatalf("answers %v, want %d×200 and %d×503", codes, n, callers-n)
+	}
+	acc := s.Accepted()
+	if len(acc) != n {
+		t.Fatalf("seller accepted %d distinct authorizations, want %d", len(acc), n)
+	}
+	for k, c := range acc {
+		if c != 1 {
+			t.Fatalf("%s accepted %d times", k, c)
+		}
 	}
 }

@@ -448,3 +448,17 @@ func Read(path string) (map[string]Record, error) {
 	}
 	return s.recs, nil
 }
+
+// KeysOf returns the recorded keys of one upstream, sorted.
+func (s *Store) KeysOf(upstream string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for k, r := range s.recs {
+		if r.Upstream == upstream {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -90,6 +90,7 @@ type buyerStatus struct {
 	mu                     sync.Mutex
 	loaded                 bool
 	remaining, spent, held int
+	consumed               []string
 }
 
 func (b *buyerStatus) set(remaining, spent int) {
@@ -101,6 +102,14 @@ func (b *buyerStatus) set(remaining, spent int) {
 func (b *buyerStatus) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if r.URL.Path == "/consumed/shop.weather" {
+		_ = json.NewEncoder(w).Encode(map[string]any{"keys": append([]string{}, b.consumed...)})
+		return
+	}
+	if r.URL.Path != "/status" {
+		http.NotFound(w, r)
+		return
+	}
 	ups := map[string]any{}
 	if b.loaded {
 		ups["shop.weather"] = map[string]int{"remaining": b.remaining, "spent": b.spent, "held": b.held}
@@ -143,7 +152,7 @@ func TestPurchaseRequestReconcile(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	r := &purchase.Reconciler{Client: c, BuyerStatusURL: statusSrv.URL + "/status", Now: func() time.Time { return now }}
+	r := &purchase.Reconciler{Client: c, BuyerURL: statusSrv.URL, Now: func() time.Time { return now }}
 	req := ctrl.Request{NamespacedName: types.NamespacedName{Namespace: "shop", Name: "weather"}}
 	reconcile := func() *v1alpha1.PurchaseRequest {
 		t.Helper()
@@ -214,11 +223,17 @@ func TestPurchaseRequestReconcile(t *testing.T) {
 		t.Fatalf("above threshold: ledger %+v status %+v", l, got.Status)
 	}
 
-	// 3. Below the threshold: refill autoRefill.count, within the pool size.
+	// 3. Below the threshold: refill autoRefill.count, within the pool size. The four
+	// the buyer reports consumed leave the ConfigMap.
 	bs.set(1, 4)
+	bs.mu.Lock()
+	for _, a := range snap.Auths["shop.weather"][:4] {
+		bs.consumed = append(bs.consumed, a.Key)
+	}
+	bs.mu.Unlock()
 	got = reconcile()
-	if list, l := auths(); l.TotalSigned != 8 || len(list) != 8 || got.Status.Remaining != 4 {
-		t.Fatalf("refill: %d auths ledger %+v status %+v", len(list), l, got.Status)
+	if list, l := auths(); l.TotalSigned != 8 || len(list) != 4 || got.Status.Remaining != 4 {
+		t.Fatalf("refill: %d auths in the ConfigMap (want 1 left + 3 new), ledger %+v status %+v", len(list), l, got.Status)
 	}
 
 	// 4. maxSpendPerDay (8 × price in 24 h) stops the next refill, though maxTotal

@@ -75,10 +75,11 @@ type Reconciler struct {
 	BuyerNamespace     string
 	ConfigMapName      string
 	AuthsConfigMapName string
-	// BuyerStatusURL is the buyer's GET /status (e.g. http://turnpike-buyer.llm:8402/status).
-	// Without it the controller cannot see spending: it signs the initial pool and
-	// never refills (refilling blind could exceed count).
-	BuyerStatusURL string
+	// BuyerURL is the buyer sidecar's base URL (e.g. http://turnpike-buyer.llm:8402),
+	// for GET /status and GET /consumed/<upstream>. Without it the controller cannot
+	// see spending: it signs the initial pool and never refills (refilling blind
+	// could exceed count).
+	BuyerURL string
 	Now            func() time.Time
 	RequeueAfter   time.Duration
 }
@@ -179,13 +180,18 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			return ctrl.Result{}, fmt.Errorf("configmap %s/%s key %s does not parse: %w", ns, r.AuthsConfigMapName, up+".json", err)
 		}
 	}
+	before := len(pool)
 	pool = dropExpired(pool, now)
 	remaining := len(pool)
 	if bsErr == nil {
 		remaining = bs.Remaining
+		// Spent ones leave the ConfigMap (the buyer never offers them again anyway),
+		// which keeps a long-running pool far below the 1 MiB object limit.
+		if used, err := r.buyerConsumed(ctx, up); err == nil {
+			pool = dropKeys(pool, used)
+		}
 	}
-
-	changed := false
+	changed := len(pool) != before
 	switch {
 	case len(pr.Spec.PreSignedAuths) > 0 || pr.Spec.PreSignedAuthsSecretRef != nil:
 		given, err := r.preSigned(ctx, &pr, terms)
@@ -400,10 +406,10 @@ type buyerPool struct {
 }
 
 func (r *Reconciler) buyerStatus(ctx context.Context, up string) (buyerPool, error) {
-	if r.BuyerStatusURL == "" {
-		return buyerPool{}, errors.New("no buyer status URL configured")
+	if r.BuyerURL == "" {
+		return buyerPool{}, errors.New("no buyer URL configured")
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.BuyerStatusURL, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(r.BuyerURL, "/")+"/status", nil)
 	if err != nil {
 		return buyerPool{}, err
 	}
@@ -426,6 +432,43 @@ func (r *Reconciler) buyerStatus(ctx context.Context, up string) (buyerPool, err
 		return buyerPool{}, fmt.Errorf("buyer has not loaded upstream %s yet", up)
 	}
 	return p, nil
+}
+
+func (r *Reconciler) buyerConsumed(ctx context.Context, up string) (map[string]bool, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(r.BuyerURL, "/")+"/consumed/"+up, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := r.HTTP.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("buyer consumed list answered %d", resp.StatusCode)
+	}
+	var doc struct {
+		Keys []string `json:"keys"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(&doc); err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(doc.Keys))
+	for _, k := range doc.Keys {
+		out[k] = true
+	}
+	return out, nil
+}
+
+func dropKeys(pool []auth.PreSigned, used map[string]bool) []auth.PreSigned {
+	out := pool[:0:0]
+	for _, p := range pool {
+		if a, err := auth.Parse(p); err == nil && used[a.Key] {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 func (r *Reconciler) secretValue(ctx context.Context, ns string, ref *v1alpha1.SecretKeyRef) (string, error) {
