@@ -79,9 +79,9 @@ type Reconciler struct {
 	// for GET /status and GET /consumed/<upstream>. Without it the controller cannot
 	// see spending: it signs the initial pool and never refills (refilling blind
 	// could exceed count).
-	BuyerURL string
-	Now            func() time.Time
-	RequeueAfter   time.Duration
+	BuyerURL     string
+	Now          func() time.Time
+	RequeueAfter time.Duration
 }
 
 // SetupWithManager registers the reconciler.
