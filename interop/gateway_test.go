@@ -25,62 +25,70 @@ func TestOfficialClientsPayGateway(t *testing.T) {
 	gw := w.gateway(t, w.ourFacilitator(t))
 	clients := stageNode(t, clientModules(t), rootFile(t, "e2e", "clients", "pay.mjs"))
 
-	for _, tc := range []struct {
-		desc, version, path string
-		receipt, noReceipt  func(clientResult) string
-	}{
-		{desc: "v2 client @x402/fetch pays, receipt in PAYMENT-RESPONSE", version: "v2", path: pathPrefix + "/report-v2",
-			receipt: func(r clientResult) string { return r.PaymentResponse }, noReceipt: func(r clientResult) string { return r.XPaymentResponse }},
-		{desc: "v1 client x402-fetch pays, receipt in X-PAYMENT-RESPONSE", version: "v1", path: pathPrefix + "/report-v1",
-			receipt: func(r clientResult) string { return r.XPaymentResponse }, noReceipt: func(r clientResult) string { return r.PaymentResponse }},
+	for _, tc := range []struct{ desc, version string }{
+		{desc: "v2 client @x402/fetch pays, receipt in PAYMENT-RESPONSE", version: "v2"},
+		{desc: "v1 client x402-fetch pays, receipt in X-PAYMENT-RESPONSE", version: "v1"},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
-			key := w.newBuyer(t, 1_000_000)
-			buyer := crypto.PubkeyToAddress(key.PublicKey)
-			before := w.snapshot(t, buyer)
-			seen := len(w.up.requests())
-
-			start := time.Now()
-			res := pay(t, clients, tc.version, gw+tc.path, key, w.chain.RPCURL())
-			t.Logf("%s client paid in %d ms (node process %s)", tc.version, res.MS, time.Since(start).Round(time.Millisecond))
-
-			if res.Status != http.StatusOK {
-				t.Fatalf("status %d, body %s", res.Status, res.Body)
-			}
-			if want := upstreamBody(tc.path); res.Body != want {
-				t.Errorf("body %q, want the upstream's %q", res.Body, want)
-			}
-			if other := tc.noReceipt(res); other != "" {
-				t.Errorf("the other generation's receipt header is set too: %q", other)
-			}
-			var sr x402.SettleResponse
-			if err := x402.DecodeHeader(tc.receipt(res), 0, &sr); err != nil {
-				t.Fatalf("receipt %q: %v", tc.receipt(res), err)
-			}
-			if !sr.Success || !strings.EqualFold(sr.Payer, buyer.Hex()) {
-				t.Errorf("receipt %+v, want success paid by %s", sr, buyer.Hex())
-			}
-			if n, err := x402.CAIP2(sr.Network); err != nil || n != w.info.Network {
-				t.Errorf("receipt network %q (%v), want %s", sr.Network, err, w.info.Network)
-			}
-			w.transferred(t, sr.Transaction, buyer)
-			w.moved(t, buyer, before, price)
-
-			got := w.up.requests()[seen:]
-			if len(got) != 1 {
-				t.Fatalf("upstream saw %d requests for one paid call: %+v", len(got), got)
-			}
-			if got[0].path != tc.path || got[0].withPayment || !strings.EqualFold(got[0].payer, buyer.Hex()) {
-				t.Errorf("upstream saw %+v, want %s without payment headers, payer %s", got[0], tc.path, buyer.Hex())
-			}
+			w.clientPays(t, clients, tc.version, gw, pathPrefix+"/report-"+tc.version)
 		})
+	}
+}
+
+// clientPays has the official client of version ("v1" or "v2") pay GET gw+path and
+// checks everything a paid call must do: the upstream's body, the receipt in that
+// generation's header only, the transfer on chain, exact balances, and one request
+// at the upstream without payment headers but with the payer.
+func (w *world) clientPays(t *testing.T, clients, version, gw, path string) {
+	t.Helper()
+	key := w.newBuyer(t, 1_000_000)
+	buyer := crypto.PubkeyToAddress(key.PublicKey)
+	before := w.snapshot(t, buyer)
+	seen := len(w.up.requests())
+
+	start := time.Now()
+	res := pay(t, clients, version, gw+path, key, w.chain.RPCURL())
+	t.Logf("%s client paid in %d ms (node process %s)", version, res.MS, time.Since(start).Round(time.Millisecond))
+
+	if res.Status != http.StatusOK {
+		t.Fatalf("status %d, body %s", res.Status, res.Body)
+	}
+	if want := upstreamBody(path); res.Body != want {
+		t.Errorf("body %q, want the upstream's %q", res.Body, want)
+	}
+	receipt, other := res.PaymentResponse, res.XPaymentResponse
+	if version == "v1" {
+		receipt, other = other, receipt
+	}
+	if other != "" {
+		t.Errorf("the other generation's receipt header is set too: %q", other)
+	}
+	var sr x402.SettleResponse
+	if err := x402.DecodeHeader(receipt, 0, &sr); err != nil {
+		t.Fatalf("receipt %q: %v", receipt, err)
+	}
+	if !sr.Success || !strings.EqualFold(sr.Payer, buyer.Hex()) {
+		t.Errorf("receipt %+v, want success paid by %s", sr, buyer.Hex())
+	}
+	if n, err := x402.CAIP2(sr.Network); err != nil || n != w.info.Network {
+		t.Errorf("receipt network %q (%v), want %s", sr.Network, err, w.info.Network)
+	}
+	w.transferred(t, sr.Transaction, buyer)
+	w.moved(t, buyer, before, price)
+
+	got := w.up.requests()[seen:]
+	if len(got) != 1 {
+		t.Fatalf("upstream saw %d requests for one paid call: %+v", len(got), got)
+	}
+	if got[0].path != path || got[0].withPayment || !strings.EqualFold(got[0].payer, buyer.Hex()) {
+		t.Errorf("upstream saw %+v, want %s without payment headers, payer %s", got[0], path, buyer.Hex())
 	}
 }
 
 // TestGatewayWithOfficialFacilitator: the gate delegates /verify and /settle to the
 // official TypeScript facilitator (@x402/core x402Facilitator + @x402/evm
-// ExactEvmScheme) on the dev chain, and is paid with our own EIP-3009 signer. A good
-// payment is settled (200, receipt with the transaction, transfer on chain); payments
+// ExactEvmScheme) on the dev chain, and is paid with our own EIP-3009 signer (and,
+// with only the gate ours, by the official v2 client). A good payment is settled (200, receipt with the transaction, transfer on chain); payments
 // the official facilitator refuses are answered 402 with the stable reason
 // payment_invalid, the facilitator's reason in `error`, and nothing reaches the
 // upstream or moves on chain.
@@ -116,6 +124,12 @@ func TestGatewayWithOfficialFacilitator(t *testing.T) {
 		if got := w.up.requests()[seen:]; len(got) != 1 || got[0].withPayment || !strings.EqualFold(got[0].payer, buyer.Hex()) {
 			t.Errorf("upstream saw %+v, want one request without payment headers, payer %s", got, buyer.Hex())
 		}
+	})
+
+	// Only the gate is ours here: official buyer, official facilitator.
+	t.Run("official v2 client pays, the official facilitator settles", func(t *testing.T) {
+		clients := stageNode(t, clientModules(t), rootFile(t, "e2e", "clients", "pay.mjs"))
+		w.clientPays(t, clients, "v2", gw, pathPrefix+"/all-official")
 	})
 
 	seller := w.chain.Account(devchain.RoleSeller).Key
@@ -171,7 +185,7 @@ func TestGatewayWithOfficialFacilitator(t *testing.T) {
 			if !contains(tc.reasons, refusal.Error) {
 				t.Errorf("error %q, want the official facilitator's reason, one of %v; body %s", refusal.Error, tc.reasons, body)
 			}
-			t.Logf("official facilitator said %s: %s", refusal.Error, refusal.Message)
+			t.Logf("official facilitator said %s: %.120s", refusal.Error, refusal.Message)
 			// The challenge comes again so the client can retry with another payment.
 			if resp.Header.Get(x402.HeaderPaymentRequired) == "" || len(refusal.Accepts) != 1 {
 				t.Errorf("402 without the challenge: header %q, accepts %d", resp.Header.Get(x402.HeaderPaymentRequired), len(refusal.Accepts))
