@@ -287,3 +287,31 @@ func TestCrashSafety(t *testing.T) {
 		t.Fatalf("%d authorizations lost, more than the in-flight bound %d", lost, kills*clients)
 	}
 }
+
+// TestCorruptStateStopsTheProcess: `turnpike buyer` refuses to start on a state file
+// it cannot read, says why, and leaves the file as it was.
+func TestCorruptStateStopsTheProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the turnpike binary")
+	}
+	bin := turnpikeBinary(t)
+	dir := t.TempDir()
+	buyertest.WriteJSON(t, filepath.Join(dir, "config.json"), upstreamConfig("http://127.0.0.1:1"))
+	statePath := filepath.Join(dir, "consumed.json")
+	corrupt := []byte(`{"version":1,"consumed":{"0xabc:0x01":{"u":"weather","o":"held"`)
+	if err := os.WriteFile(statePath, corrupt, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "buyer", "-listen", "127.0.0.1:0", "-config", filepath.Join(dir, "config.json"), "-auths", filepath.Join(dir, "none.json"), "-state", statePath)
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() == 0 {
+		t.Fatalf("buyer started on a corrupt state: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "corrupt") || !strings.Contains(string(out), "kept for inspection") {
+		t.Fatalf("unclear error: %s", out)
+	}
+	if raw, _ := os.ReadFile(statePath); string(raw) != string(corrupt) {
+		t.Fatal("the corrupt state file was changed")
+	}
+}
