@@ -1,6 +1,7 @@
 package interop_test
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"encoding/json"
 	"io"
@@ -132,6 +133,65 @@ func TestGatewayWithOfficialFacilitator(t *testing.T) {
 		w.clientPays(t, clients, "v2", gw, pathPrefix+"/all-official")
 	})
 
+	// The authorization is spent on chain (by our facilitator, front-running) while
+	// the upstream prepares its answer: the official facilitator's settle fails, so
+	// the gate withholds the content and charges nothing more.
+	t.Run("settlement fails: content withheld", func(t *testing.T) {
+		ours, err := x402.NewFacilitatorClient(w.ourFacilitator(t), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := w.newBuyer(t, 1_000_000)
+		buyer := crypto.PubkeyToAddress(key.PublicKey)
+		before := w.snapshot(t, buyer)
+		seen := len(w.up.requests())
+		path := pathPrefix + "/spent"
+		header, p := signPayload(t, gw+path, key, nil)
+		pb, _ := json.Marshal(p)
+		rb, _ := json.Marshal(p.Accepted)
+		spent := make(chan x402.SettleResponse, 1)
+		w.up.onRequest(path, func() {
+			s, err := ours.Settle(context.Background(), x402.VerifyRequest{X402Version: x402.V2, PaymentPayload: pb, PaymentRequirements: rb})
+			if err != nil {
+				t.Errorf("front-running settle: %v", err)
+			}
+			spent <- s
+		})
+
+		resp, body := get(t, gw+path, x402.HeaderPaymentSignature, header)
+		if resp.StatusCode != http.StatusPaymentRequired {
+			t.Fatalf("status %d, want 402; body %s", resp.StatusCode, body)
+		}
+		if strings.Contains(body, "paid content") {
+			t.Errorf("the upstream's content was served although settlement failed: %s", body)
+		}
+		var refusal struct{ Error, Reason, Message string }
+		if err := json.Unmarshal([]byte(body), &refusal); err != nil {
+			t.Fatalf("402 body %q: %v", body, err)
+		}
+		if refusal.Reason != "settlement_failed" {
+			t.Errorf("reason %q, want settlement_failed; body %s", refusal.Reason, body)
+		}
+		t.Logf("official facilitator's settle said %s: %.120s", refusal.Error, refusal.Message)
+		var sr x402.SettleResponse
+		if err := x402.DecodeHeader(resp.Header.Get(x402.HeaderPaymentResponse), 0, &sr); err != nil {
+			t.Fatalf("failed-settlement receipt %q: %v", resp.Header.Get(x402.HeaderPaymentResponse), err)
+		}
+		if sr.Success || sr.ErrorReason == "" || sr.ErrorReason != refusal.Error {
+			t.Errorf("receipt %+v, want success=false with the reason %q", sr, refusal.Error)
+		}
+		if got := w.up.requests()[seen:]; len(got) != 1 {
+			t.Errorf("upstream saw %d requests, want 1", len(got))
+		}
+		// Charged once, by the front-runner, not twice.
+		front := <-spent
+		if !front.Success {
+			t.Fatalf("front-running settle failed: %+v", front)
+		}
+		w.transferred(t, front.Transaction, buyer)
+		w.moved(t, buyer, before, price)
+	})
+
 	seller := w.chain.Account(devchain.RoleSeller).Key
 	for _, tc := range []struct {
 		desc  string
@@ -204,6 +264,12 @@ func TestGatewayWithOfficialFacilitator(t *testing.T) {
 // sign reads the gate's challenge for url and signs its only option with key, our
 // own signer (package eip3009), as a v2 PAYMENT-SIGNATURE value.
 func sign(t *testing.T, url string, key *ecdsa.PrivateKey, tamper func(*x402.PaymentPayload)) string {
+	h, _ := signPayload(t, url, key, tamper)
+	return h
+}
+
+// signPayload is sign that also returns the payload.
+func signPayload(t *testing.T, url string, key *ecdsa.PrivateKey, tamper func(*x402.PaymentPayload)) (string, x402.PaymentPayload) {
 	t.Helper()
 	resp, body := get(t, url, "", "")
 	if resp.StatusCode != http.StatusPaymentRequired {
@@ -227,7 +293,7 @@ func sign(t *testing.T, url string, key *ecdsa.PrivateKey, tamper func(*x402.Pay
 	if err != nil {
 		t.Fatal(err)
 	}
-	return h
+	return h, p
 }
 
 // get sends GET url with an optional header and returns the response and its body.

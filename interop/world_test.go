@@ -91,6 +91,18 @@ func serve(t *testing.T, h http.Handler) string {
 type upstream struct {
 	mu   sync.Mutex
 	seen []seenRequest
+	// before runs before the answer to a request for its path (then is removed).
+	before map[string]func()
+}
+
+// onRequest makes the next request for path run f before it is answered.
+func (u *upstream) onRequest(path string, f func()) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.before == nil {
+		u.before = map[string]func(){}
+	}
+	u.before[path] = f
 }
 
 type seenRequest struct {
@@ -105,7 +117,12 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		payer:       r.Header.Get(payerHeader),
 		withPayment: r.Header.Get(x402.HeaderPaymentSignature) != "" || r.Header.Get(x402.HeaderXPayment) != "",
 	})
+	f := u.before[r.URL.Path]
+	delete(u.before, r.URL.Path)
 	u.mu.Unlock()
+	if f != nil {
+		f()
+	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = io.WriteString(w, upstreamBody(r.URL.Path))
 }
