@@ -311,137 +311,215 @@ func forwardedScheme(v string, tls bool) string {
 	return "http://"
 }
 
+// payment carries one paid request through the gate. The steps are small functions
+// and every failure is written by payFailed: under Yaegi each call allocates all value
+// slots of its function, so the messages of rare failures must not sit in the
+// functions every paid request runs.
+type payment struct {
+	g       *Gate
+	rw      http.ResponseWriter
+	req     *http.Request
+	ps      *priceSet
+	primary *series
+	sr      *series // the matched option's series
+	opt     *option
+	now     time.Time
+	resURL  string
+	raw     []byte
+	pl      x402.PaymentPayload
+	version int
+	key     string // replay-guard key, set once acquired
+	vreq    x402.VerifyRequest
+	payer   string
+	// receiptHeader is PAYMENT-RESPONSE (v2) or X-PAYMENT-RESPONSE (v1).
+	receiptHeader string
+	// Failure: a reason code and what the message needs.
+	code, detail, x402Err string
+}
+
 // pay handles a request that carries a payment.
 func pay(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, ps *priceSet, before bool, header string, version int) {
-	now := g.now()
-	resURL := resourceURL(g, req)
-	raw, err := x402.DecodeHeaderBytes(header, x402.MaxHeaderBytes)
-	var pl x402.PaymentPayload
-	if err == nil {
-		if err = json.Unmarshal(raw, &pl); err != nil {
-			err = errors.New("not a JSON payment payload: " + err.Error())
-		}
-	}
-	if err != nil {
-		seriesFail(o.primary, reasonInvalidHeader)
-		reject(rw, http.StatusBadRequest, "Invalid payment header", reasonInvalidHeader,
-			"the payment header could not be decoded ("+err.Error()+"); send base64 JSON of an x402 PaymentPayload")
+	p := &payment{g: g, rw: rw, req: req, ps: ps, primary: o.primary, sr: o.primary, now: g.now(), version: version}
+	p.resURL = resourceURL(g, req)
+	if !decodePayment(p, header) || !matchPayment(p) || !verifyPayment(p) {
+		payFailed(p)
 		return
-	}
-	if pl.X402Version != x402.V1 && pl.X402Version != x402.V2 {
-		seriesFail(o.primary, reasonInvalidVersion)
-		refuse(rw, ps, resURL, reasonInvalidVersion,
-			"x402Version "+strconv.Itoa(pl.X402Version)+" is not supported; use 2 (PAYMENT-SIGNATURE) or 1 (X-PAYMENT)")
-		return
-	}
-	version = pl.X402Version
-
-	opt := findOption(ps, &pl)
-	if opt == nil {
-		seriesFail(o.primary, reasonNoMatch)
-		refuse(rw, ps, resURL, reasonNoMatch,
-			"the payment does not match any offered requirement; pay exactly one entry of accepts (v2: echo it unchanged in `accepted`)")
-		return
-	}
-	sr := opt.series
-	auth := pl.Payload.Authorization
-	if code, msg := checkAuthorization(opt, &auth, now, g.s.validitySlack); code != "" {
-		seriesFail(sr, code)
-		refuse(rw, ps, resURL, code, msg)
-		return
-	}
-	validBefore, _ := strconv.ParseInt(auth.ValidBefore, 10, 64)
-	key := opt.req.Network + "|" + strings.ToLower(auth.From) + "|" + strings.ToLower(auth.Nonce)
-	if err := replayAcquire(g.replay, key, validBefore, now); err != nil {
-		switch {
-		case errors.Is(err, errReplayFull):
-			seriesFail(sr, reasonReplayFull)
-			rw.Header().Set("Retry-After", "30")
-			reject(rw, http.StatusServiceUnavailable, "Service unavailable", reasonReplayFull,
-				"the gate tracks too many live authorizations to accept another safely; retry later")
-		case errors.Is(err, errReplaySettled):
-			seriesFail(sr, reasonReplaySettled)
-			refuse(rw, ps, resURL, reasonReplaySettled,
-				"this authorization (payer and nonce) was already used for a response; sign a new one")
-		default:
-			seriesFail(sr, reasonReplayInFlight)
-			refuse(rw, ps, resURL, reasonReplayInFlight,
-				"this authorization is being used by another request right now; sign a new one per request")
-		}
-		return
-	}
-	settled := false
-	defer func() {
-		if !settled {
-			replayRelease(g.replay, key)
-		}
-	}()
-
-	vreq, err := buildFacilitatorRequest(version, raw, opt, resURL)
-	if err != nil {
-		seriesFail(sr, reasonInvalidHeader)
-		reject(rw, http.StatusBadRequest, "Invalid payment header", reasonInvalidHeader, err.Error())
-		return
-	}
-	if g.fac.client == nil {
-		seriesFail(sr, reasonFacilitatorDown)
-		facilitatorDown(rw, "facilitator client is not configured: "+g.fac.err.Error())
-		return
-	}
-	if g.fac.err != nil {
-		seriesFail(sr, reasonFacilitatorDown)
-		facilitatorDown(rw, "facilitator authentication is not usable: "+g.fac.err.Error())
-		return
-	}
-	start := time.Now()
-	vres, err := g.fac.client.Verify(req.Context(), vreq)
-	seriesObserve(sr, opVerify, time.Since(start))
-	if err != nil {
-		seriesFail(sr, reasonFacilitatorDown)
-		log.Printf("turnpike: %s: verify: %v", g.name, err)
-		facilitatorDown(rw, "the payment could not be verified because the facilitator did not answer usefully; retry with the same payment")
-		return
-	}
-	if !vres.IsValid {
-		seriesFail(sr, reasonPaymentInvalid)
-		msg := "the facilitator refused the payment: " + vres.InvalidReason
-		if vres.InvalidMessage != "" {
-			msg += " (" + vres.InvalidMessage + ")"
-		}
-		refuseWith(rw, ps, resURL, reasonPaymentInvalid, vres.InvalidReason, msg)
-		return
-	}
-	atomic.AddInt64(&sr.verified, 1)
-	payer := vres.Payer
-	if payer == "" {
-		payer = auth.From
 	}
 	stripPaymentHeaders(g, req)
 	if g.s.payerHeader != "" {
-		req.Header.Set(g.s.payerHeader, payer)
+		req.Header.Set(g.s.payerHeader, p.payer)
 	}
-	receiptHeader := x402.HeaderPaymentResponse
-	if version == x402.V1 {
-		receiptHeader = x402.HeaderXPaymentResponse
-	}
-	st := &settlement{g: g, req: req, ps: ps, opt: opt, vreq: vreq, resURL: resURL, version: version, receiptHeader: receiptHeader, key: key}
-
 	if before {
-		receipt, ok := settle(st, rw)
+		receipt, ok := settle(p, rw)
 		if !ok {
+			replayRelease(g.replay, p.key) // a no-op once settled or pending
 			return
 		}
-		settled = true
-		applyReceipt(rw.Header(), receiptHeader, receipt)
+		applyReceipt(rw.Header(), p.receiptHeader, receipt)
 		// The original writer goes to the upstream: under Yaegi a wrapped writer loses
 		// http.Flusher, and streaming needs it.
 		g.next.ServeHTTP(rw, req)
 		return
 	}
-
-	bw := newBufferedWriter(rw, g.s.maxBuffer, st)
+	bw := newBufferedWriter(rw, g.s.maxBuffer, p)
 	g.next.ServeHTTP(bw, req)
-	settled = finishBuffered(bw)
+	if !finishBuffered(bw) {
+		replayRelease(g.replay, p.key)
+	}
+}
+
+// decodePayment decodes the header leniently (size-capped) into p.pl.
+func decodePayment(p *payment, header string) bool {
+	raw, err := x402.DecodeHeaderBytes(header, x402.MaxHeaderBytes)
+	if err == nil {
+		err = json.Unmarshal(raw, &p.pl)
+	}
+	if err != nil {
+		p.code, p.detail = reasonInvalidHeader, err.Error()
+		return false
+	}
+	if p.pl.X402Version != x402.V1 && p.pl.X402Version != x402.V2 {
+		p.code = reasonInvalidVersion
+		return false
+	}
+	p.raw, p.version = raw, p.pl.X402Version
+	p.receiptHeader = hkPaymentResponse
+	if p.version == x402.V1 {
+		p.receiptHeader = hkXPaymentResponse
+	}
+	return true
+}
+
+// matchPayment finds the one offered requirement and runs the local checks.
+func matchPayment(p *payment) bool {
+	p.opt = findOption(p.ps, &p.pl)
+	if p.opt == nil {
+		p.code = reasonNoMatch
+		return false
+	}
+	p.sr = p.opt.series
+	p.code = checkAuthorization(p.opt, &p.pl.Payload.Authorization, p.now, p.g.s.validitySlack)
+	return p.code == ""
+}
+
+// verifyPayment claims the authorization in the replay guard and asks the
+// facilitator, with the server's own copy of the requirement.
+func verifyPayment(p *payment) bool {
+	a := &p.pl.Payload.Authorization
+	validBefore, _ := strconv.ParseInt(a.ValidBefore, 10, 64)
+	key := p.opt.req.Network + "|" + strings.ToLower(a.From) + "|" + strings.ToLower(a.Nonce)
+	if err := replayAcquire(p.g.replay, key, validBefore, p.now); err != nil {
+		p.code = replayReason(err)
+		return false
+	}
+	p.key = key
+	vreq, err := buildFacilitatorRequest(p.version, p.raw, p.opt, p.resURL)
+	if err != nil {
+		p.code, p.detail = reasonInvalidHeader, err.Error()
+		return false
+	}
+	p.vreq = vreq
+	fac := p.g.fac
+	if fac.client == nil || fac.err != nil {
+		p.code, p.detail = reasonFacilitatorDown, "facilitator configuration"
+		return false
+	}
+	start := time.Now()
+	vres, err := fac.client.Verify(p.req.Context(), vreq)
+	seriesObserve(p.sr, opVerify, time.Since(start))
+	if err != nil {
+		log.Printf("turnpike: %s: verify: %v", p.g.name, err)
+		p.code = reasonFacilitatorDown
+		return false
+	}
+	if !vres.IsValid {
+		p.code, p.x402Err, p.detail = reasonPaymentInvalid, vres.InvalidReason, vres.InvalidMessage
+		return false
+	}
+	atomic.AddInt64(&p.sr.verified, 1)
+	p.payer = vres.Payer
+	if p.payer == "" {
+		p.payer = a.From
+	}
+	return true
+}
+
+func replayReason(err error) string {
+	switch {
+	case errors.Is(err, errReplayFull):
+		return reasonReplayFull
+	case errors.Is(err, errReplaySettled):
+		return reasonReplaySettled
+	}
+	return reasonReplayInFlight
+}
+
+// payFailed counts and answers a refused payment: 400 for an undecodable header, 503
+// when the gate cannot decide safely (facilitator, full replay guard), else 402 with
+// the challenge again so the client can retry. It releases a claimed authorization.
+func payFailed(p *payment) {
+	seriesFail(p.sr, p.code)
+	if p.key != "" {
+		replayRelease(p.g.replay, p.key)
+	}
+	rw := p.rw
+	switch p.code {
+	case reasonInvalidHeader:
+		reject(rw, http.StatusBadRequest, "Invalid payment header", p.code,
+			"the payment header could not be decoded ("+p.detail+"); send base64 JSON of an x402 PaymentPayload")
+		return
+	case reasonFacilitatorDown:
+		msg := "the payment could not be verified because the facilitator did not answer usefully; retry with the same payment"
+		if f := p.g.fac; f.err != nil {
+			msg = "the gate's facilitator client is not usable (" + f.err.Error() + "); the operator must fix its configuration"
+		}
+		facilitatorDown(rw, msg)
+		return
+	case reasonReplayFull:
+		rw.Header()[hkRetryAfter] = []string{"30"}
+		reject(rw, http.StatusServiceUnavailable, "Service unavailable", p.code,
+			"the gate tracks too many live authorizations to accept another safely; retry later")
+		return
+	}
+	x402Err := p.code
+	if p.x402Err != "" {
+		x402Err = p.x402Err
+	}
+	refuseWith(rw, p.ps, p.resURL, p.code, x402Err, refusalMessage(p))
+}
+
+// refusalMessage says what to do about a 402 refusal.
+func refusalMessage(p *payment) string {
+	switch p.code {
+	case reasonInvalidVersion:
+		return "x402Version " + strconv.Itoa(p.pl.X402Version) + " is not supported; use 2 (PAYMENT-SIGNATURE) or 1 (X-PAYMENT)"
+	case reasonNoMatch:
+		return "the payment does not match any offered requirement; pay exactly one entry of accepts (v2: echo it unchanged in `accepted`)"
+	case reasonMalformed:
+		return "authorization.from must be a 20-byte and authorization.nonce a 32-byte 0x-hex value, validAfter and validBefore decimal unix seconds"
+	case reasonRecipient:
+		return "authorization.to must be the payTo of the accepted requirement (" + p.opt.req.PayTo + ")"
+	case reasonAmount:
+		return "authorization.value must equal the required amount " + p.opt.req.Amount + " exactly"
+	case reasonNotYetValid:
+		return "authorization.validAfter lies in the future; sign with validAfter <= now"
+	case reasonExpired:
+		return "authorization.validBefore has passed or is less than 6 s away; sign a new authorization"
+	case reasonTooLong:
+		return "authorization.validBefore lies further ahead than maxTimeoutSeconds (" +
+			strconv.FormatInt(p.opt.req.MaxTimeoutSeconds, 10) + " s) allows"
+	case reasonReplaySettled:
+		return "this authorization (payer and nonce) was already used for a response; sign a new one"
+	case reasonReplayInFlight:
+		return "this authorization is being used by another request right now; sign a new one per request"
+	case reasonPaymentInvalid:
+		msg := "the facilitator refused the payment: " + p.x402Err
+		if p.detail != "" {
+			msg += " (" + p.detail + ")"
+		}
+		return msg
+	}
+	return "the payment was refused (" + p.code + ")"
 }
 
 // refuse answers 402 with a reason and the challenge again, so the client can retry.
@@ -567,35 +645,36 @@ func sameExtra(o *option, got json.RawMessage) bool {
 	return true
 }
 
-// checkAuthorization runs the cheap local checks before the facilitator is asked.
-func checkAuthorization(opt *option, a *x402.Authorization, now time.Time, slack int64) (string, string) {
+// checkAuthorization runs the cheap local checks before the facilitator is asked
+// and returns a reason code ("" when they pass).
+func checkAuthorization(opt *option, a *x402.Authorization, now time.Time, slack int64) string {
 	if !isHexString(a.From, 40) || !isHexString(a.Nonce, 64) {
-		return reasonMalformed, "authorization.from must be a 20-byte and authorization.nonce a 32-byte 0x-hex value"
+		return reasonMalformed
 	}
 	if !strings.EqualFold(a.To, opt.req.PayTo) {
-		return reasonRecipient, "authorization.to must be the payTo of the accepted requirement (" + opt.req.PayTo + ")"
+		return reasonRecipient
 	}
-	v, err := x402.ParseAtomic(a.Value)
-	if err != nil || v.Cmp(opt.amount) != 0 {
-		return reasonAmount, "authorization.value must equal the required amount " + opt.req.Amount + " exactly"
+	// The amount must be exact; a decimal string compare is enough once leading
+	// zeros are excluded, which ParseAtomic would accept.
+	if a.Value != opt.req.Amount {
+		return reasonAmount
 	}
 	after, err1 := strconv.ParseInt(a.ValidAfter, 10, 64)
 	before, err2 := strconv.ParseInt(a.ValidBefore, 10, 64)
 	if err1 != nil || err2 != nil {
-		return reasonMalformed, "authorization.validAfter and validBefore must be decimal unix seconds"
+		return reasonMalformed
 	}
 	ts := now.Unix()
 	if after > ts {
-		return reasonNotYetValid, "authorization.validAfter lies in the future; sign with validAfter <= now"
+		return reasonNotYetValid
 	}
 	if before < ts+x402.ClockSkewMarginSeconds {
-		return reasonExpired, "authorization.validBefore has passed or is less than 6 s away; sign a new authorization"
+		return reasonExpired
 	}
 	if slack > 0 && before-ts > opt.req.MaxTimeoutSeconds+slack {
-		return reasonTooLong, "authorization.validBefore lies further ahead than maxTimeoutSeconds (" +
-			strconv.FormatInt(opt.req.MaxTimeoutSeconds, 10) + " s) allows"
+		return reasonTooLong
 	}
-	return "", ""
+	return ""
 }
 
 // isHexString checks a 0x-prefixed hex string of n digits with stdlib calls only.

@@ -81,23 +81,10 @@ func writePaywall(rw http.ResponseWriter, ps *priceSet, resURL string) {
 	_, _ = rw.Write([]byte(page))
 }
 
-// settlement settles one verified payment and writes the receipt.
-type settlement struct {
-	g             *Gate
-	req           *http.Request
-	ps            *priceSet
-	opt           *option
-	vreq          x402.VerifyRequest
-	resURL        string
-	version       int
-	receiptHeader string
-	key           string
-}
-
 // settle calls the facilitator. On success it returns the encoded receipt; on failure
 // it has answered rw itself (content withheld) and returns ok=false.
-func settle(st *settlement, rw http.ResponseWriter) (string, bool) {
-	sr := st.opt.series
+func settle(st *payment, rw http.ResponseWriter) (string, bool) {
+	sr := st.sr
 	start := time.Now()
 	res, err := st.g.fac.client.Settle(st.req.Context(), st.vreq)
 	seriesObserve(sr, opSettle, time.Since(start))
@@ -159,7 +146,7 @@ var errWithheld = errors.New("turnpike: response withheld because settlement fai
 // cap is reached and then streamed.
 type bufferedWriter struct {
 	rw          http.ResponseWriter
-	st          *settlement
+	st          *payment
 	header      http.Header
 	buf         bytes.Buffer
 	max         int
@@ -170,7 +157,7 @@ type bufferedWriter struct {
 	settled     bool
 }
 
-func newBufferedWriter(rw http.ResponseWriter, max int, st *settlement) *bufferedWriter {
+func newBufferedWriter(rw http.ResponseWriter, max int, st *payment) *bufferedWriter {
 	return &bufferedWriter{rw: rw, st: st, header: http.Header{}, max: max}
 }
 
@@ -190,19 +177,25 @@ func (b *bufferedWriter) WriteHeader(code int) {
 }
 
 func (b *bufferedWriter) Write(p []byte) (int, error) {
-	if !b.wroteHeader {
-		b.WriteHeader(http.StatusOK)
-	}
 	if b.committed {
 		return b.rw.Write(p)
 	}
+	if !b.wroteHeader {
+		b.wroteHeader, b.status = true, http.StatusOK
+	}
+	if b.aborted || b.buf.Len()+len(p) > b.max {
+		return writeOverflow(b, p)
+	}
+	return b.buf.Write(p)
+}
+
+// writeOverflow decides when the response outgrows the buffer: settle now and stream
+// the rest (or pass an error status through uncharged). Out of Write, which runs for
+// every chunk, because Yaegi allocates every value slot of a function per call.
+func writeOverflow(b *bufferedWriter, p []byte) (int, error) {
 	if b.aborted {
 		return 0, errWithheld
 	}
-	if b.buf.Len()+len(p) <= b.max {
-		return b.buf.Write(p)
-	}
-	// Over the cap: decide now.
 	if b.status < 400 {
 		receipt, ok := settle(b.st, b.rw)
 		if !ok {
