@@ -36,6 +36,9 @@ func runController(ctx context.Context, args []string) error {
 	fs.StringVar(&o.Settings.GateMetricsAddress, "gate-metrics-address", ":9402", "address of the gate's metrics listener in every Traefik pod (empty: off)")
 	fs.StringVar(&o.Settings.PublicBaseURL, "public-base-url", "", "where buyers reach Traefik, e.g. https://api.example.com (resource URLs and discovery documents)")
 	fs.StringVar(&o.Settings.PayerHeader, "payer-header", "", "header carrying the verified payer address to upstreams (empty: none)")
+	fs.StringVar(&o.Settings.GateKubernetesAPIURL, "gate-kubernetes-api-url", "", "Kubernetes API URL the gate watches the routes ConfigMap through (Traefik outside the cluster; empty: in-cluster)")
+	fs.StringVar(&o.Settings.GateKubernetesTokenFile, "gate-kubernetes-token-file", "", "bearer token file the gate uses for the Kubernetes API (empty: service account)")
+	fs.StringVar(&o.Settings.GateKubernetesCAFile, "gate-kubernetes-ca-file", "", "CA bundle the gate verifies the Kubernetes API with (empty: service account)")
 	gateway := fs.String("gateway", "", "default Gateway for HTTPRoutes, namespace/name[/listener]")
 	entryPoints := fs.String("entry-points", "web", "default Traefik entry points for IngressRoutes, comma-separated")
 

@@ -34,6 +34,12 @@ type Settings struct {
 	// PayerHeader, when set, is passed to the gate: the verified payer address is sent
 	// upstream in this header.
 	PayerHeader string
+	// GateKubernetesAPIURL, GateKubernetesTokenFile and GateKubernetesCAFile tell the
+	// gate how to reach the Kubernetes API to watch the routes ConfigMap when Traefik
+	// does not run in the cluster with a service account (empty: in-cluster defaults).
+	GateKubernetesAPIURL    string
+	GateKubernetesTokenFile string
+	GateKubernetesCAFile    string
 	// DefaultParentRefs are used by HTTPRoutes whose offer names none.
 	DefaultParentRefs []v1alpha1.ParentRef
 	// DefaultEntryPoints are used by IngressRoutes whose offer names none.

@@ -39,6 +39,10 @@ func GateConfig(o *v1alpha1.ServiceOffer, s Settings) plugin.Config {
 		MetricsAddress:  s.GateMetricsAddress,
 		ResourceBaseURL: ResourceBaseURL(o, s),
 		PayerHeader:     s.PayerHeader,
+
+		KubernetesAPIURL:    s.GateKubernetesAPIURL,
+		KubernetesTokenFile: s.GateKubernetesTokenFile,
+		KubernetesCAFile:    s.GateKubernetesCAFile,
 	}
 	if f := o.Spec.Facilitator; f != nil {
 		c.FacilitatorURL = f.URL

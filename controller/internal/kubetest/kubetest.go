@@ -28,10 +28,20 @@ type Cluster struct {
 	Config     *rest.Config
 	Client     client.Client
 	Kubeconfig string // file, for other processes
+	// Token is a static bearer token of a cluster admin (StartWithToken only), for
+	// clients that cannot use client certificates (the gate's ConfigMap watch).
+	Token string
+	// CAFile holds the API server's serving CA.
+	CAFile string
 }
 
 // Start starts the control plane; it stops when the test ends.
-func Start(t *testing.T) *Cluster {
+func Start(t *testing.T) *Cluster { return start(t, "") }
+
+// StartWithToken also accepts the static admin bearer token returned in Cluster.Token.
+func StartWithToken(t *testing.T) *Cluster { return start(t, "turnpike-test-token") }
+
+func start(t *testing.T, token string) *Cluster {
 	t.Helper()
 	apiserver := testenv.Bin(t, "kube-apiserver")
 	etcd := testenv.Bin(t, "etcd")
@@ -47,6 +57,13 @@ func Start(t *testing.T) *Cluster {
 			filepath.Join(root, "manifests", "testdata", "thirdparty-crds", "gateway-api"),
 		},
 		ErrorIfCRDPathMissing: true,
+	}
+	if token != "" {
+		file := filepath.Join(t.TempDir(), "tokens.csv")
+		if err := os.WriteFile(file, []byte(token+",turnpike-test-token-user,tt-uid,\"system:masters\"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		env.ControlPlane.GetAPIServer().Configure().Set("token-auth-file", file)
 	}
 	cfg, err := env.Start()
 	if err != nil {
@@ -77,7 +94,11 @@ func Start(t *testing.T) *Cluster {
 	if err := os.WriteFile(path, kc, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return &Cluster{Config: cfg, Client: c, Kubeconfig: path}
+	ca := filepath.Join(t.TempDir(), "ca.crt")
+	if err := os.WriteFile(ca, cfg.CAData, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &Cluster{Config: cfg, Client: c, Kubeconfig: path, Token: token, CAFile: ca}
 }
 
 // Namespace creates a namespace (idempotent).

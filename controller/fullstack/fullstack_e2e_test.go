@@ -1,0 +1,384 @@
+//go:build e2e
+
+// Package fullstack runs the controller, a real API server and a real Traefik together:
+// Traefik reads the Middleware and IngressRoute the controller renders (kubernetesCRD
+// provider), loads the gate through Yaegi, and the gate watches the routes ConfigMap
+// through the API server. Nothing between a ServiceOffer and a 402 is simulated.
+//
+// The route kind is IngressRoute: a Gateway API backend needs an EndpointSlice, whose
+// addresses may not be loopback, and tests bind loopback only. The upstream is an
+// ExternalName Service pointing at 127.0.0.1, which the CRD provider allows.
+package fullstack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
+	v1alpha1 "github.com/turnpike-x402/turnpike/controller/api/v1alpha1"
+	"github.com/turnpike-x402/turnpike/controller/internal/kubetest"
+	"github.com/turnpike-x402/turnpike/controller/manager"
+	"github.com/turnpike-x402/turnpike/controller/render"
+	"github.com/turnpike-x402/turnpike/internal/testenv"
+	"github.com/turnpike-x402/turnpike/x402"
+)
+
+const pluginModule = "github.com/turnpike-x402/turnpike"
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := l.Addr().String()
+	_ = l.Close()
+	return a
+}
+
+func copyPlugin(t *testing.T, dir string) {
+	t.Helper()
+	repo := testenv.RepoRoot(t)
+	dst := filepath.Join(dir, "plugins-local", "src", filepath.FromSlash(pluginModule))
+	copyOne := func(src, to string) {
+		data, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{".traefik.yml", "go.mod"} {
+		copyOne(filepath.Join(repo, f), filepath.Join(dst, f))
+	}
+	for _, d := range []string{"plugin", "x402"} {
+		root := filepath.Join(repo, d)
+		err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+			if err != nil || e.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+				return err
+			}
+			rel, _ := filepath.Rel(repo, p)
+			copyOne(p, filepath.Join(dst, rel))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// startTraefik runs Traefik with the kubernetesCRD provider against the test API
+// server and the gate as a local plugin.
+func startTraefik(t *testing.T, kubeconfig string) (web string, logPath string) {
+	t.Helper()
+	out, err := exec.Command("bash", filepath.Join(testenv.RepoRoot(t), "scripts", "install-traefik.sh")).Output()
+	if err != nil {
+		t.Fatalf("scripts/install-traefik.sh: %v", err)
+	}
+	bin := strings.TrimSpace(string(out))
+	dir := t.TempDir()
+	copyPlugin(t, dir)
+	web, ping := freeAddr(t), freeAddr(t)
+	logPath = filepath.Join(dir, "traefik.log")
+	static := map[string]any{
+		"global": map[string]any{"checkNewVersion": false, "sendAnonymousUsage": false},
+		"entryPoints": map[string]any{
+			"web":  map[string]any{"address": web, "transport": map[string]any{"lifeCycle": map[string]any{"graceTimeOut": "1s"}}},
+			"ping": map[string]any{"address": ping},
+		},
+		"ping":      map[string]any{"entryPoint": "ping"},
+		"log":       map[string]any{"level": "DEBUG", "filePath": logPath, "format": "json"},
+		"providers": map[string]any{"kubernetesCRD": map[string]any{"allowExternalNameServices": true}},
+		"experimental": map[string]any{
+			"abortOnPluginFailure": true,
+			"localPlugins":         map[string]any{"turnpike": map[string]any{"moduleName": pluginModule}},
+		},
+	}
+	data, _ := json.Marshal(static)
+	cfgPath := filepath.Join(dir, "traefik.yml")
+	if err := os.WriteFile(cfgPath, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := os.Create(filepath.Join(dir, "traefik.stdout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "--configfile="+cfgPath)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	cmd.Stdout, cmd.Stderr = stdout, stdout
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); _ = stdout.Close(); close(done) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
+		if t.Failed() {
+			b, _ := os.ReadFile(logPath)
+			if keep := os.Getenv("TURNPIKE_KEEP_TRAEFIK_LOG"); keep != "" {
+				_ = os.WriteFile(keep, b, 0o644)
+			}
+			s := string(b)
+			if len(s) > 6000 {
+				s = s[len(s)-6000:]
+			}
+			t.Logf("--- traefik log (tail) ---\n%s", s)
+		}
+	})
+	kubetest.Eventually(t, 60*time.Second, "traefik /ping", func() error {
+		select {
+		case <-done:
+			b, _ := os.ReadFile(filepath.Join(dir, "traefik.stdout"))
+			t.Fatalf("traefik exited:\n%s", b)
+		default:
+		}
+		resp, err := http.Get("http://" + ping + "/ping")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("ping %d", resp.StatusCode)
+		}
+		return nil
+	})
+	return web, logPath
+}
+
+type answer struct {
+	code     int
+	header   http.Header
+	body     string
+	required *x402.PaymentRequired
+}
+
+func get(t *testing.T, url string) answer {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		return answer{code: -1, body: err.Error()}
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	a := answer{code: resp.StatusCode, header: resp.Header, body: string(b)}
+	if h := resp.Header.Get(x402.HeaderPaymentRequired); h != "" {
+		var pr x402.PaymentRequired
+		if err := x402.DecodeHeader(h, 64<<10, &pr); err == nil {
+			a.required = &pr
+		}
+	}
+	return a
+}
+
+func TestFullStack(t *testing.T) {
+	ctrllog.SetLogger(logr.Discard())
+	ctx := context.Background()
+	k := kubetest.StartWithToken(t)
+	k.Namespace(t, "turnpike-system")
+	k.Namespace(t, "shop")
+
+	var paidHits atomic.Int64
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/health") {
+			_, _ = io.WriteString(w, "ok")
+			return
+		}
+		paidHits.Add(1)
+		_, _ = io.WriteString(w, `{"forecast":"sunny"}`)
+	}))
+	t.Cleanup(up.Close)
+	_, portStr, _ := net.SplitHostPort(strings.TrimPrefix(up.URL, "http://"))
+	upPort, _ := strconv.Atoi(portStr)
+
+	// The upstream Service: ExternalName to loopback (see the package comment).
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "api"},
+		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "127.0.0.1",
+			Ports: []corev1.ServicePort{{Name: "http", Port: int32(upPort)}}},
+	}
+	if err := k.Client.Create(ctx, svc); err != nil {
+		t.Fatal(err)
+	}
+
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte(k.Token), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- manager.Run(runCtx, manager.Options{
+			Config: k.Config,
+			Settings: render.Settings{
+				PluginName: "turnpike", RoutesConfigMapNamespace: "turnpike-system", RoutesConfigMapName: "turnpike-routes",
+				// Unpaid requests never reach the facilitator.
+				FacilitatorURL:          "http://127.0.0.1:9",
+				GateKubernetesAPIURL:    k.Config.Host,
+				GateKubernetesTokenFile: tokenFile,
+				GateKubernetesCAFile:    k.CAFile,
+				DefaultEntryPoints:      []string{"web"},
+			},
+			MetricsAddress: "0", HealthAddress: "0",
+			HealthBaseURL: up.URL, RetryAfter: time.Second, RecheckAfter: 5 * time.Second,
+		})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("controller: %v", err)
+		}
+	})
+
+	// Traefik's CRD provider waits for every kind of its bundle (ServersTransport,
+	// TLSOption, ...), not only the two the controller renders: install the whole
+	// bundle of the very module the Traefik binary was built from.
+	modDir, err := exec.Command("go", "env", "GOMODCACHE").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundle := filepath.Join(strings.TrimSpace(string(modDir)), "github.com", "traefik", "traefik", "v3@v3.6.12",
+		"docs", "content", "reference", "dynamic-configuration", "kubernetes-crd-definition-v1.yml")
+	if _, err := envtest.InstallCRDs(k.Config, envtest.CRDInstallOptions{Paths: []string{bundle}, ErrorIfPathMissing: true}); err != nil {
+		t.Fatalf("install Traefik CRD bundle: %v", err)
+	}
+	web, _ := startTraefik(t, k.Kubeconfig)
+	base := "http://" + web
+
+	offer := &v1alpha1.ServiceOffer{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "weather"},
+		Spec: v1alpha1.ServiceOfferSpec{
+			Upstream:    v1alpha1.UpstreamSpec{Service: "api", Port: int32(upPort)},
+			Description: "Weather forecasts",
+			Route:       v1alpha1.RouteSpec{Kind: v1alpha1.RouteKindIngressRoute},
+			Paths:       []v1alpha1.PathRule{{Path: "/health", Free: true}},
+			Payment: v1alpha1.PaymentSpec{
+				PayTo: "0x1111111111111111111111111111111111111111",
+				Accepts: []v1alpha1.PaymentOption{{Network: "eip155:84532", Amount: "10000",
+					Asset: v1alpha1.AssetSpec{Address: "0x036CbD53842c5426634e7929541eC2318f3dCF7e"}}},
+			},
+		},
+	}
+	if err := k.Client.Create(ctx, offer); err != nil {
+		t.Fatal(err)
+	}
+	kubetest.Eventually(t, 30*time.Second, "offer ready", func() error {
+		var o v1alpha1.ServiceOffer
+		if err := k.Client.Get(ctx, types.NamespacedName{Namespace: "shop", Name: "weather"}, &o); err != nil {
+			return err
+		}
+		if !meta.IsStatusConditionTrue(o.Status.Conditions, v1alpha1.ConditionReady) {
+			return fmt.Errorf("conditions %+v", o.Status.Conditions)
+		}
+		return nil
+	})
+
+	t.Run("unpaid request: 402 with the offer's terms, upstream untouched", func(t *testing.T) {
+		var a answer
+		kubetest.Eventually(t, 60*time.Second, "402 through Traefik", func() error {
+			a = get(t, base+"/services/weather/today")
+			if a.code != http.StatusPaymentRequired || a.required == nil {
+				return fmt.Errorf("%d %s", a.code, a.body)
+			}
+			return nil
+		})
+		acc := a.required.Accepts[0]
+		if acc.Amount != "10000" || !strings.EqualFold(acc.PayTo, "0x1111111111111111111111111111111111111111") ||
+			acc.Network != "eip155:84532" || !strings.EqualFold(acc.Asset, "0x036CbD53842c5426634e7929541eC2318f3dCF7e") {
+			t.Fatalf("accepts %+v", acc)
+		}
+		if !strings.Contains(string(acc.Extra), "USDC") {
+			t.Fatalf("EIP-712 extra %s", acc.Extra)
+		}
+		if paidHits.Load() != 0 {
+			t.Fatalf("the upstream saw %d unpaid requests", paidHits.Load())
+		}
+	})
+
+	t.Run("free path reaches the upstream", func(t *testing.T) {
+		a := get(t, base+"/services/weather/health")
+		if a.code != 200 || a.body != "ok" {
+			t.Fatalf("%d %s", a.code, a.body)
+		}
+	})
+
+	t.Run("a price change reaches the gate through the routes ConfigMap", func(t *testing.T) {
+		kubetest.Eventually(t, 10*time.Second, "update", func() error {
+			var o v1alpha1.ServiceOffer
+			if err := k.Client.Get(ctx, types.NamespacedName{Namespace: "shop", Name: "weather"}, &o); err != nil {
+				return err
+			}
+			o.Spec.Payment.Accepts[0].Amount = "25000"
+			return k.Client.Update(ctx, &o)
+		})
+		kubetest.Eventually(t, 30*time.Second, "new price in 402", func() error {
+			a := get(t, base+"/services/weather/today")
+			if a.required == nil || a.required.Accepts[0].Amount != "25000" {
+				return fmt.Errorf("%d %s", a.code, a.body)
+			}
+			return nil
+		})
+	})
+
+	t.Run("drain: still gated during the grace period, gone after it", func(t *testing.T) {
+		kubetest.Eventually(t, 10*time.Second, "start drain", func() error {
+			var o v1alpha1.ServiceOffer
+			if err := k.Client.Get(ctx, types.NamespacedName{Namespace: "shop", Name: "weather"}, &o); err != nil {
+				return err
+			}
+			now := metav1.NewTime(time.Now())
+			o.Spec.DrainAt, o.Spec.DrainGracePeriod = &now, &metav1.Duration{Duration: 6 * time.Second}
+			return k.Client.Update(ctx, &o)
+		})
+		start := time.Now()
+		if a := get(t, base+"/services/weather/today"); a.code != http.StatusPaymentRequired {
+			t.Fatalf("during the grace period: %d %s", a.code, a.body)
+		}
+		kubetest.Eventually(t, 30*time.Second, "route removed", func() error {
+			a := get(t, base+"/services/weather/today")
+			if a.code != http.StatusNotFound {
+				return fmt.Errorf("%d %s", a.code, a.body)
+			}
+			return nil
+		})
+		if time.Since(start) < 5*time.Second {
+			t.Fatalf("route removed after %s, before the grace period ended", time.Since(start))
+		}
+		if paidHits.Load() != 0 {
+			t.Fatalf("the upstream saw %d unpaid requests", paidHits.Load())
+		}
+	})
+}
