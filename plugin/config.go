@@ -150,14 +150,17 @@ func (c *Config) validate() (*settings, error) {
 	if !ok {
 		problems = append(problems, fmt.Sprintf("offer %q must be namespace/name", c.Offer))
 	}
-	s.offerNamespace, s.offerName, s.offerKey = ns, name, ns+"/"+name
+	s.offerNamespace = ns
+	s.offerName = name
+	s.offerKey = ns + "/" + name
 
 	if c.RoutesConfigMap != "" {
 		ns, name, ok := splitNamespaced(c.RoutesConfigMap)
 		if !ok {
 			problems = append(problems, fmt.Sprintf("routesConfigMap %q must be namespace/name", c.RoutesConfigMap))
 		}
-		s.cmNamespace, s.cmName = ns, name
+		s.cmNamespace = ns
+		s.cmName = name
 	}
 	if s.routesFile == "" && s.cmName == "" {
 		problems = append(problems, "one of routesFile or routesConfigMap is required")

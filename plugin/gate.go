@@ -314,7 +314,8 @@ func forwardedScheme(v string, tls bool) string {
 // payment carries one paid request through the gate. The steps are small functions
 // and every failure is written by payFailed: under Yaegi each call allocates all value
 // slots of its function, so the messages of rare failures must not sit in the
-// functions every paid request runs.
+// functions every paid request runs. Fields are assigned one per statement: Yaegi
+// v0.16.1 silently drops some tuple assignments to struct fields.
 type payment struct {
 	g       *Gate
 	rw      http.ResponseWriter
@@ -375,14 +376,16 @@ func decodePayment(p *payment, header string) bool {
 		err = json.Unmarshal(raw, &p.pl)
 	}
 	if err != nil {
-		p.code, p.detail = reasonInvalidHeader, err.Error()
+		p.code = reasonInvalidHeader
+		p.detail = err.Error()
 		return false
 	}
 	if p.pl.X402Version != x402.V1 && p.pl.X402Version != x402.V2 {
 		p.code = reasonInvalidVersion
 		return false
 	}
-	p.raw, p.version = raw, p.pl.X402Version
+	p.raw = raw
+	p.version = p.pl.X402Version
 	p.receiptHeader = hkPaymentResponse
 	if p.version == x402.V1 {
 		p.receiptHeader = hkXPaymentResponse
@@ -415,13 +418,14 @@ func verifyPayment(p *payment) bool {
 	p.key = key
 	vreq, err := buildFacilitatorRequest(p.version, p.raw, p.opt, p.resURL)
 	if err != nil {
-		p.code, p.detail = reasonInvalidHeader, err.Error()
+		p.code = reasonInvalidHeader
+		p.detail = err.Error()
 		return false
 	}
 	p.vreq = vreq
 	fac := p.g.fac
 	if fac.client == nil || fac.err != nil {
-		p.code, p.detail = reasonFacilitatorDown, "facilitator configuration"
+		p.code = reasonFacilitatorDown
 		return false
 	}
 	start := time.Now()
@@ -433,7 +437,9 @@ func verifyPayment(p *payment) bool {
 		return false
 	}
 	if !vres.IsValid {
-		p.code, p.x402Err, p.detail = reasonPaymentInvalid, vres.InvalidReason, vres.InvalidMessage
+		p.code = reasonPaymentInvalid
+		p.x402Err = vres.InvalidReason
+		p.detail = vres.InvalidMessage
 		return false
 	}
 	atomic.AddInt64(&p.sr.verified, 1)

@@ -52,7 +52,8 @@ func (l *loader) apply(data []byte) {
 	if l.hashed && sum == l.lastHash {
 		return
 	}
-	l.lastHash, l.hashed = sum, true
+	l.lastHash = sum
+	l.hashed = true
 	doc, err := routes.Parse(data)
 	var t *table
 	if err == nil {

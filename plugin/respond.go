@@ -181,7 +181,8 @@ func (b *bufferedWriter) Write(p []byte) (int, error) {
 		return b.rw.Write(p)
 	}
 	if !b.wroteHeader {
-		b.wroteHeader, b.status = true, http.StatusOK
+		b.wroteHeader = true
+		b.status = http.StatusOK
 	}
 	if b.aborted || b.buf.Len()+len(p) > b.max {
 		return writeOverflow(b, p)
