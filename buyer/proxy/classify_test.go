@@ -33,6 +33,8 @@ func TestClassify(t *testing.T) {
 		{desc: "turnpike gate: already used", status: 402, body: `{"error":"Payment required","reason":"payment_already_used"}`, want: NonceUsed},
 		{desc: "turnpike gate: settle did not answer", status: 502, body: `{"reason":"facilitator_unavailable","message":"the payment was verified but could not be settled because the facilitator did not answer usefully"}`, want: MaybeSpent},
 		{desc: "turnpike gate: verify did not answer", status: 502, body: `{"reason":"facilitator_unavailable","message":"the payment could not be verified"}`, want: Release},
+		{desc: "turnpike gate: expired locally", status: 402, body: `{"reason":"authorization_expired"}`, want: Rejected},
+		{desc: "turnpike gate: not yet valid heals with time", status: 402, body: `{"reason":"authorization_not_yet_valid"}`, want: Release},
 		{desc: "bad signature", status: 402, body: `{"error":"invalid_exact_evm_signature"}`, want: Rejected},
 		{desc: "expired", status: 402, body: `{"error":"invalid_exact_evm_payload_authorization_valid_before"}`, want: Rejected},
 		{desc: "insufficient balance", status: 402, body: `{"error":"invalid_exact_evm_insufficient_balance"}`, want: Release},

@@ -464,6 +464,9 @@ var rejectedMarkers = []string{
 	"invalid_exact_evm_payload_signature", x402.ReasonEVMValidBefore, x402.ReasonEVMValueMismatch,
 	x402.ReasonEVMRecipientMismatch, x402.ReasonEVMTokenNameMismatch, x402.ReasonEVMTokenVersionMismatch,
 	"invalid_exact_evm_payload_recipient_mismatch", "invalid_exact_evm_authorization_value",
+	// Turnpike's gate checks these locally before the facilitator; each is final for
+	// this authorization (authorization_not_yet_valid is not: it heals with time).
+	"authorization_expired", "invalid_authorization", "recipient_mismatch", "amount_mismatch", "authorization_validity_too_long",
 }
 
 // Classify reads a seller's >= 400 answer to a paid request (status, headers and the
