@@ -145,6 +145,11 @@ type traefikOptions struct {
 	// ExpectExit makes startTraefik return as soon as the process has exited instead
 	// of failing; the caller checks why.
 	ExpectExit bool
+	// Providers are added to the static `providers` section next to the file
+	// provider (e.g. kubernetesCRD, kubernetesGateway, providersThrottleDuration).
+	Providers map[string]any
+	// Env is added to the process environment (e.g. HTTP_PROXY).
+	Env []string
 }
 
 // traefik is a running Traefik process.
@@ -193,6 +198,10 @@ func startTraefik(t testing.TB, opts traefikOptions) *traefik {
 	if opts.BenchHeader {
 		plugins[benchHeaderPlugin] = map[string]any{"moduleName": benchHeaderModule}
 	}
+	providers := map[string]any{"file": map[string]any{"filename": filepath.Join(dir, "dynamic.yml"), "watch": true}}
+	for k, v := range opts.Providers {
+		providers[k] = v
+	}
 	static := map[string]any{
 		"global": map[string]any{"checkNewVersion": false, "sendAnonymousUsage": false},
 		"entryPoints": map[string]any{
@@ -206,7 +215,7 @@ func startTraefik(t testing.TB, opts traefikOptions) *traefik {
 		},
 		"ping":      map[string]any{"entryPoint": "ping"},
 		"log":       map[string]any{"level": opts.LogLevel, "filePath": tr.LogPath, "format": "json"},
-		"providers": map[string]any{"file": map[string]any{"filename": filepath.Join(dir, "dynamic.yml"), "watch": true}},
+		"providers": providers,
 		"experimental": map[string]any{
 			// A plugin that fails to load must stop Traefik, not start it with every
 			// gated router gone.
@@ -229,6 +238,9 @@ func startTraefik(t testing.TB, opts traefikOptions) *traefik {
 	// The plugins-local path is relative to the working directory (hard-coded in
 	// Traefik), exactly as in a pod whose image puts sources under /plugins-local.
 	cmd.Dir = dir
+	if len(opts.Env) > 0 {
+		cmd.Env = append(os.Environ(), opts.Env...)
+	}
 	cmd.Stdout, cmd.Stderr = stdout, stdout
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
