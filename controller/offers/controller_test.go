@@ -212,6 +212,44 @@ func TestController(t *testing.T) {
 		cp.condition(t, "shop", "sick", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonReconciled)
 	})
 
+	t.Run("a route the Gateway controller rejects is reported and leaves the routes document", func(t *testing.T) {
+		if err := cp.c.Create(ctx, newOffer("shop", "rejected")); err != nil {
+			t.Fatal(err)
+		}
+		cp.condition(t, "shop", "rejected", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonReconciled)
+		// Traefik's Gateway provider would write this status.
+		eventually(t, 10*time.Second, "route status", func() error {
+			route, err := cp.child(render.HTTPRouteGVK, "shop", "rejected")
+			if err != nil {
+				return err
+			}
+			now := metav1.Now().UTC().Format(time.RFC3339)
+			route.Object["status"] = map[string]any{"parents": []any{map[string]any{
+				"parentRef":      map[string]any{"name": "gateway", "namespace": "traefik"},
+				"controllerName": "traefik.io/gateway-controller",
+				"conditions": []any{map[string]any{
+					"type": "Accepted", "status": "False", "reason": "NotAllowedByListeners",
+					"message": "no listener allows routes from shop", "lastTransitionTime": now, "observedGeneration": route.GetGeneration(),
+				}},
+			}}}
+			return cp.c.Status().Update(ctx, route)
+		})
+		o := cp.condition(t, "shop", "rejected", v1alpha1.ConditionRoutePublished, metav1.ConditionFalse, offers.ReasonRouteNotAccepted)
+		if !strings.Contains(condOf(o, v1alpha1.ConditionRoutePublished).Message, "NotAllowedByListeners") {
+			t.Fatalf("message %+v", condOf(o, v1alpha1.ConditionRoutePublished))
+		}
+		cp.condition(t, "shop", "rejected", v1alpha1.ConditionReady, metav1.ConditionFalse, offers.ReasonRouteNotAccepted)
+		eventually(t, 10*time.Second, "left the routes document", func() error {
+			if findOffer(cp.routesDoc(t), "shop", "rejected") != nil {
+				return fmt.Errorf("still listed")
+			}
+			return nil
+		})
+		if err := cp.c.Delete(ctx, newOffer("shop", "rejected")); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("unknown token without EIP-712 domain is refused with a reason", func(t *testing.T) {
 		if err := cp.c.Create(ctx, newOffer("shop", "token", func(o *v1alpha1.ServiceOffer) {
 			o.Spec.Payment.Accepts[0].Asset.Address = "0x2222222222222222222222222222222222222222"

@@ -56,6 +56,8 @@ const (
 	ReasonRegistering        = "Registering"
 	ReasonNotReady           = "NotReady"
 	ReasonNotPublished       = "NotPublished"
+	ReasonRouteNotAccepted   = "RouteNotAccepted"
+	ReasonWaitingForRoute    = "WaitingForRoute"
 )
 
 // Registrar performs the ERC-8004 registration for offers that enable it. It is
@@ -289,6 +291,16 @@ func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffe
 		return ctrl.Result{}, err
 	}
 	routeDesc := fmt.Sprintf("%s %s/%s publishes %s", o.RouteKind(), o.Namespace, render.ChildName(o.Name), o.EffectivePath())
+	if reason, msg := r.routeRejected(ctx, o); reason != "" {
+		set(v1alpha1.ConditionPaymentGateReady, metav1.ConditionFalse, ReasonWaitingForRoute, "the route is not accepted: "+msg)
+		set(v1alpha1.ConditionRoutePublished, metav1.ConditionFalse, reason, msg)
+		set(v1alpha1.ConditionReady, metav1.ConditionFalse, reason, msg)
+		st.RoutesGeneration = 0
+		if _, err := r.syncRoutes(ctx, o, key, false); err != nil {
+			return ctrl.Result{}, err
+		}
+		return ctrl.Result{RequeueAfter: r.retry()}, nil
+	}
 
 	// 6. Registration.
 	regDone, regReason, regMsg, regErr := r.register(ctx, o, persist)
@@ -348,6 +360,38 @@ func (r *Reconciler) setDrainCondition(o *v1alpha1.ServiceOffer, now time.Time, 
 	if !o.IsDraining() {
 		set(v1alpha1.ConditionDraining, metav1.ConditionFalse, ReasonActive, "not draining")
 	}
+}
+
+// routeRejected reads what the Gateway controller (Traefik) said about the offer's
+// HTTPRoute: a parent that did not accept it, or references it could not resolve (the
+// Middleware), means buyers cannot reach the gate there. No status yet is not a
+// rejection: a cluster may run no Gateway controller that reports one.
+func (r *Reconciler) routeRejected(ctx context.Context, o *v1alpha1.ServiceOffer) (string, string) {
+	if o.RouteKind() != v1alpha1.RouteKindHTTPRoute {
+		return "", ""
+	}
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(render.HTTPRouteGVK)
+	if err := r.Client.Get(ctx, types.NamespacedName{Namespace: o.Namespace, Name: render.ChildName(o.Name)}, u); err != nil {
+		return "", ""
+	}
+	parents, _, _ := unstructured.NestedSlice(u.Object, "status", "parents")
+	for _, p := range parents {
+		pm, _ := p.(map[string]any)
+		ref, _, _ := unstructured.NestedString(pm, "parentRef", "name")
+		conds, _, _ := unstructured.NestedSlice(pm, "conditions")
+		for _, c := range conds {
+			cm, _ := c.(map[string]any)
+			typ, _ := cm["type"].(string)
+			status, _ := cm["status"].(string)
+			if (typ == "Accepted" || typ == "ResolvedRefs") && status == string(metav1.ConditionFalse) {
+				reason, _ := cm["reason"].(string)
+				msg, _ := cm["message"].(string)
+				return ReasonRouteNotAccepted, fmt.Sprintf("Gateway %s: %s=False (%s) %s", ref, typ, reason, msg)
+			}
+		}
+	}
+	return "", ""
 }
 
 func (r *Reconciler) checkUpstream(ctx context.Context, o *v1alpha1.ServiceOffer) (bool, string, string) {

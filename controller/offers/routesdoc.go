@@ -67,6 +67,16 @@ func (r *Reconciler) syncRoutes(ctx context.Context, self *v1alpha1.ServiceOffer
 		}
 	}
 	sortOffers(entries)
+	active, draining := 0, 0
+	for _, e := range entries {
+		if e.State == routes.StateDraining {
+			draining++
+		} else {
+			active++
+		}
+	}
+	routesOffers.WithLabelValues(routes.StateActive).Set(float64(active))
+	routesOffers.WithLabelValues(routes.StateDraining).Set(float64(draining))
 
 	key := types.NamespacedName{Namespace: r.Settings.RoutesConfigMapNamespace, Name: r.Settings.RoutesConfigMapName}
 	var cm corev1.ConfigMap
@@ -83,6 +93,7 @@ func (r *Reconciler) syncRoutes(ctx context.Context, self *v1alpha1.ServiceOffer
 				gen = old.Generation
 			}
 			if sameOffers(old.Offers, entries) {
+				routesGeneration.Set(float64(old.Generation))
 				return old.Generation, nil
 			}
 		}
@@ -114,6 +125,7 @@ func (r *Reconciler) syncRoutes(ctx context.Context, self *v1alpha1.ServiceOffer
 	if err != nil {
 		return 0, fmt.Errorf("write routes ConfigMap %s (generation %d): %w", key, gen, err)
 	}
+	routesGeneration.Set(float64(gen))
 	return gen, nil
 }
 
