@@ -67,8 +67,11 @@ const (
 // +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;update;patch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 type Reconciler struct {
-	Client   client.Client
-	Recorder events.EventRecorder
+	Client client.Client
+	// APIReader reads Secrets and the buyer ConfigMaps uncached (mgr.GetAPIReader()),
+	// so the controller needs no cluster-wide watch on Secrets. Nil: Client.
+	APIReader client.Reader
+	Recorder  events.EventRecorder
 	// HTTP probes sellers and reads the buyer's /status (default: 10 s timeout).
 	HTTP *http.Client
 	// BuyerNamespace holds the buyer ConfigMaps; "" means the request's namespace.
@@ -87,6 +90,13 @@ type Reconciler struct {
 // SetupWithManager registers the reconciler.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).For(&v1alpha1.PurchaseRequest{}).Named("purchaserequest").Complete(r)
+}
+
+func (r *Reconciler) reader() client.Reader {
+	if r.APIReader != nil {
+		return r.APIReader
+	}
+	return r.Client
 }
 
 func (r *Reconciler) defaults() {
@@ -473,7 +483,7 @@ func dropKeys(pool []auth.PreSigned, used map[string]bool) []auth.PreSigned {
 
 func (r *Reconciler) secretValue(ctx context.Context, ns string, ref *v1alpha1.SecretKeyRef) (string, error) {
 	var s corev1.Secret
-	if err := r.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: ref.Name}, &s); err != nil {
+	if err := r.reader().Get(ctx, types.NamespacedName{Namespace: ns, Name: ref.Name}, &s); err != nil {
 		return "", fmt.Errorf("secret %s/%s: %w", ns, ref.Name, err)
 	}
 	v, ok := s.Data[ref.Key]
@@ -564,13 +574,13 @@ func samePool(a, b []auth.PreSigned) bool {
 
 func (r *Reconciler) getOrCreate(ctx context.Context, ns, name string) (*corev1.ConfigMap, error) {
 	var cm corev1.ConfigMap
-	err := r.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &cm)
+	err := r.reader().Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &cm)
 	if apierrors.IsNotFound(err) {
 		cm = corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: map[string]string{"app.kubernetes.io/managed-by": "turnpike"}}}
 		if err := r.Client.Create(ctx, &cm); err != nil && !apierrors.IsAlreadyExists(err) {
 			return nil, err
 		}
-		if err := r.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &cm); err != nil {
+		if err := r.reader().Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &cm); err != nil {
 			return nil, err
 		}
 	} else if err != nil {
@@ -608,7 +618,7 @@ func (r *Reconciler) writeUpstream(ctx context.Context, ns, up string, pr *v1alp
 
 func (r *Reconciler) removeKeys(ctx context.Context, ns, name string, keys ...string) error {
 	var cm corev1.ConfigMap
-	if err := r.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &cm); err != nil {
+	if err := r.reader().Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &cm); err != nil {
 		return client.IgnoreNotFound(err)
 	}
 	changed := false
