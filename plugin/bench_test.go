@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -95,8 +96,24 @@ func benchChallenge(b *testing.B, target string) {
 	}
 }
 
+// benchChallengeUnique cycles through more distinct URLs than the challenge cache
+// holds, so (nearly) every request splices and encodes its own challenge.
+func benchChallengeUnique(b *testing.B, prefix string) {
+	g := benchGate(b, &okHandler{body: []byte("sunny")})
+	reqs := make([]*http.Request, 4*challengeCacheSize)
+	for i := range reqs {
+		reqs[i] = httptest.NewRequest("GET", prefix+"?i="+strconv.Itoa(i), nil)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		g.ServeHTTP(httptest.NewRecorder(), reqs[i%len(reqs)])
+	}
+}
+
 // BenchmarkChallenge402 measures the unpaid path: match, splice the resource URL
-// into the precomputed challenge, encode the header. It should not grow with the URL.
+// into the precomputed challenge, encode the header (repeated URLs hit the per-URL
+// cache, unique ones do the splice). It should not grow with the URL.
 func BenchmarkChallenge402(b *testing.B) {
 	b.Run("short_url", func(b *testing.B) { benchChallenge(b, base+"/forecast/a") })
 	b.Run("url_200_chars", func(b *testing.B) {
@@ -105,6 +122,10 @@ func BenchmarkChallenge402(b *testing.B) {
 			b.Fatalf("len %d", len(target))
 		}
 		benchChallenge(b, target)
+	})
+	b.Run("unique_short_urls", func(b *testing.B) { benchChallengeUnique(b, base+"/forecast/a") })
+	b.Run("unique_urls_200_chars", func(b *testing.B) {
+		benchChallengeUnique(b, base+"/forecast/"+strings.Repeat("q", 200-len(base+"/forecast/")-len("?i=0000")))
 	})
 }
 
