@@ -33,7 +33,7 @@ func runController(ctx context.Context, args []string) error {
 	routesCM := fs.String("routes-configmap", controllerNSDefault(podNS, "turnpike-system")+"/turnpike-routes", "namespace/name of the ConfigMap holding the routes document")
 	fs.StringVar(&o.Settings.PluginName, "plugin-name", "turnpike", "the plugin's name in Traefik's static configuration (spec.plugin.<name> of the Middlewares)")
 	fs.StringVar(&o.Settings.FacilitatorURL, "facilitator-url", "https://x402.org/facilitator", "default x402 facilitator (an offer may set its own)")
-	fs.StringVar(&o.Settings.GateMetricsAddress, "gate-metrics-address", ":9402", "address of the gate's metrics listener in every Traefik pod (empty: off)")
+	fs.StringVar(&o.Settings.GateMetricsAddress, "gate-metrics-address", ":9464", "address of the gate's metrics listener in every Traefik pod (empty: off)")
 	fs.StringVar(&o.Settings.PublicBaseURL, "public-base-url", "", "where buyers reach Traefik, e.g. https://api.example.com (resource URLs and discovery documents)")
 	fs.StringVar(&o.Settings.PayerHeader, "payer-header", "", "header carrying the verified payer address to upstreams (empty: none)")
 	fs.StringVar(&o.Settings.GateKubernetesAPIURL, "gate-kubernetes-api-url", "", "Kubernetes API URL the gate watches the routes ConfigMap through (Traefik outside the cluster; empty: in-cluster)")
