@@ -250,8 +250,8 @@ func checkGateWithTraefikToken(t *testing.T, c *cluster) {
 		waitChallenge(t, h, "2500")
 	})
 	t.Run("unbound account gets nothing", func(t *testing.T) {
-		var logs bytes.Buffer
-		log.SetOutput(&logs)
+		logs := &syncBuffer{}
+		log.SetOutput(logs)
 		defer log.SetOutput(os.Stderr)
 		h := gate(t, "elsewhere")
 		deadline := time.Now().Add(10 * time.Second)
@@ -429,4 +429,22 @@ func forward(t *testing.T, target string) string {
 		}
 	})
 	return u.Scheme + "://" + ln.Addr().String()
+}
+
+// syncBuffer collects log output written by the gate's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
