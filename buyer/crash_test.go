@@ -230,7 +230,7 @@ func TestCrashSafety(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 			continue
 		}
-		time.Sleep(time.Duration(30+rng.Intn(270)) * time.Millisecond)
+		time.Sleep(time.Duration(20+rng.Intn(130)) * time.Millisecond)
 		p.kill()
 		kills++
 		p = startBuyerProc(t, bin, args)
@@ -285,6 +285,26 @@ func TestCrashSafety(t *testing.T) {
 		paid.Load(), kills, len(onChain), len(recs), spent, held, lost, connErrs.Load(), jsonErrs.Load(), gatePaid, abandoned)
 	if lost > kills*clients {
 		t.Fatalf("%d authorizations lost, more than the in-flight bound %d", lost, kills*clients)
+	}
+
+	// A graceful stop (SIGTERM) exits 0 and folds the journal into the snapshot.
+	p = startBuyerProc(t, bin, args)
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(15 * time.Second):
+		p.kill()
+		t.Fatal("buyer did not stop on SIGTERM")
+	}
+	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("SIGTERM exit code %d", code)
+	}
+	if st, err := os.Stat(statePath + ".journal"); err != nil || st.Size() != 0 {
+		t.Fatalf("journal after a graceful stop: %v (%d bytes)", err, st.Size())
+	}
+	after, err := state.Read(statePath)
+	if err != nil || len(after) != len(recs) {
+		t.Fatalf("records after a graceful stop: %d (%v), want %d", len(after), err, len(recs))
 	}
 }
 
