@@ -25,6 +25,12 @@ var Families = []string{
 	"turnpike_facilitator_request_duration_seconds",
 }
 
+// BuyerFamilies are the buyer sidecar's families the rules read (buyer/metrics).
+var BuyerFamilies = []string{
+	"turnpike_buyer_auth_remaining",
+	"turnpike_buyer_state_write_failures_total",
+}
+
 var (
 	recordRef = regexp.MustCompile(`x402:[a-z0-9_:]+`)
 	familyRef = regexp.MustCompile(`turnpike_[a-z0-9_]+`)
@@ -122,14 +128,14 @@ func TestDashboardReferencesExist(t *testing.T) {
 	}
 }
 
-// The rules only read families the gate exports.
-func TestRulesReferenceGateFamilies(t *testing.T) {
+// The rules only read families the gate and the buyer export.
+func TestRulesReferenceKnownFamilies(t *testing.T) {
 	src, err := os.ReadFile("rules.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	known := map[string]bool{}
-	for _, f := range Families {
+	for _, f := range append(append([]string(nil), Families...), BuyerFamilies...) {
 		known[f] = true
 		known[f+"_bucket"] = true
 	}
