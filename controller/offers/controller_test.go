@@ -46,8 +46,25 @@ var (
 func TestController(t *testing.T) {
 	cp := startControlPlane(t)
 	up, _ := upstream(t)
-	discoveryAddr := runController(t, cp, up.URL)
+	metricsAddr, healthAddr := freeAddr(t), freeAddr(t)
+	discoveryAddr := runControllerWith(t, cp, up.URL, metricsAddr, healthAddr)
 	ctx := context.Background()
+
+	t.Run("health and readiness probes answer", func(t *testing.T) {
+		for _, p := range []string{"/healthz", "/readyz"} {
+			eventually(t, 10*time.Second, p, func() error {
+				resp, err := http.Get("http://" + healthAddr + p)
+				if err != nil {
+					return err
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					return fmt.Errorf("%s: %d", p, resp.StatusCode)
+				}
+				return nil
+			})
+		}
+	})
 
 	t.Run("the API server enforces the CRD schema and defaults", func(t *testing.T) {
 		cp.namespace(t, "schema")
@@ -371,6 +388,20 @@ func TestController(t *testing.T) {
 			}
 			return nil
 		})
+	})
+
+	t.Run("metrics export the routes generation", func(t *testing.T) {
+		resp, err := http.Get("http://" + metricsAddr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		want := fmt.Sprintf("turnpike_controller_routes_generation %d", generation(t, cp))
+		if !strings.Contains(string(body), want) || !strings.Contains(string(body), `turnpike_controller_routes_offers{state="active"}`) ||
+			!strings.Contains(string(body), "controller_runtime_reconcile_total") {
+			t.Fatalf("metrics lack %q or the offers gauge:\n%s", want, body)
+		}
 	})
 
 	t.Run("delete: the finalizer removes everything the offer published", func(t *testing.T) {

@@ -3,6 +3,7 @@ package offers_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -90,6 +91,24 @@ func settings() render.Settings {
 // binary calls), without leader election.
 func runController(t *testing.T, cp *controlPlane, healthURL string) string {
 	t.Helper()
+	return runControllerWith(t, cp, healthURL, "0", "0")
+}
+
+// freeAddr reserves a loopback port for a listener that controller-runtime opens
+// itself (it does not report the port of ":0").
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := l.Addr().String()
+	_ = l.Close()
+	return a
+}
+
+func runControllerWith(t *testing.T, cp *controlPlane, healthURL, metricsAddr, healthAddr string) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan manager.Addresses, 1)
 	done := make(chan error, 1)
@@ -100,8 +119,8 @@ func runController(t *testing.T, cp *controlPlane, healthURL string) string {
 			Agent:            discoveryAgent,
 			DiscoveryAddress: "127.0.0.1:0",
 			DiscoveryRoute:   discoveryRoute,
-			MetricsAddress:   "0",
-			HealthAddress:    "0",
+			MetricsAddress:   metricsAddr,
+			HealthAddress:    healthAddr,
 			HealthBaseURL:    healthURL,
 			RecheckAfter:     3 * time.Second,
 			RetryAfter:       time.Second,
