@@ -104,6 +104,8 @@ func (p *buyerProc) kill() {
 type gateRecorder struct {
 	next      http.Handler
 	mu        sync.Mutex
+	v1Only    bool // hide the v2 header of challenges: the seller looks like a v1 server
+	xPayment  int  // paid requests that came with the v1 header
 	paid      int
 	abandoned int
 	refused   []string
@@ -112,9 +114,17 @@ type gateRecorder struct {
 func (g *gateRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	paid := r.Header.Get(x402.HeaderPaymentSignature) != "" || r.Header.Get(x402.HeaderXPayment) != ""
 	if !paid {
+		if g.v1Only {
+			w = &v1Writer{ResponseWriter: w}
+		}
 		g.next.ServeHTTP(w, r)
 		return
 	}
+	g.mu.Lock()
+	if r.Header.Get(x402.HeaderXPayment) != "" {
+		g.xPayment++
+	}
+	g.mu.Unlock()
 	rec := &statusWriter{ResponseWriter: w, status: 200}
 	g.next.ServeHTTP(rec, r)
 	g.mu.Lock()
@@ -127,6 +137,13 @@ func (g *gateRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.refused = append(g.refused, http.StatusText(rec.status)+": "+rec.body.String())
 	}
 	g.mu.Unlock()
+}
+
+type v1Writer struct{ http.ResponseWriter }
+
+func (v *v1Writer) WriteHeader(c int) {
+	v.Header().Del(x402.HeaderPaymentRequired)
+	v.ResponseWriter.WriteHeader(c)
 }
 
 type statusWriter struct {

@@ -87,3 +87,43 @@ func TestPaidCallsSettleOnChain(t *testing.T) {
 		})
 	}
 }
+
+// TestPaysAV1SellerOnChain: the same real gate, seen as a v1 server (its challenge
+// without the v2 header, on a chain with a v1 name): the buyer pays with X-PAYMENT
+// built from the v1 body, and the transfers land on chain.
+func TestPaysAV1SellerOnChain(t *testing.T) {
+	const n = 3
+	s := startStackOn(t, "1000", "after", 84532)
+	s.recorder.v1Only = true
+	dir := t.TempDir()
+	buyertest.WriteJSON(t, filepath.Join(dir, "config.json"), s.buyerConfig())
+	buyertest.WriteJSON(t, filepath.Join(dir, "auths.json"), map[string]any{"weather": s.sign(t, n, time.Hour)})
+	b, err := buyer.New(buyer.Options{Sources: config.Sources{ConfigFile: filepath.Join(dir, "config.json"), AuthsFile: filepath.Join(dir, "auths.json")},
+		StatePath: filepath.Join(dir, "consumed.json"), Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	srv := httptest.NewServer(b.Handler())
+	defer srv.Close()
+	for i := 0; i < n; i++ {
+		resp, err := http.Get(srv.URL + "/upstream/weather/today")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("X-PAYMENT-RESPONSE") == "" {
+			t.Fatalf("call %d: %d %s %v", i, resp.StatusCode, body, resp.Header)
+		}
+	}
+	s.recorder.mu.Lock()
+	xp := s.recorder.xPayment
+	s.recorder.mu.Unlock()
+	if xp != n {
+		t.Fatalf("%d paid requests used X-PAYMENT, want %d", xp, n)
+	}
+	if got := len(s.transfers(t)); got != n {
+		t.Fatalf("%d transfers on chain, want %d", got, n)
+	}
+}

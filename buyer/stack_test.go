@@ -59,12 +59,19 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 
 func startStack(t testing.TB, price string, settlement string) *stack {
 	t.Helper()
+	return startStackOn(t, price, settlement, 0)
+}
+
+// startStackOn runs the stack on a chain id (0: devchain's default). 84532 has a v1
+// network name (base-sepolia), so the gate offers v1 as well.
+func startStackOn(t testing.TB, price string, settlement string, chainID uint64) *stack {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	// Every settlement is a block and blocks are >= 1 s apart in chain time; the
 	// default 10 s drift limit would pace hundreds of calls at one block per second.
 	// Authorizations here are valid for an hour, so chain time may run well ahead.
-	chain, err := devchain.Start(ctx, devchain.Options{MaxDrift: 30 * time.Minute})
+	chain, err := devchain.Start(ctx, devchain.Options{MaxDrift: 30 * time.Minute, ChainID: chainID})
 	if err != nil {
 		t.Fatalf("devchain: %v", err)
 	}
