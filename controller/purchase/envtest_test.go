@@ -16,6 +16,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/crypto"
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -29,6 +30,7 @@ import (
 	"github.com/turnpike-x402/turnpike/buyer/config"
 	v1alpha1 "github.com/turnpike-x402/turnpike/controller/api/v1alpha1"
 	"github.com/turnpike-x402/turnpike/controller/purchase"
+	"github.com/turnpike-x402/turnpike/eip3009"
 	"github.com/turnpike-x402/turnpike/internal/testenv"
 	"github.com/turnpike-x402/turnpike/x402"
 )
@@ -269,7 +271,71 @@ func TestPurchaseRequestReconcile(t *testing.T) {
 		t.Fatalf("mismatch: %+v probed %s", c, got.Status.ProbedPrice)
 	}
 
-	// 6. Delete: the keys leave both ConfigMaps, the finalizer goes.
+	// 6. Authorizations signed elsewhere are checked and written as given; one that
+	// pays someone else refuses the whole set.
+	sel.mu.Lock()
+	sel.amount = price
+	sel.mu.Unlock()
+	req402 := x402.Requirements{Scheme: "exact", Network: "eip155:84532", Amount: price, Asset: asset, PayTo: payTo, MaxTimeoutSeconds: 60, Extra: json.RawMessage(`{"name":"USDC","version":"2"}`)}
+	presigned := func(to string, n int) []v1alpha1.PreSignedAuth {
+		rq := req402
+		rq.PayTo = to
+		var out []v1alpha1.PreSignedAuth
+		for i := 0; i < n; i++ {
+			p, err := eip3009.NewPayment(key, rq, nil, eip3009.PaymentOptions{ValidFor: time.Hour})
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := json.Marshal(p)
+			out = append(out, v1alpha1.PreSignedAuth{ID: fmt.Sprintf("ext-%d", i), Payment: apiextensionsv1.JSON{Raw: raw}})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		desc, name string
+		auths      []v1alpha1.PreSignedAuth
+		ready      bool
+		reason     string
+	}{
+		{desc: "valid", name: "ext-ok", auths: presigned(payTo, 3), ready: true, reason: purchase.ReasonPoolReady},
+		{desc: "pays another address", name: "ext-bad", auths: append(presigned(payTo, 1), presigned("0x0000000000000000000000000000000000000001", 1)...), reason: purchase.ReasonInvalidAuths},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			ext := &v1alpha1.PurchaseRequest{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: tc.name}, Spec: v1alpha1.PurchaseRequestSpec{
+				Endpoint: sellerSrv.URL + "/x", Count: 3, Payment: pr.Spec.Payment, PreSignedAuths: tc.auths}}
+			if err := c.Create(ctx, ext); err != nil {
+				t.Fatal(err)
+			}
+			r2 := &purchase.Reconciler{Client: c}
+			nn := types.NamespacedName{Namespace: "shop", Name: tc.name}
+			for i := 0; i < 3; i++ {
+				if _, err := r2.Reconcile(ctx, ctrl.Request{NamespacedName: nn}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var got v1alpha1.PurchaseRequest
+			if err := c.Get(ctx, nn, &got); err != nil {
+				t.Fatal(err)
+			}
+			ac := cond(&got, v1alpha1.ConditionAuthorizationsReady)
+			if (ac.Status == metav1.ConditionTrue) != tc.ready || ac.Reason != tc.reason {
+				t.Fatalf("AuthorizationsReady %+v", ac)
+			}
+			var cm corev1.ConfigMap
+			if err := c.Get(ctx, types.NamespacedName{Namespace: "shop", Name: purchase.DefaultAuthsConfigMap}, &cm); err != nil {
+				t.Fatal(err)
+			}
+			_, written := cm.Data["shop."+tc.name+".json"]
+			if written != tc.ready {
+				t.Fatalf("auths written: %v", written)
+			}
+			if tc.ready && got.Status.TotalSigned != 3 {
+				t.Fatalf("status %+v", got.Status)
+			}
+		})
+	}
+
+	// 7. Delete: the keys leave both ConfigMaps, the finalizer goes.
 	if err := c.Delete(ctx, got); err != nil {
 		t.Fatal(err)
 	}
