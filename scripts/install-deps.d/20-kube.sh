@@ -11,6 +11,13 @@ KUBE_VERSION=${KUBE_VERSION:-v1.37.2}
 STAGING_VERSION=v0.${KUBE_VERSION#v1.}
 export GOFLAGS=-mod=mod
 
+# Without these the binaries report v0.0.0-master.
+version_ldflags() {
+  local v=k8s.io/component-base/version c=k8s.io/client-go/pkg/version
+  local minor=${KUBE_VERSION#v1.}; minor=${minor%%.*}
+  echo "-X $v.gitVersion=$KUBE_VERSION -X $v.gitMajor=1 -X $v.gitMinor=$minor -X $c.gitVersion=$KUBE_VERSION -X $c.gitMajor=1 -X $c.gitMinor=$minor"
+}
+
 stamp_ok() { [ -x "$1" ] && [ -f "$1.version" ] && [ "$(cat "$1.version")" = "$2" ]; }
 
 build_etcd() {
@@ -68,11 +75,7 @@ build_apiserver() {
     cp "$src/cmd/kube-apiserver/apiserver.go" main.go
     chmod u+w main.go
     go mod tidy >/dev/null
-    local v=k8s.io/component-base/version c=k8s.io/client-go/pkg/version
-    local minor=${KUBE_VERSION#v1.}; minor=${minor%%.*}
-    go build -trimpath -ldflags "-s -w \
-      -X $v.gitVersion=$KUBE_VERSION -X $v.gitMajor=1 -X $v.gitMinor=$minor \
-      -X $c.gitVersion=$KUBE_VERSION -X $c.gitMajor=1 -X $c.gitMinor=$minor" -o "$out.tmp" .
+    go build -trimpath -ldflags "-s -w $(version_ldflags)" -o "$out.tmp" .
   )
   mv "$out.tmp" "$out"
   echo "$KUBE_VERSION" >"$out.version"
@@ -107,7 +110,7 @@ GO
   (cd "$work" && go mod init turnpike.local/kubectl >/dev/null 2>&1 &&
     go get k8s.io/kubectl@"$STAGING_VERSION" k8s.io/component-base@"$STAGING_VERSION" >/dev/null 2>&1 &&
     go mod tidy >/dev/null 2>&1 &&
-    go build -trimpath -ldflags "-s -w" -o "$out.tmp" .)
+    go build -trimpath -ldflags "-s -w $(version_ldflags)" -o "$out.tmp" .)
   mv "$out.tmp" "$out"
   rm -rf "$work"
 }
