@@ -554,3 +554,16 @@ func TestConcurrentCallersNeverOverspend(t *testing.T) {
 		}
 	}
 }
+
+func TestEncodedPathReachesSellerEncoded(t *testing.T) {
+	s := buyertest.NewSeller(x402.V2)
+	var raw string
+	s.Upstream = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { raw = r.URL.EscapedPath() })
+	e := newEnv(t, s, 1)
+	if code, _, body := get(t, e.url+"/upstream/weather/files/a%2Fb"); code != 200 || raw != "/services/weather/files/a%2Fb" {
+		t.Fatalf("%d %s, seller saw %q", code, body, raw)
+	}
+	if code, _, body := get(t, e.url+"/upstream/nobody/x"); code != 404 || reason(t, body) != "unknown_upstream" {
+		t.Fatalf("unknown upstream: %d %s", code, body)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -125,8 +126,15 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	switch {
 	case strings.HasPrefix(path, "/upstream/"):
-		rest := strings.TrimPrefix(path, "/upstream/")
-		name, sub, _ := strings.Cut(rest, "/")
+		// Split the escaped path, so an encoded slash in the rest reaches the seller
+		// encoded.
+		rest := strings.TrimPrefix(r.URL.EscapedPath(), "/upstream/")
+		escName, sub, _ := strings.Cut(rest, "/")
+		name, err := url.PathUnescape(escName)
+		if err != nil {
+			Error(w, http.StatusBadRequest, "bad_path", err.Error())
+			return
+		}
 		u := snap.Upstreams[name]
 		if u == nil {
 			Error(w, http.StatusNotFound, "unknown_upstream", fmt.Sprintf("no upstream named %q is configured", name))
@@ -240,10 +248,16 @@ func cleanHeaders(h http.Header) {
 	}
 }
 
-func (p *Proxy) newRequest(r *http.Request, u *config.Upstream, path string, body []byte) (*http.Request, error) {
+// newRequest builds the request to the seller; escPath is the path below the
+// upstream's base URL, escaped as the caller sent it.
+func (p *Proxy) newRequest(r *http.Request, u *config.Upstream, escPath string, body []byte) (*http.Request, error) {
+	path, err := url.PathUnescape(escPath)
+	if err != nil {
+		return nil, fmt.Errorf("request path: %w", err)
+	}
 	target := *u.Base
 	target.Path = u.Base.Path + path
-	target.RawPath = ""
+	target.RawPath = u.Base.EscapedPath() + escPath
 	target.RawQuery = r.URL.RawQuery
 	var rd io.Reader = http.NoBody
 	if body != nil {
