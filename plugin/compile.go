@@ -37,6 +37,10 @@ type offer struct {
 	all             *rule          // the rule of an offer without rules: charge with def
 	def             *priceSet
 	primary         *series // labels of the first payment option, for request counts
+	// fast maps "METHOD proto host request-target" of unpaid requests already routed
+	// to their challenge (bounded; emptied when full; dropped with the table).
+	fastMu sync.RWMutex
+	fast   map[string]*cachedChallenge
 }
 
 type rule struct {

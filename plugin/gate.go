@@ -135,6 +135,8 @@ func (g *Gate) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 // from a browser) for a paid rule of a loaded, active offer; nil sends the request to
 // serveSlow. Under Yaegi every call allocates a slot for each value its function
 // holds, so the functions on this path are small and cold branches live elsewhere.
+// A repeated request (same method, scheme, host and request-target) skips routing
+// and URL building through a per-offer cache.
 func fastChallenge(g *Gate, req *http.Request) *cachedChallenge {
 	hdr := req.Header
 	t, _ := g.loader.current.Load().(*table)
@@ -149,6 +151,29 @@ func fastChallenge(g *Gate, req *http.Request) *cachedChallenge {
 	if o == nil || o.draining {
 		return nil
 	}
+	proto := ""
+	if fp := hdr[hkForwardedProto]; fp != nil {
+		proto = fp[0]
+	} else if req.TLS != nil {
+		proto = "tls"
+	}
+	key := req.Method + " " + proto + " " + req.Host + req.RequestURI
+	o.fastMu.RLock()
+	c := o.fast[key]
+	o.fastMu.RUnlock()
+	if c == nil {
+		c = routeChallenge(g, o, req, key)
+		if c == nil {
+			return nil
+		}
+	}
+	atomic.AddInt64(&o.primary.required, 1)
+	return c
+}
+
+// routeChallenge routes a request the offer cache has not seen and returns its
+// challenge (nil: not a paid rule), remembering it under key.
+func routeChallenge(g *Gate, o *offer, req *http.Request, key string) *cachedChallenge {
 	r := o.all
 	if o.re != nil {
 		r = route(o, req.Method, req.URL.Path)
@@ -164,7 +189,19 @@ func fastChallenge(g *Gate, req *http.Request) *cachedChallenge {
 	if c == nil {
 		c = renderChallenge(ps, u)
 	}
-	atomic.AddInt64(&o.primary.required, 1)
+	// Only origin-form request-targets (what servers hand to Traefik) are keys: the
+	// resource URL is then a function of the key.
+	if req.RequestURI != "" && req.RequestURI[0] == '/' {
+		o.fastMu.Lock()
+		if len(o.fast) >= challengeCacheSize {
+			o.fast = nil
+		}
+		if o.fast == nil {
+			o.fast = make(map[string]*cachedChallenge, 64)
+		}
+		o.fast[key] = c
+		o.fastMu.Unlock()
+	}
 	return c
 }
 

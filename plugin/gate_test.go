@@ -647,6 +647,71 @@ func TestChallengeCacheIsBoundedAndPerURL(t *testing.T) {
 	}
 }
 
+func TestFastCacheKeepsRequestsApart(t *testing.T) {
+	tg := newTestGate(t, testDoc(1), nil)
+	send := func(method, host, uri string, hdr map[string]string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, "http://"+host+uri, nil)
+		req.RequestURI = uri
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		tg.g.ServeHTTP(rec, req)
+		return rec
+	}
+	for round := 0; round < 2; round++ { // the second round is served from the caches
+		tests := []struct {
+			desc       string
+			method     string
+			host, uri  string
+			hdr        map[string]string
+			wantStatus int
+			wantURL    string
+			wantAmount string
+		}{
+			{desc: "plain", method: "GET", host: "a.test", uri: "/services/weather/forecast/x", wantStatus: 402, wantURL: "http://a.test/services/weather/forecast/x", wantAmount: "10000"},
+			{desc: "other host", method: "GET", host: "b.test", uri: "/services/weather/forecast/x", wantStatus: 402, wantURL: "http://b.test/services/weather/forecast/x", wantAmount: "10000"},
+			{desc: "forwarded https", method: "GET", host: "a.test", uri: "/services/weather/forecast/x", hdr: map[string]string{"X-Forwarded-Proto": "https"}, wantStatus: 402, wantURL: "https://a.test/services/weather/forecast/x", wantAmount: "10000"},
+			{desc: "premium price", method: "GET", host: "a.test", uri: "/services/weather/premium/x", wantStatus: 402, wantURL: "http://a.test/services/weather/premium/x", wantAmount: "50000"},
+			{desc: "free for GET", method: "GET", host: "a.test", uri: "/services/weather/health", wantStatus: 200},
+			{desc: "no rule for POST", method: "POST", host: "a.test", uri: "/services/weather/health", wantStatus: 403},
+			{desc: "browser gets HTML", method: "GET", host: "a.test", uri: "/services/weather/forecast/x", hdr: map[string]string{"Accept": "text/html", "User-Agent": "Mozilla/5.0"}, wantStatus: 402},
+		}
+		for _, tc := range tests {
+			rec := send(tc.method, tc.host, tc.uri, tc.hdr)
+			if rec.Code != tc.wantStatus {
+				t.Fatalf("round %d %s: status %d", round, tc.desc, rec.Code)
+			}
+			if tc.wantURL == "" {
+				continue
+			}
+			pr := decodePaymentRequired(t, rec.Header().Get(x402.HeaderPaymentRequired))
+			if pr.Resource.URL != tc.wantURL || pr.Accepts[0].Amount != tc.wantAmount {
+				t.Fatalf("round %d %s: url %q amount %s", round, tc.desc, pr.Resource.URL, pr.Accepts[0].Amount)
+			}
+			if tc.hdr["Accept"] == "" && !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
+				t.Fatalf("round %d %s: content type %q", round, tc.desc, rec.Header().Get("Content-Type"))
+			}
+		}
+	}
+	o := tg.g.loader.table().offers["shop/weather"]
+	o.fastMu.RLock()
+	n := len(o.fast)
+	o.fastMu.RUnlock()
+	if n == 0 {
+		t.Fatal("the fast cache was never used")
+	}
+	// A new routes document brings new prices: nothing stale is served.
+	doc := testDoc(2)
+	doc.Offers[0].Payments[0].Amount = "77777"
+	writeDoc(t, tg.file, doc)
+	waitFor(t, "generation 2", func() bool { return tg.g.loader.table().generation == 2 })
+	pr := decodePaymentRequired(t, send("GET", "a.test", "/services/weather/forecast/x", nil).Header().Get(x402.HeaderPaymentRequired))
+	if pr.Accepts[0].Amount != "77777" {
+		t.Fatalf("stale challenge after reload: %s", pr.Accepts[0].Amount)
+	}
+}
+
 func TestBufferedWriterEdgeCases(t *testing.T) {
 	tests := []struct {
 		desc       string

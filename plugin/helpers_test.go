@@ -370,8 +370,11 @@ func decodePaymentRequired(t *testing.T, h string) x402.PaymentRequired {
 	return pr
 }
 
+// do serves one request shaped as net/http's server hands it over: an origin-form
+// request-target, so the gate's per-offer fast cache is exercised too.
 func (tg *testGate) do(method, target string, hdr map[string]string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(method, target, nil)
+	req.RequestURI = req.URL.RequestURI()
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
