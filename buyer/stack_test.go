@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -42,10 +43,25 @@ type stack struct {
 }
 
 type countingUpstream struct {
-	calls chan struct{}
+	calls   chan struct{}
+	mu      sync.Mutex
+	handler http.Handler // replaces the default answer when set
+}
+
+func (u *countingUpstream) set(h http.Handler) {
+	u.mu.Lock()
+	u.handler = h
+	u.mu.Unlock()
 }
 
 func (u *countingUpstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	u.mu.Lock()
+	h := u.handler
+	u.mu.Unlock()
+	if h != nil {
+		h.ServeHTTP(w, r)
+		return
+	}
 	_, _ = io.Copy(io.Discard, r.Body)
 	select {
 	case u.calls <- struct{}{}:
