@@ -20,6 +20,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/turnpike-x402/turnpike/controller/api/v1alpha1"
@@ -79,6 +80,17 @@ func TestController(t *testing.T) {
 			{desc: "no payment option", mut: func(o *v1alpha1.ServiceOffer) { o.Spec.Payment.Accepts = nil }, wantErr: "accepts"},
 			{desc: "unknown route kind", mut: func(o *v1alpha1.ServiceOffer) { o.Spec.Route.Kind = "Ingress" }, wantErr: "spec.route.kind"},
 			{desc: "relative path", mut: func(o *v1alpha1.ServiceOffer) { o.Spec.Path = "services/x" }, wantErr: "spec.path"},
+			{desc: "free path with an amount", mut: func(o *v1alpha1.ServiceOffer) {
+				o.Spec.Paths = []v1alpha1.PathRule{{Path: "/x", Free: true, Amount: "5"}}
+			}, wantErr: "a free path cannot have an amount"},
+			{desc: "entry points on an HTTPRoute", mut: func(o *v1alpha1.ServiceOffer) { o.Spec.Route.EntryPoints = []string{"web"} }, wantErr: "entryPoints apply to IngressRoute only"},
+			{desc: "parentRefs on an IngressRoute", mut: func(o *v1alpha1.ServiceOffer) {
+				o.Spec.Route = v1alpha1.RouteSpec{Kind: v1alpha1.RouteKindIngressRoute, ParentRefs: []v1alpha1.ParentRef{{Name: "gw"}}}
+			}, wantErr: "parentRefs apply to HTTPRoute only"},
+			{desc: "too many decimals", mut: func(o *v1alpha1.ServiceOffer) {
+				d := int32(40)
+				o.Spec.Payment.Accepts[0].Asset.Decimals = &d
+			}, wantErr: "decimals"},
 		}
 		for i, c := range cases {
 			t.Run(c.desc, func(t *testing.T) {
@@ -169,6 +181,39 @@ func TestController(t *testing.T) {
 		eventually(t, 10*time.Second, "Ready event recorded", func() error {
 			return hasEvent(cp, "shop", "weather", "Reconciled", "Ready")
 		})
+	})
+
+	t.Run("kubectl get shows the printer columns", func(t *testing.T) {
+		hc, err := rest.HTTPClientFor(cp.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest("GET", strings.TrimRight(cp.cfg.Host, "/")+"/apis/x402.turnpike.dev/v1alpha1/namespaces/shop/serviceoffers/weather", nil)
+		req.Header.Set("Accept", "application/json;as=Table;g=meta.k8s.io;v=v1")
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		var table metav1.Table
+		if err := json.Unmarshal(raw, &table); err != nil {
+			t.Fatalf("%v: %d %s", err, resp.StatusCode, raw)
+		}
+		var names []string
+		for _, c := range table.ColumnDefinitions {
+			names = append(names, c.Name)
+		}
+		if got := strings.Join(names, ","); got != "Name,Path,Price,Network,Amount,Ready,Status,Drain Ends,Agent,Age" {
+			t.Fatalf("columns %s", got)
+		}
+		if len(table.Rows) != 1 {
+			t.Fatalf("rows %+v", table.Rows)
+		}
+		cells := fmt.Sprint(table.Rows[0].Cells[:7])
+		if cells != "[weather /services/weather 0.01 USDC eip155:84532 10000 True Reconciled]" {
+			t.Fatalf("cells %s", cells)
+		}
 	})
 
 	t.Run("update re-renders; an unchanged reconcile does not bump the generation", func(t *testing.T) {

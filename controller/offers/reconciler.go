@@ -211,6 +211,7 @@ func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffe
 	}
 	rendered, err := render.RoutesOffer(o, state, drainEnds)
 	if err == nil {
+		st.Price = render.Price(rendered.Payments[0])
 		err = r.checkTokens(ctx, rendered)
 	}
 	if err != nil {

@@ -253,3 +253,17 @@ func OfferURL(o *v1alpha1.ServiceOffer, s Settings) string {
 	}
 	return base + o.EffectivePath()
 }
+
+// Price shows a payment option to people: "0.01 USDC" (the amount in whole tokens,
+// exact, from the atomic amount and the token's decimals).
+func Price(p routes.Payment) string {
+	n, err := x402.ParseAtomic(p.Amount)
+	if err != nil {
+		return p.Amount
+	}
+	sym := p.AssetSymbol
+	if sym == "" {
+		sym = "units of " + p.Asset
+	}
+	return x402.FormatUnits(n, p.AssetDecimals) + " " + sym
+}

@@ -233,6 +233,8 @@ type AssetSpec struct {
 }
 
 // PathRule changes the terms for requests whose path matches.
+//
+// +kubebuilder:validation:XValidation:rule="!(has(self.free) && self.free && has(self.amount))",message="a free path cannot have an amount"
 type PathRule struct {
 	// path is matched against the request path relative to spec.path: "/health" is
 	// exactly <spec.path>/health; "/docs/*" is <spec.path>/docs and everything under
@@ -265,6 +267,9 @@ type PathRule struct {
 }
 
 // RouteSpec selects the Traefik object that exposes the offer.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.entryPoints) || !has(self.kind) || self.kind == 'IngressRoute'",message="entryPoints apply to IngressRoute only; an HTTPRoute attaches through parentRefs"
+// +kubebuilder:validation:XValidation:rule="!has(self.parentRefs) || !has(self.kind) || self.kind == 'HTTPRoute'",message="parentRefs apply to HTTPRoute only; an IngressRoute listens on entryPoints"
 type RouteSpec struct {
 	// kind is HTTPRoute (Gateway API, the default) or IngressRoute (Traefik's own CRD).
 	// +optional
@@ -386,6 +391,10 @@ type ServiceOfferStatus struct {
 	// +optional
 	URL string `json:"url,omitempty"`
 
+	// price is the first payment option for people: "0.01 USDC".
+	// +optional
+	Price string `json:"price,omitempty"`
+
 	// drainEndsAt is when the route is removed (drainAt + drainGracePeriod).
 	// +optional
 	DrainEndsAt *metav1.Time `json:"drainEndsAt,omitempty"`
@@ -449,9 +458,9 @@ type RegistrationStatus struct {
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=so;offer,categories=turnpike
 // +kubebuilder:printcolumn:name="Path",type=string,JSONPath=`.status.endpoint`
+// +kubebuilder:printcolumn:name="Price",type=string,JSONPath=`.status.price`
 // +kubebuilder:printcolumn:name="Network",type=string,JSONPath=`.spec.payment.accepts[0].network`
-// +kubebuilder:printcolumn:name="Amount",type=string,JSONPath=`.spec.payment.accepts[0].amount`
-// +kubebuilder:printcolumn:name="Asset",type=string,JSONPath=`.spec.payment.accepts[0].asset.symbol`
+// +kubebuilder:printcolumn:name="Amount",type=string,JSONPath=`.spec.payment.accepts[0].amount`,priority=1
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
 // +kubebuilder:printcolumn:name="Drain Ends",type=date,JSONPath=`.status.drainEndsAt`,priority=1
