@@ -73,9 +73,6 @@ const (
 	fsService     = "weather"
 	fsServicePort = 80
 	fsPayerHeader = "X-Turnpike-Payer"
-	// fsThrottle is Traefik's providersThrottleDuration in this test (Traefik's default
-	// is 2 s): the minimum gap between two configurations one provider applies.
-	fsThrottle = "200ms"
 	// fsGrace is the drain grace period: long enough to pay once more inside it.
 	fsGrace = 10 * time.Second
 )
@@ -119,10 +116,11 @@ func TestFullStack(t *testing.T) {
 	})
 
 	// Traefik with both Kubernetes providers, authenticated as its own service account.
+	// Traefik's defaults otherwise (providersThrottleDuration 2 s included), so the
+	// measured time is what an installation sees.
 	tr := startTraefik(t, traefikOptions{Turnpike: true, Env: podNet.env(), Providers: map[string]any{
-		"providersThrottleDuration": fsThrottle,
-		"kubernetesCRD":             k.traefikProvider(),
-		"kubernetesGateway":         k.traefikProvider(),
+		"kubernetesCRD":     k.traefikProvider(),
+		"kubernetesGateway": k.traefikProvider(),
 	}})
 	webPort := portOf(t, "http://"+tr.Web)
 	k.createGateway(t, webPort)
@@ -152,8 +150,11 @@ func TestFullStack(t *testing.T) {
 	var firstChallenge answer
 	t.Run("apply ServiceOffer: first 402 through Traefik", func(t *testing.T) {
 		manifest := offerManifest(w, seller)
+		// A seller's kubectl has discovered the API before; so has this one.
+		k.kubectl(t, "", "api-resources", "--api-group", v1alpha1.GroupVersion.Group)
 		carriedBefore := podNet.carried.Load()
 		t0 := time.Now()
+		milestones := k.watchPublishing(t0)
 		k.kubectl(t, manifest, "apply", "-f", "-")
 		applied := time.Since(t0)
 		var seen []string
@@ -182,7 +183,9 @@ func TestFullStack(t *testing.T) {
 		}
 		took := time.Since(t0)
 		t.Logf("fullstack: apply_to_first_402_ms=%d", took.Milliseconds())
-		t.Logf("kubectl apply itself took %d ms; answers on the way: %v", applied.Milliseconds(), seen)
+		t.Logf("fullstack: applied_to_first_402_ms=%d (after kubectl returned; kubectl apply took %d ms); answers on the way: %v",
+			(took - applied).Milliseconds(), applied.Milliseconds(), seen)
+		t.Logf("fullstack: controller milestones after apply: %s", milestones())
 		if took > 5*time.Second {
 			t.Errorf("apply to first 402 took %s, want well under 5 s (target 2 s)", took)
 		}
@@ -470,6 +473,8 @@ type fullStackCluster struct {
 	tokenFile  string // Traefik's service-account token
 	caFile     string // the API server's CA
 	token      string
+	// kubectlCache is kubectl's discovery cache (kept out of $HOME).
+	kubectlCache string
 }
 
 // moduleDir downloads mod@version through the Go module proxy (a no-op when cached)
@@ -536,7 +541,8 @@ func startFullStackCluster(t *testing.T) *fullStackCluster {
 	must(t, err, "admin kubeconfig")
 	dir := t.TempDir()
 	k := &fullStackCluster{cfg: cfg, c: c, cs: cs,
-		kubeconfig: filepath.Join(dir, "kubeconfig"), tokenFile: filepath.Join(dir, "traefik.token"), caFile: filepath.Join(dir, "ca.crt")}
+		kubeconfig: filepath.Join(dir, "kubeconfig"), tokenFile: filepath.Join(dir, "traefik.token"), caFile: filepath.Join(dir, "ca.crt"),
+		kubectlCache: filepath.Join(dir, "kubectl-cache")}
 	must(t, os.WriteFile(k.kubeconfig, kc, 0o600), "write kubeconfig")
 	must(t, os.WriteFile(k.caFile, cfg.CAData, 0o600), "write CA")
 
@@ -682,15 +688,18 @@ func (k *fullStackCluster) runController(t *testing.T, s render.Settings, health
 			OnStarted:      func(manager.Addresses) { started <- struct{}{} },
 		})
 	}()
+	running := true
 	t.Cleanup(func() {
 		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("controller: %v", err)
+		if running {
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("controller: %v", err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Errorf("controller did not stop within 20 s")
 			}
-		case <-time.After(20 * time.Second):
-			t.Errorf("controller did not stop within 20 s")
 		}
 		_ = logf.Close()
 		if t.Failed() {
@@ -704,6 +713,7 @@ func (k *fullStackCluster) runController(t *testing.T, s render.Settings, health
 	select {
 	case <-started:
 	case err := <-done:
+		running = false
 		t.Fatalf("controller stopped at start: %v", err)
 	case <-time.After(30 * time.Second):
 		t.Fatalf("controller not started after 30 s")
@@ -713,7 +723,7 @@ func (k *fullStackCluster) runController(t *testing.T, s render.Settings, health
 // kubectl runs kubectl against the test API server as an admin, with stdin.
 func (k *fullStackCluster) kubectl(t testing.TB, stdin string, args ...string) {
 	t.Helper()
-	cmd := exec.Command(testenv.Bin(t, "kubectl"), append([]string{"--kubeconfig", k.kubeconfig}, args...)...)
+	cmd := exec.Command(testenv.Bin(t, "kubectl"), append([]string{"--kubeconfig", k.kubeconfig, "--cache-dir", k.kubectlCache}, args...)...)
 	cmd.Stdin = strings.NewReader(stdin)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -755,6 +765,65 @@ func (k *fullStackCluster) routesOffer(t testing.TB) (routes.Offer, bool) {
 		}
 	}
 	return routes.Offer{}, false
+}
+
+// watchPublishing records, from t0 on, when the controller's outputs appear in the
+// API server (polled every 10 ms), to split the apply-to-402 time between the
+// controller and Traefik. The returned func stops it and describes the milestones.
+func (k *fullStackCluster) watchPublishing(t0 time.Time) func() string {
+	type milestone struct {
+		name string
+		at   time.Duration
+	}
+	stop := make(chan struct{})
+	done := make(chan []milestone, 1)
+	go func() {
+		var got []milestone
+		seen := map[string]bool{}
+		ctx := context.Background()
+		for {
+			check := func(name string, ok bool) {
+				if ok && !seen[name] {
+					seen[name] = true
+					got = append(got, milestone{name, time.Since(t0)})
+				}
+			}
+			for _, gvk := range []struct {
+				name string
+				u    *unstructured.Unstructured
+			}{{"Middleware", &unstructured.Unstructured{}}, {"HTTPRoute", &unstructured.Unstructured{}}} {
+				if gvk.name == "Middleware" {
+					gvk.u.SetGroupVersionKind(render.MiddlewareGVK)
+				} else {
+					gvk.u.SetGroupVersionKind(render.HTTPRouteGVK)
+				}
+				err := k.c.Get(ctx, types.NamespacedName{Namespace: fsShopNS, Name: render.ChildName(fsOffer)}, gvk.u)
+				check(gvk.name, err == nil)
+			}
+			var cm corev1.ConfigMap
+			if k.c.Get(ctx, types.NamespacedName{Namespace: fsSystemNS, Name: fsRoutesCM}, &cm) == nil {
+				check("routes document", strings.Contains(cm.Data[routes.DataKey], `"`+fsOffer+`"`))
+			}
+			var o v1alpha1.ServiceOffer
+			if k.c.Get(ctx, types.NamespacedName{Namespace: fsShopNS, Name: fsOffer}, &o) == nil {
+				check("Ready", meta.IsStatusConditionTrue(o.Status.Conditions, v1alpha1.ConditionReady))
+			}
+			select {
+			case <-stop:
+				done <- got
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}()
+	return func() string {
+		close(stop)
+		var parts []string
+		for _, m := range <-done {
+			parts = append(parts, fmt.Sprintf("%s@%dms", m.name, m.at.Milliseconds()))
+		}
+		return strings.Join(parts, " ")
+	}
 }
 
 // waitCondition waits until the offer's condition has status (and reason, when set).
