@@ -66,11 +66,6 @@ type priceSet struct {
 	// v1PlainStr joined with the quoted URL.
 	plainB64Head, plainTail string
 	v1PlainStr              []string
-	// cache holds finished challenges by resource URL: clients poll the same
-	// resources, and a hit costs a map lookup instead of the splice. Bounded: it is
-	// emptied when full.
-	cacheMu sync.RWMutex
-	cache   map[string]*cachedChallenge
 	// HTML paywall split around the escaped URL and the PAYMENT-REQUIRED value.
 	htmlParts []string
 	// Display line for humans ("0.01 USDC on eip155:84532").

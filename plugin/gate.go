@@ -181,14 +181,7 @@ func routeChallenge(g *Gate, o *offer, req *http.Request, key string) *cachedCha
 			return nil
 		}
 	}
-	u := resourceURL(g, req)
-	ps := r.prices
-	ps.cacheMu.RLock()
-	c := ps.cache[u]
-	ps.cacheMu.RUnlock()
-	if c == nil {
-		c = renderChallenge(ps, u)
-	}
+	c := renderChallenge(r.prices, resourceURL(g, req))
 	// Only origin-form request-targets (what servers hand to Traefik) are keys: the
 	// resource URL is then a function of the key.
 	if req.RequestURI != "" && req.RequestURI[0] == '/' {
@@ -574,24 +567,15 @@ func refuseWith(rw http.ResponseWriter, ps *priceSet, resURL string, code, x402E
 	writeChallenge(rw, ps, resURL, http.StatusPaymentRequired, errorBody{Error: x402Error, Reason: code, Message: msg})
 }
 
-// challenge answers an unpaid request: the v2 PAYMENT-REQUIRED header and a body
-// v1 clients read (browsers get the paywall). Everything but the resource URL was
-// rendered when the routes document loaded; per request there is one json.Marshal
-// (escaping the URL) and one base64 call on the URL and what follows it, so the cost
-// does not grow with the URL beyond those compiled calls. (Inlined resource URL: each
-// interpreted call costs about a microsecond under Yaegi.)
+// challenge answers an unpaid request on the slow path: the v2 PAYMENT-REQUIRED
+// header and a body v1 clients read, or the paywall for browsers. Everything but the
+// resource URL was rendered when the routes document loaded.
 func challenge(g *Gate, rw http.ResponseWriter, req *http.Request, ps *priceSet) {
 	if len(req.Header[hkUserAgent]) > 0 && wantsHTML(req) {
 		writePaywall(rw, ps, resourceURL(g, req))
 		return
 	}
-	u := resourceURL(g, req)
-	ps.cacheMu.RLock()
-	c := ps.cache[u]
-	ps.cacheMu.RUnlock()
-	if c == nil {
-		c = renderChallenge(ps, u)
-	}
+	c := renderChallenge(ps, resourceURL(g, req))
 	// Shared, never modified header values: the slices cost allocations under Yaegi.
 	h := rw.Header()
 	h[hkExpose] = hvExpose
@@ -608,7 +592,8 @@ var (
 	hvNoStore = []string{"no-store"}
 )
 
-// renderChallenge splices the URL into the precomputed challenge and caches it.
+// renderChallenge splices the URL into the precomputed challenge: one json.Marshal
+// escapes it, one base64 call encodes it with what follows it in the header.
 func renderChallenge(ps *priceSet, u string) *cachedChallenge {
 	q, _ := json.Marshal(u)
 	qs := string(q)
@@ -618,15 +603,6 @@ func renderChallenge(ps *priceSet, u string) *cachedChallenge {
 	} else {
 		c.body = []byte(strings.Join(ps.v1PlainStr, qs))
 	}
-	ps.cacheMu.Lock()
-	if len(ps.cache) >= challengeCacheSize {
-		ps.cache = nil
-	}
-	if ps.cache == nil {
-		ps.cache = make(map[string]*cachedChallenge, 64)
-	}
-	ps.cache[u] = c
-	ps.cacheMu.Unlock()
 	return c
 }
 
@@ -637,7 +613,7 @@ type cachedChallenge struct {
 	body   []byte
 }
 
-// challengeCacheSize bounds the challenges kept per price set (about 1 KiB each).
+// challengeCacheSize bounds the challenges kept per offer (about 1 KiB each).
 const challengeCacheSize = 1024
 
 func facilitatorDown(rw http.ResponseWriter, msg string) {

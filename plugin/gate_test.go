@@ -618,7 +618,7 @@ func TestReloadThroughSymlinkSwap(t *testing.T) {
 
 func TestChallengeCacheIsBoundedAndPerURL(t *testing.T) {
 	tg := newTestGate(t, testDoc(1), nil)
-	ps := tg.g.loader.table().offers["shop/weather"].def
+	o := tg.g.loader.table().offers["shop/weather"]
 	for i := 0; i < challengeCacheSize+10; i++ {
 		target := base + "/forecast/a?i=" + strconv.Itoa(i)
 		rec := tg.do("GET", target, nil)
@@ -632,9 +632,9 @@ func TestChallengeCacheIsBoundedAndPerURL(t *testing.T) {
 			t.Fatalf("request %d: cached challenge differs", i)
 		}
 	}
-	ps.cacheMu.RLock()
-	n := len(ps.cache)
-	ps.cacheMu.RUnlock()
+	o.fastMu.RLock()
+	n := len(o.fast)
+	o.fastMu.RUnlock()
 	if n > challengeCacheSize || n == 0 {
 		t.Fatalf("cache holds %d entries, bound %d", n, challengeCacheSize)
 	}
