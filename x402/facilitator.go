@@ -32,6 +32,7 @@ type Authenticator interface {
 // FacilitatorClient calls an x402 facilitator's /verify, /settle and /supported.
 type FacilitatorClient struct {
 	baseURL *url.URL
+	base    string // baseURL rendered once
 	http    *http.Client
 	// Per-call timeouts; zero means no timeout beyond the caller's context.
 	VerifyTimeout    time.Duration
@@ -60,6 +61,7 @@ func NewFacilitatorClient(baseURL string, httpClient *http.Client) (*Facilitator
 	}
 	return &FacilitatorClient{
 		baseURL:          u,
+		base:             u.String(),
 		http:             httpClient,
 		VerifyTimeout:    5 * time.Second,
 		SettleTimeout:    30 * time.Second,
@@ -74,71 +76,89 @@ func (c *FacilitatorClient) BaseURL() string { return c.baseURL.String() }
 // well-formed {isValid:false} body yields that body and no error.
 func (c *FacilitatorClient) Verify(ctx context.Context, req VerifyRequest) (VerifyResponse, error) {
 	var out VerifyResponse
-	err := c.call(ctx, http.MethodPost, "/verify", c.VerifyTimeout, req, &out, "isValid")
+	err := facilitatorCall(c, ctx, http.MethodPost, "/verify", c.VerifyTimeout, req, &out, "isValid")
 	return out, err
 }
 
 // Settle calls POST /settle, with the same error convention as Verify.
 func (c *FacilitatorClient) Settle(ctx context.Context, req VerifyRequest) (SettleResponse, error) {
 	var out SettleResponse
-	err := c.call(ctx, http.MethodPost, "/settle", c.SettleTimeout, req, &out, "success")
+	err := facilitatorCall(c, ctx, http.MethodPost, "/settle", c.SettleTimeout, req, &out, "success")
 	return out, err
 }
 
 // Supported calls GET /supported.
 func (c *FacilitatorClient) Supported(ctx context.Context) (SupportedResponse, error) {
 	var out SupportedResponse
-	err := c.call(ctx, http.MethodGet, "/supported", c.SupportedTimeout, nil, &out, "kinds")
+	err := facilitatorCall(c, ctx, http.MethodGet, "/supported", c.SupportedTimeout, nil, &out, "kinds")
 	return out, err
 }
 
-func (c *FacilitatorClient) call(ctx context.Context, method, path string, timeout time.Duration, in, out any, mustHave string) error {
+var jsonContentType = []string{"application/json"}
+
+// facilitatorCall does one facilitator round trip. It is a plain function with the
+// error wording in small helpers because the gate runs it under Yaegi, where methods
+// of interpreted types are slow to call and every call allocates all of its
+// function's value slots, used or not.
+func facilitatorCall(c *FacilitatorClient, ctx context.Context, method, path string, timeout time.Duration, in, out any, mustHave string) error {
+	var body io.Reader
+	if in != nil {
+		raw, err := json.Marshal(in)
+		if err != nil {
+			return callError(path, "encode request", err)
+		}
+		body = bytes.NewReader(raw)
+	}
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	var body io.Reader
-	if in != nil {
-		raw, err := json.Marshal(in)
-		if err != nil {
-			return fmt.Errorf("facilitator %s: encode request: %w", path, err)
-		}
-		body = bytes.NewReader(raw)
-	}
-	u := *c.baseURL
-	u.Path = c.baseURL.Path + path
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
-		return fmt.Errorf("facilitator %s: %w", path, err)
+		return callError(path, "build request", err)
 	}
+	if len(c.Headers) > 0 || c.Auth != nil {
+		if err := addCallHeaders(c, req, method, path); err != nil {
+			return err
+		}
+	}
+	if in != nil {
+		req.Header["Content-Type"] = jsonContentType
+	}
+	req.Header["Accept"] = jsonContentType
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return unreachable(method, path, "", err)
+	}
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxFacilitatorBody))
+	resp.Body.Close()
+	if err != nil {
+		return unreachable(method, path, "reading answer: ", err)
+	}
+	return decodeResult(raw, out, mustHave, method, path, resp.StatusCode)
+}
+
+// addCallHeaders adds the static headers and the per-call Authorization.
+func addCallHeaders(c *FacilitatorClient, req *http.Request, method, path string) error {
 	for k, vs := range c.Headers {
 		for _, v := range vs {
 			req.Header.Add(k, v)
 		}
 	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
 	if c.Auth != nil {
-		tok, err := c.Auth.Authorization(method, u.Host, u.Path)
+		tok, err := c.Auth.Authorization(method, c.baseURL.Host, c.baseURL.Path+path)
 		if err != nil {
-			return fmt.Errorf("facilitator %s: mint authorization: %w", path, err)
+			return callError(path, "mint authorization", err)
 		}
 		req.Header.Set("Authorization", tok)
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("%w: %s %s: %v", ErrFacilitatorUnreachable, method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxFacilitatorBody))
-	if err != nil {
-		return fmt.Errorf("%w: %s %s: reading answer: %v", ErrFacilitatorUnreachable, method, path, err)
-	}
-	// A rejection is often sent with 400; what matters is whether the body is a
-	// result object, so look for its defining field before trusting the status.
+	return nil
+}
+
+// decodeResult accepts any answer whose body is a result object: a rejection is
+// often sent with 400, so the defining field counts, not the status.
+func decodeResult(raw []byte, out any, mustHave, method, path string, status int) error {
 	var probe map[string]json.RawMessage
 	if json.Unmarshal(raw, &probe) == nil {
 		if _, ok := probe[mustHave]; ok {
@@ -148,7 +168,15 @@ func (c *FacilitatorClient) call(ctx context.Context, method, path string, timeo
 			return nil
 		}
 	}
-	return fmt.Errorf("%w: %s %s: HTTP %d: %s", ErrFacilitatorResponse, method, path, resp.StatusCode, snippet(raw))
+	return fmt.Errorf("%w: %s %s: HTTP %d: %s", ErrFacilitatorResponse, method, path, status, snippet(raw))
+}
+
+func callError(path, what string, err error) error {
+	return fmt.Errorf("facilitator %s: %s: %w", path, what, err)
+}
+
+func unreachable(method, path, what string, err error) error {
+	return fmt.Errorf("%w: %s %s: %s%v", ErrFacilitatorUnreachable, method, path, what, err)
 }
 
 func snippet(b []byte) string {
