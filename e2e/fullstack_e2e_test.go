@@ -80,8 +80,8 @@ const (
 // TestFullStack runs the whole product the way a seller meets it: a real control plane
 // (kube-apiserver + etcd) with Turnpike's, Traefik's and the Gateway API CRDs, the
 // controller, real Traefik v3.6.12 reading its configuration from the API server
-// (kubernetesCRD + kubernetesGateway providers, least-privilege RBAC of a service
-// account) with the gate as a local Yaegi plugin watching the routes ConfigMap through
+// (kubernetesCRD + kubernetesGateway providers, as a service account holding the RBAC
+// Traefik documents plus Turnpike's routes-reader Role) with the gate as a local Yaegi plugin watching the routes ConfigMap through
 // the API, the dev chain and our facilitator. A ServiceOffer applied with kubectl
 // becomes a 402 through Traefik; a payment signed with our EIP-3009 signer settles on
 // chain; a drain keeps the offer payable through its grace period and then removes it.
@@ -96,8 +96,8 @@ func TestFullStack(t *testing.T) {
 	// The seller's upstream: a Service whose EndpointSlice holds a pod address, which is
 	// how Traefik finds the servers behind an HTTPRoute backend. The API server refuses
 	// loopback endpoint addresses, so the pod gets a TEST-NET address and a forward
-	// proxy on loopback plays the cluster network for Traefik (HTTP_PROXY): it carries
-	// exactly that address to the upstream and refuses anything else.
+	// proxy on loopback plays the cluster network for Traefik (HTTP_PROXY), delivering
+	// Traefik's upstream requests to the loopback upstream.
 	podNet := newPodNetwork(t, up.URL)
 	k.namespace(t, fsShopNS)
 	k.create(t, &corev1.Service{
@@ -256,8 +256,12 @@ func TestFullStack(t *testing.T) {
 		key := w.newBuyer(t)
 		payer := crypto.PubkeyToAddress(key.PublicKey)
 		payerBefore := w.balance(t, payer)
+		carried := podNet.carried.Load()
 		a := get(t, target, x402.HeaderPaymentSignature, signedPayment(t, target, key))
 		settled(t, payer, a, payerBefore, sellerBefore)
+		if n := podNet.carried.Load() - carried; n != 1 {
+			t.Errorf("%d requests reached the upstream through its endpoint, want 1", n)
+		}
 		fams := scrapeMetrics(t, "http://"+metricsAddr+"/metrics")
 		labels := map[string]string{"offer_namespace": fsShopNS, "offer_name": fsOffer, "chain": w.network, "asset_symbol": w.info.Token.Symbol}
 		if n, _ := metricValue(fams, "turnpike_charged_requests_total", labels); n != 1 {
