@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -440,7 +441,7 @@ func matchPayment(p *payment) bool {
 func verifyPayment(p *payment) bool {
 	a := &p.pl.Payload.Authorization
 	validBefore, _ := strconv.ParseInt(a.ValidBefore, 10, 64)
-	key := p.opt.req.Network + "|" + strings.ToLower(a.From) + "|" + strings.ToLower(a.Nonce)
+	key := p.opt.req.Network + "|" + strings.ToLower(a.From+"|"+a.Nonce)
 	if err := replayAcquire(p.g.replay, key, validBefore, p.now); err != nil {
 		p.code = replayReason(err)
 		return false
@@ -667,7 +668,7 @@ func sameExtra(o *option, got json.RawMessage) bool {
 // checkAuthorization runs the cheap local checks before the facilitator is asked
 // and returns a reason code ("" when they pass).
 func checkAuthorization(opt *option, a *x402.Authorization, now time.Time, slack int64) string {
-	if !isHexString(a.From, 40) || !isHexString(a.Nonce, 64) {
+	if !authHex.MatchString(a.From + a.Nonce) {
 		return reasonMalformed
 	}
 	if !strings.EqualFold(a.To, opt.req.PayTo) {
@@ -696,11 +697,9 @@ func checkAuthorization(opt *option, a *x402.Authorization, now time.Time, slack
 	return ""
 }
 
-// isHexString checks a 0x-prefixed hex string of n digits with stdlib calls only.
-func isHexString(s string, n int) bool {
-	return len(s) == n+2 && (strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X")) &&
-		strings.Trim(s[2:], "0123456789abcdefABCDEF") == ""
-}
+// authHex checks authorization.from (20 bytes) followed by the nonce (32 bytes), both
+// 0x-hex, in one compiled call.
+var authHex = regexp.MustCompile(`^0[xX][0-9a-fA-F]{40}0[xX][0-9a-fA-F]{64}$`)
 
 // buildFacilitatorRequest pairs the client's payload with the server's own copy of the
 // requirement (v1 payloads get v1 requirements).

@@ -82,61 +82,74 @@ func writePaywall(rw http.ResponseWriter, ps *priceSet, resURL string) {
 }
 
 // settle calls the facilitator. On success it returns the encoded receipt; on failure
-// it has answered rw itself (content withheld) and returns ok=false.
+// settleFailed has answered rw (content withheld) and ok is false.
 func settle(st *payment, rw http.ResponseWriter) (string, bool) {
-	sr := st.sr
 	start := time.Now()
 	res, err := st.g.fac.client.Settle(st.req.Context(), st.vreq)
-	seriesObserve(sr, opSettle, time.Since(start))
+	seriesObserve(st.sr, opSettle, time.Since(start))
+	if err != nil || !res.Success {
+		settleFailed(st, rw, &res, err)
+		return "", false
+	}
+	if res.Network == "" {
+		res.Network = receiptNetwork(st)
+	}
+	receipt, _ := x402.EncodeHeader(res)
+	replaySettle(st.g.replay, st.key)
+	seriesCharge(st.sr, st.opt.amount, st.opt.decimals, st.g.now())
+	return receipt, true
+}
+
+func receiptNetwork(st *payment) string {
+	if st.version == x402.V1 {
+		return st.opt.v1Name
+	}
+	return st.opt.req.Network
+}
+
+// settleFailed answers a settlement that did not happen: 503 when the facilitator gave
+// no usable answer, else 402 with the failed receipt and the challenge again.
+// settlement_pending (broadcast, unconfirmed) is never retried and the authorization
+// is never accepted again: the hash lets the buyer reconcile.
+func settleFailed(st *payment, rw http.ResponseWriter, res *x402.SettleResponse, err error) {
+	sr := st.sr
 	if err != nil {
 		seriesFail(sr, reasonFacilitatorDown)
 		log.Printf("turnpike: %s: settle: %v", st.g.name, err)
 		facilitatorDown(rw, "the payment was verified but could not be settled because the facilitator did not answer usefully; nothing was served, retry with the same payment")
-		return "", false
+		return
 	}
 	if res.Network == "" {
-		res.Network = st.opt.req.Network
-		if st.version == x402.V1 {
-			res.Network = st.opt.v1Name
-		}
+		res.Network = receiptNetwork(st)
 	}
-	receipt, encErr := x402.EncodeHeader(res)
-	if encErr != nil {
-		receipt = ""
+	receipt, _ := x402.EncodeHeader(*res)
+	rw.Header().Set(st.receiptHeader, receipt)
+	if res.ErrorReason == x402.ReasonSettlementPending {
+		replaySettle(st.g.replay, st.key)
+		seriesFail(sr, reasonSettlementPending)
+		writeChallenge(rw, st.ps, st.resURL, http.StatusPaymentRequired, errorBody{Error: x402.ReasonSettlementPending,
+			Reason: reasonSettlementPending,
+			Message: "the payment was broadcast as transaction " + res.Transaction +
+				" but not confirmed in time; it was not retried and the content was withheld; check the transaction before paying again"})
+		return
 	}
-	if !res.Success {
-		if res.ErrorReason == x402.ReasonSettlementPending {
-			// Broadcast but unconfirmed: the authorization is spent or about to be.
-			// Never retry it and never accept it again; the hash lets the buyer reconcile.
-			replaySettle(st.g.replay, st.key)
-			seriesFail(sr, reasonSettlementPending)
-			rw.Header().Set(st.receiptHeader, receipt)
-			writeChallenge(rw, st.ps, st.resURL, http.StatusPaymentRequired, errorBody{Error: x402.ReasonSettlementPending,
-				Reason: reasonSettlementPending,
-				Message: "the payment was broadcast as transaction " + res.Transaction +
-					" but not confirmed in time; it was not retried and the content was withheld; check the transaction before paying again"})
-			return "", false
-		}
-		seriesFail(sr, reasonSettlementFailed)
-		rw.Header().Set(st.receiptHeader, receipt)
-		msg := "settlement failed: " + res.ErrorReason
-		if res.ErrorMessage != "" {
-			msg += " (" + res.ErrorMessage + ")"
-		}
-		writeChallenge(rw, st.ps, st.resURL, http.StatusPaymentRequired, errorBody{Error: res.ErrorReason, Reason: reasonSettlementFailed,
-			Message: msg + "; nothing was charged and the content was withheld"})
-		return "", false
+	seriesFail(sr, reasonSettlementFailed)
+	msg := "settlement failed: " + res.ErrorReason
+	if res.ErrorMessage != "" {
+		msg += " (" + res.ErrorMessage + ")"
 	}
-	replaySettle(st.g.replay, st.key)
-	seriesCharge(sr, st.opt.amount, st.opt.decimals, st.g.now())
-	return receipt, true
+	writeChallenge(rw, st.ps, st.resURL, http.StatusPaymentRequired, errorBody{Error: res.ErrorReason, Reason: reasonSettlementFailed,
+		Message: msg + "; nothing was charged and the content was withheld"})
 }
 
+// applyReceipt sets the receipt header (name is canonical) on a paid response.
 func applyReceipt(h http.Header, name, receipt string) {
-	h.Set(name, receipt)
-	h.Set("Cache-Control", "private, no-store")
-	h.Set("Access-Control-Expose-Headers", exposeHeaders)
+	h[name] = []string{receipt}
+	h[hkCacheControl] = hvPrivateNoStore
+	h[hkExpose] = hvExpose
 }
+
+var hvPrivateNoStore = []string{"private, no-store"}
 
 var errWithheld = errors.New("turnpike: response withheld because settlement failed")
 
