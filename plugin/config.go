@@ -7,6 +7,7 @@ package plugin
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -137,7 +138,7 @@ func (c *Config) validate() (*settings, error) {
 		cdpSecretFile:      strings.TrimSpace(c.CDPKeySecretFile),
 		metricsAddress:     strings.TrimSpace(c.MetricsAddress),
 		resourceBase:       strings.TrimRight(strings.TrimSpace(c.ResourceBaseURL), "/"),
-		payerHeader:        strings.TrimSpace(c.PayerHeader),
+		payerHeader:        http.CanonicalHeaderKey(strings.TrimSpace(c.PayerHeader)),
 		verifyTimeoutMs:    orDefault(c.VerifyTimeoutMs, defaultVerifyTimeoutMs),
 		settleTimeoutMs:    orDefault(c.SettleTimeoutMs, defaultSettleTimeoutMs),
 		pollIntervalMs:     orDefault(c.PollIntervalMs, defaultPollIntervalMs),

@@ -356,13 +356,17 @@ type payment struct {
 	sr      *series // the matched option's series
 	opt     *option
 	now     time.Time
-	resURL  string
+	resURL  string // computed when needed (v1 requirements, refusals)
 	raw     []byte
 	pl      x402.PaymentPayload
 	version int
-	key     string // replay-guard key, set once acquired
-	vreq    x402.VerifyRequest
-	payer   string
+	// validBefore of the authorization, unix seconds.
+	validBefore int64
+	key         string // replay-guard key, set once acquired
+	// upstreamHeaders: the upstream may have written into the response headers.
+	upstreamHeaders bool
+	vreq            x402.VerifyRequest
+	payer           string
 	// receiptHeader is PAYMENT-RESPONSE (v2) or X-PAYMENT-RESPONSE (v1).
 	receiptHeader string
 	// Failure: a reason code and what the message needs.
@@ -372,14 +376,13 @@ type payment struct {
 // pay handles a request that carries a payment.
 func pay(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, ps *priceSet, before bool, header string, version int) {
 	p := &payment{g: g, rw: rw, req: req, ps: ps, primary: o.primary, sr: o.primary, now: g.now(), version: version}
-	p.resURL = resourceURL(g, req)
 	if !decodePayment(p, header) || !matchPayment(p) || !verifyPayment(p) {
 		payFailed(p)
 		return
 	}
 	stripPaymentHeaders(g, req)
 	if g.s.payerHeader != "" {
-		req.Header.Set(g.s.payerHeader, p.payer)
+		req.Header[g.s.payerHeader] = []string{p.payer}
 	}
 	if before {
 		receipt, ok := settle(p, rw)
@@ -393,7 +396,8 @@ func pay(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, ps *price
 		g.next.ServeHTTP(rw, req)
 		return
 	}
-	bw := newBufferedWriter(rw, g.s.maxBuffer, p)
+	p.upstreamHeaders = true
+	bw := &bufferedWriter{rw: rw, st: p, h: rw.Header(), max: g.s.maxBuffer}
 	g.next.ServeHTTP(bw, req)
 	if !finishBuffered(bw) {
 		replayRelease(g.replay, p.key)
@@ -432,22 +436,27 @@ func matchPayment(p *payment) bool {
 		return false
 	}
 	p.sr = p.opt.series
-	p.code = checkAuthorization(p.opt, &p.pl.Payload.Authorization, p.now, p.g.s.validitySlack)
-	return p.code == ""
+	code, validBefore := checkAuthorization(p.opt, &p.pl.Payload.Authorization, p.now, p.g.s.validitySlack)
+	p.code = code
+	p.validBefore = validBefore
+	return code == ""
 }
 
 // verifyPayment claims the authorization in the replay guard and asks the
 // facilitator, with the server's own copy of the requirement.
 func verifyPayment(p *payment) bool {
 	a := &p.pl.Payload.Authorization
-	validBefore, _ := strconv.ParseInt(a.ValidBefore, 10, 64)
 	key := p.opt.req.Network + "|" + strings.ToLower(a.From+"|"+a.Nonce)
-	if err := replayAcquire(p.g.replay, key, validBefore, p.now); err != nil {
+	if err := replayAcquire(p.g.replay, key, p.validBefore, p.now); err != nil {
 		p.code = replayReason(err)
 		return false
 	}
 	p.key = key
-	vreq, err := buildFacilitatorRequest(p.version, p.raw, p.opt, p.resURL)
+	resURL := ""
+	if p.version == x402.V1 {
+		resURL = paymentURL(p)
+	}
+	vreq, err := buildFacilitatorRequest(p.version, p.raw, p.opt, resURL)
 	if err != nil {
 		p.code = reasonInvalidHeader
 		p.detail = err.Error()
@@ -522,7 +531,15 @@ func payFailed(p *payment) {
 	if p.x402Err != "" {
 		x402Err = p.x402Err
 	}
-	refuseWith(rw, p.ps, p.resURL, p.code, x402Err, refusalMessage(p))
+	refuseWith(rw, p.ps, paymentURL(p), p.code, x402Err, refusalMessage(p))
+}
+
+// paymentURL is the request's resource URL, computed once and only when needed.
+func paymentURL(p *payment) string {
+	if p.resURL == "" {
+		p.resURL = resourceURL(p.g, p.req)
+	}
+	return p.resURL
 }
 
 // refusalMessage says what to do about a 402 refusal.
@@ -666,35 +683,35 @@ func sameExtra(o *option, got json.RawMessage) bool {
 }
 
 // checkAuthorization runs the cheap local checks before the facilitator is asked
-// and returns a reason code ("" when they pass).
-func checkAuthorization(opt *option, a *x402.Authorization, now time.Time, slack int64) string {
+// and returns a reason code ("" when they pass) and validBefore.
+func checkAuthorization(opt *option, a *x402.Authorization, now time.Time, slack int64) (string, int64) {
 	if !authHex.MatchString(a.From + a.Nonce) {
-		return reasonMalformed
+		return reasonMalformed, 0
 	}
 	if !strings.EqualFold(a.To, opt.req.PayTo) {
-		return reasonRecipient
+		return reasonRecipient, 0
 	}
 	// The amount must be exact; a decimal string compare is enough once leading
 	// zeros are excluded, which ParseAtomic would accept.
 	if a.Value != opt.req.Amount {
-		return reasonAmount
+		return reasonAmount, 0
 	}
 	after, err1 := strconv.ParseInt(a.ValidAfter, 10, 64)
 	before, err2 := strconv.ParseInt(a.ValidBefore, 10, 64)
 	if err1 != nil || err2 != nil {
-		return reasonMalformed
+		return reasonMalformed, 0
 	}
 	ts := now.Unix()
 	if after > ts {
-		return reasonNotYetValid
+		return reasonNotYetValid, 0
 	}
 	if before < ts+x402.ClockSkewMarginSeconds {
-		return reasonExpired
+		return reasonExpired, 0
 	}
 	if slack > 0 && before-ts > opt.req.MaxTimeoutSeconds+slack {
-		return reasonTooLong
+		return reasonTooLong, 0
 	}
-	return ""
+	return "", before
 }
 
 // authHex checks authorization.from (20 bytes) followed by the nonce (32 bytes), both

@@ -754,3 +754,31 @@ func TestBufferedWriterEdgeCases(t *testing.T) {
 		})
 	}
 }
+
+func TestFailedSettlementDropsUpstreamHeaders(t *testing.T) {
+	for _, mode := range []string{"fail", "pending", "down"} {
+		mode := mode
+		t.Run(mode, func(t *testing.T) {
+			tg := newTestGate(t, testDoc(1), nil)
+			tg.fac.set("ok", mode)
+			tg.g.next = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Set-Cookie", "session=paid-content")
+				w.Header().Set("Content-Length", "6")
+				w.Header().Set("X-Upstream", "1")
+				_, _ = w.Write([]byte("secret"))
+			})
+			rec := tg.do("GET", base+"/forecast/a", map[string]string{x402.HeaderPaymentSignature: encode(t, paymentV2(requirementOf(basePayment())))})
+			if rec.Code == 200 || strings.Contains(rec.Body.String(), "secret") {
+				t.Fatalf("status %d body %q", rec.Code, rec.Body.String())
+			}
+			for _, h := range []string{"Set-Cookie", "Content-Length", "X-Upstream"} {
+				if v := rec.Header().Get(h); v != "" {
+					t.Errorf("upstream header %s=%q leaked into the refusal", h, v)
+				}
+			}
+			if rec.Header().Get("Access-Control-Expose-Headers") == "" {
+				t.Errorf("refusal lost the CORS expose header")
+			}
+		})
+	}
+}

@@ -100,6 +100,14 @@ func settle(st *payment, rw http.ResponseWriter) (string, bool) {
 	return receipt, true
 }
 
+// resetHeaders drops whatever the upstream set before a failure is answered.
+func resetHeaders(h http.Header) {
+	for k := range h {
+		delete(h, k)
+	}
+	h[hkExpose] = hvExpose
+}
+
 func receiptNetwork(st *payment) string {
 	if st.version == x402.V1 {
 		return st.opt.v1Name
@@ -112,6 +120,9 @@ func receiptNetwork(st *payment) string {
 // settlement_pending (broadcast, unconfirmed) is never retried and the authorization
 // is never accepted again: the hash lets the buyer reconcile.
 func settleFailed(st *payment, rw http.ResponseWriter, res *x402.SettleResponse, err error) {
+	if st.upstreamHeaders {
+		resetHeaders(rw.Header())
+	}
 	sr := st.sr
 	if err != nil {
 		seriesFail(sr, reasonFacilitatorDown)
@@ -127,7 +138,7 @@ func settleFailed(st *payment, rw http.ResponseWriter, res *x402.SettleResponse,
 	if res.ErrorReason == x402.ReasonSettlementPending {
 		replaySettle(st.g.replay, st.key)
 		seriesFail(sr, reasonSettlementPending)
-		writeChallenge(rw, st.ps, st.resURL, http.StatusPaymentRequired, errorBody{Error: x402.ReasonSettlementPending,
+		writeChallenge(rw, st.ps, paymentURL(st), http.StatusPaymentRequired, errorBody{Error: x402.ReasonSettlementPending,
 			Reason: reasonSettlementPending,
 			Message: "the payment was broadcast as transaction " + res.Transaction +
 				" but not confirmed in time; it was not retried and the content was withheld; check the transaction before paying again"})
@@ -138,7 +149,7 @@ func settleFailed(st *payment, rw http.ResponseWriter, res *x402.SettleResponse,
 	if res.ErrorMessage != "" {
 		msg += " (" + res.ErrorMessage + ")"
 	}
-	writeChallenge(rw, st.ps, st.resURL, http.StatusPaymentRequired, errorBody{Error: res.ErrorReason, Reason: reasonSettlementFailed,
+	writeChallenge(rw, st.ps, paymentURL(st), http.StatusPaymentRequired, errorBody{Error: res.ErrorReason, Reason: reasonSettlementFailed,
 		Message: msg + "; nothing was charged and the content was withheld"})
 }
 
@@ -157,10 +168,14 @@ var errWithheld = errors.New("turnpike: response withheld because settlement fai
 // default "settle after"): status >= 400 is passed through without charging, a failed
 // settlement withholds the content. A response larger than max is settled when the
 // cap is reached and then streamed.
+//
+// The upstream writes its headers straight into the real header map (copying them
+// later would be an interpreted loop on every paid request); a failure clears them
+// before answering.
 type bufferedWriter struct {
 	rw          http.ResponseWriter
 	st          *payment
-	header      http.Header
+	h           http.Header // rw.Header()
 	buf         bytes.Buffer
 	max         int
 	status      int
@@ -170,16 +185,7 @@ type bufferedWriter struct {
 	settled     bool
 }
 
-func newBufferedWriter(rw http.ResponseWriter, max int, st *payment) *bufferedWriter {
-	return &bufferedWriter{rw: rw, st: st, header: http.Header{}, max: max}
-}
-
-func (b *bufferedWriter) Header() http.Header {
-	if b.committed {
-		return b.rw.Header()
-	}
-	return b.header
-}
+func (b *bufferedWriter) Header() http.Header { return b.h }
 
 func (b *bufferedWriter) WriteHeader(code int) {
 	if b.wroteHeader || code < 200 {
@@ -229,12 +235,8 @@ func writeOverflow(b *bufferedWriter, p []byte) (int, error) {
 func (b *bufferedWriter) Flush() {}
 
 func commitBuffered(b *bufferedWriter, receipt string) {
-	h := b.rw.Header()
-	for k, vs := range b.header {
-		h[k] = vs
-	}
 	if receipt != "" {
-		applyReceipt(h, b.st.receiptHeader, receipt)
+		applyReceipt(b.h, b.st.receiptHeader, receipt)
 	}
 	b.committed = true
 	b.rw.WriteHeader(b.status)
