@@ -53,6 +53,8 @@ type rule struct {
 // priceSet is one set of accepted payment options with everything needed to answer.
 type priceSet struct {
 	options []*option
+	// byJSON finds an option by the JSON encoding of its requirement.
+	byJSON map[string]*option
 	// v2 PAYMENT-REQUIRED JSON split around its two variable parts:
 	// v2Head + quoted error + v2Mid + quoted URL + v2Tail; v2PlainHead already holds
 	// the error of an unpaid request.
@@ -238,6 +240,18 @@ func compilePrices(src *routes.Offer, pays []routes.Payment, desc, mime string, 
 		return nil, fmt.Errorf("no payment options")
 	}
 	ps.summary = strings.Join(lines, " or ")
+	ps.byJSON = make(map[string]*option, len(ps.options))
+	for _, o := range ps.options {
+		// Through the pointer: Yaegi can encode an interpreted struct value passed
+		// as `any` as "{}".
+		k, err := json.Marshal(&o.req)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := ps.byJSON[string(k)]; !dup {
+			ps.byJSON[string(k)] = o
+		}
+	}
 
 	raw, err := json.Marshal(v2)
 	if err != nil {

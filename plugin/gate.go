@@ -639,21 +639,36 @@ func facilitatorDown(rw http.ResponseWriter, msg string) {
 	reject(rw, http.StatusServiceUnavailable, "Service unavailable", reasonFacilitatorDown, msg)
 }
 
-// find matches a payload to exactly one offered requirement: v2 by `accepted` equal to
-// an offer field by field (extra included), v1 by scheme and network.
+// findOption matches a payload to exactly one offered requirement: v2 by `accepted`
+// equal to an offer field by field (extra included), v1 by scheme and network. A v2
+// client normally echoes the requirement unchanged, so its re-encoding is looked up
+// among the offers' encodings first (one stdlib call instead of an interpreted loop);
+// the loop then handles case and key-order differences.
 func findOption(ps *priceSet, pl *x402.PaymentPayload) *option {
 	if pl.X402Version == x402.V1 {
-		for _, o := range ps.options {
-			if o.v1Name != "" && o.req.Scheme == pl.Scheme && o.v1Name == pl.Network {
-				return o
-			}
+		return findOptionV1(ps, pl)
+	}
+	if pl.Accepted == nil {
+		return nil
+	}
+	if k, err := json.Marshal(pl.Accepted); err == nil {
+		if o := ps.byJSON[string(k)]; o != nil {
+			return o
 		}
-		return nil
 	}
-	a := pl.Accepted
-	if a == nil {
-		return nil
+	return findOptionSlow(ps, pl.Accepted)
+}
+
+func findOptionV1(ps *priceSet, pl *x402.PaymentPayload) *option {
+	for _, o := range ps.options {
+		if o.v1Name != "" && o.req.Scheme == pl.Scheme && o.v1Name == pl.Network {
+			return o
+		}
 	}
+	return nil
+}
+
+func findOptionSlow(ps *priceSet, a *x402.Requirements) *option {
 	for _, o := range ps.options {
 		r := &o.req
 		if r.Scheme == a.Scheme && r.Network == a.Network && r.Amount == a.Amount &&
