@@ -65,7 +65,7 @@ func Allowance(c Caps, l Ledger, remaining, want int, now time.Time) (int, strin
 			n, why = max, reason
 		}
 	}
-	// mutated
+	limit(c.PoolSize-remaining, "PoolFull")
 	if c.MaxTotal > 0 {
 		limit(c.MaxTotal-l.TotalSigned, "MaxTotalReached")
 	}

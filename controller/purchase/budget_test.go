@@ -1,6 +1,7 @@
 package purchase
 
 import (
+	"fmt"
 	"math/big"
 	"math/rand"
 	"runtime"
@@ -102,11 +103,17 @@ func TestCapsHoldUnderConcurrentRefills(t *testing.T) {
 			check := func() {
 				s.mu.Lock()
 				defer s.mu.Unlock()
+				report := func(v string) {
+					select { // never block: the first violations are enough
+					case violations <- v:
+					default:
+					}
+				}
 				if s.pool > tc.caps.PoolSize {
-					violations <- "pool over count"
+					report(fmt.Sprintf("pool %d over count %d", s.pool, tc.caps.PoolSize))
 				}
 				if tc.caps.MaxTotal > 0 && s.ledger.TotalSigned > tc.caps.MaxTotal {
-					violations <- "total over maxTotal"
+					report(fmt.Sprintf("total %d over maxTotal %d", s.ledger.TotalSigned, tc.caps.MaxTotal))
 				}
 			}
 			for w := 0; w < 6; w++ {
