@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -63,6 +65,7 @@ func runChild() int {
 		RenewDeadline:           2 * time.Second,
 		RetryPeriod:             500 * time.Millisecond,
 		HealthBaseURL:           os.Getenv("TEST_HEALTH_URL"),
+		DiscoveryAddress:        os.Getenv("TEST_DISCOVERY_ADDR"),
 		RecheckAfter:            2 * time.Second,
 		RetryAfter:              time.Second,
 	})
@@ -74,11 +77,12 @@ func runChild() int {
 }
 
 type child struct {
-	id   string
-	cmd  *exec.Cmd
-	done chan error
-	mu   sync.Mutex
-	log  strings.Builder
+	id        string
+	discovery string
+	cmd       *exec.Cmd
+	done      chan error
+	mu        sync.Mutex
+	log       strings.Builder
 }
 
 func startChild(t *testing.T, cp *controlPlane, healthURL, id string) *child {
@@ -87,9 +91,10 @@ func startChild(t *testing.T, cp *controlPlane, healthURL, id string) *child {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &child{id: id, done: make(chan error, 1)}
+	c := &child{id: id, done: make(chan error, 1), discovery: freeAddr(t)}
 	c.cmd = exec.Command(exe, "-test.run=^$")
-	c.cmd.Env = append(os.Environ(), childEnv+"="+id, "TEST_KUBECONFIG="+cp.kubeconfig, "TEST_HEALTH_URL="+healthURL)
+	c.cmd.Env = append(os.Environ(), childEnv+"="+id, "TEST_KUBECONFIG="+cp.kubeconfig, "TEST_HEALTH_URL="+healthURL,
+		"TEST_DISCOVERY_ADDR="+c.discovery)
 	stderr, err := c.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -174,6 +179,19 @@ func TestLeaderElection(t *testing.T) {
 	if strings.Contains(standbyLog, `"reconcileID"`) || strings.Contains(standbyLog, "Starting workers") {
 		t.Fatalf("the standby reconciled while not leading:\n%s", tail(standbyLog, 2000))
 	}
+	// The standby serves the discovery documents from its own cache.
+	eventually(t, 10*time.Second, "standby serves services.json", func() error {
+		resp, err := http.Get("http://" + b.discovery + "/api/services.json")
+		if err != nil {
+			return err
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(body), `"name": "first"`) {
+			return fmt.Errorf("%d %s", resp.StatusCode, body)
+		}
+		return nil
+	})
 	gen := generation(t, cp)
 	mw, err := cp.child(render.MiddlewareGVK, "shop", "first")
 	if err != nil {
