@@ -148,8 +148,9 @@ type AutoRefill struct {
 	// +kubebuilder:validation:Minimum=1
 	MaxTotal *int32 `json:"maxTotal,omitempty"`
 
-	// maxSpendPerDay caps what refills may sign per UTC day, in the token's smallest
-	// unit.
+	// maxSpendPerDay caps what may be signed in any rolling 24 h window (not per
+	// calendar day), in the token's smallest unit: a refill that would take the value
+	// signed in the last 24 h above it signs fewer or none.
 	// +optional
 	// +kubebuilder:validation:Pattern=`^[0-9]{1,78}$`
 	MaxSpendPerDay string `json:"maxSpendPerDay,omitempty"`
