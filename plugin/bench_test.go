@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/turnpike-x402/turnpike/plugin/metrics"
+	"github.com/turnpike-x402/turnpike/plugin/replay"
 	"github.com/turnpike-x402/turnpike/x402"
 )
 
@@ -47,7 +49,7 @@ func benchGate(b *testing.B, next http.Handler) *Gate {
 	if err != nil {
 		b.Fatal(err)
 	}
-	m := newMetricsRegistry()
+	m := metrics.NewRegistry()
 	l := newLoader("bench", m)
 	raw, _ := json.Marshal(testDoc(1))
 	l.apply(raw)
@@ -59,7 +61,7 @@ func benchGate(b *testing.B, next http.Handler) *Gate {
 		b.Fatal(err)
 	}
 	return &Gate{next: next, name: "bench", s: s, loader: l, fac: &facilitator{client: client},
-		replay: newReplayGuard(1 << 22), metrics: m, now: func() time.Time { return fixedNow }}
+		replay: replay.New(1 << 22), metrics: m, now: func() time.Time { return fixedNow }}
 }
 
 type okHandler struct{ body []byte }

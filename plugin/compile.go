@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/turnpike-x402/turnpike/plugin/metrics"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 	"github.com/turnpike-x402/turnpike/x402"
 )
@@ -36,7 +37,7 @@ type offer struct {
 	re              *regexp.Regexp // all rules; nil when the offer has none
 	all             *rule          // the rule of an offer without rules: charge with def
 	def             *priceSet
-	primary         *series // labels of the first payment option, for request counts
+	primary         *metrics.Series // labels of the first payment option, for request counts
 	// fast maps "METHOD proto host request-target" of unpaid requests already routed
 	// to their challenge (bounded; emptied when full; dropped with the table).
 	fastMu sync.RWMutex
@@ -82,7 +83,7 @@ type option struct {
 	v1Name   string // "" when v1 has no name for the network
 	amount   *big.Int
 	decimals int
-	series   *series
+	series   *metrics.Series
 }
 
 const (
@@ -95,7 +96,7 @@ const (
 	errorNoPaymentV2 = "PAYMENT-SIGNATURE header is required"
 )
 
-func compileTable(doc *routes.Document, m *metricsRegistry) (*table, error) {
+func compileTable(doc *routes.Document, m *metrics.Registry) (*table, error) {
 	t := &table{generation: doc.Generation, offers: make(map[string]*offer, len(doc.Offers))}
 	for i := range doc.Offers {
 		o, err := compileOffer(&doc.Offers[i], m)
@@ -107,7 +108,7 @@ func compileTable(doc *routes.Document, m *metricsRegistry) (*table, error) {
 	return t, nil
 }
 
-func compileOffer(src *routes.Offer, m *metricsRegistry) (*offer, error) {
+func compileOffer(src *routes.Offer, m *metrics.Registry) (*offer, error) {
 	o := &offer{
 		namespace:  src.Namespace,
 		name:       src.Name,
@@ -174,7 +175,7 @@ func compileOffer(src *routes.Offer, m *metricsRegistry) (*offer, error) {
 	return o, nil
 }
 
-func compilePrices(src *routes.Offer, pays []routes.Payment, desc, mime string, m *metricsRegistry) (*priceSet, error) {
+func compilePrices(src *routes.Offer, pays []routes.Payment, desc, mime string, m *metrics.Registry) (*priceSet, error) {
 	if mime == "" {
 		mime = "application/json"
 	}
@@ -211,7 +212,7 @@ func compilePrices(src *routes.Offer, pays []routes.Payment, desc, mime string, 
 			Extra:             extra,
 		}
 		opt := &option{req: req, extra: extraMap, amount: amount, decimals: p.AssetDecimals}
-		opt.series = m.series(src.Namespace, src.Name, p.Network, p.AssetSymbol)
+		opt.series = m.Series(src.Namespace, src.Name, p.Network, p.AssetSymbol)
 		if name, ok := x402.V1Name(p.Network); ok {
 			opt.v1Name = name
 			opt.v1 = x402.RequirementsV1{

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/turnpike-x402/turnpike/plugin/metrics"
+	"github.com/turnpike-x402/turnpike/plugin/replay"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 	"github.com/turnpike-x402/turnpike/x402"
 )
@@ -64,12 +66,12 @@ func fuzzGate(t *testing.T) *testGate {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := newMetricsRegistry()
+		m := metrics.NewRegistry()
 		l := newLoader("fuzz", m)
 		raw, _ := json.Marshal(testDoc(1))
 		l.apply(raw)
 		up := &upstream{}
-		g := &Gate{next: up, name: "fuzz", s: s, loader: l, fac: reg.facilitator(s), replay: newReplayGuard(1 << 20),
+		g := &Gate{next: up, name: "fuzz", s: s, loader: l, fac: reg.facilitator(s), replay: replay.New(1 << 20),
 			metrics: m, now: func() time.Time { return fixedNow }}
 		fuzzGateShared = &testGate{g: g, fac: fac, up: up}
 	}
@@ -90,7 +92,7 @@ func FuzzCompileAndServe(f *testing.F) {
 		if err != nil {
 			return
 		}
-		tb, err := compileTable(doc, newMetricsRegistry())
+		tb, err := compileTable(doc, metrics.NewRegistry())
 		if err != nil {
 			t.Fatalf("a valid document did not compile: %v", err)
 		}

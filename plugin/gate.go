@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/turnpike-x402/turnpike/plugin/metrics"
+	"github.com/turnpike-x402/turnpike/plugin/replay"
 	"github.com/turnpike-x402/turnpike/x402"
 )
 
@@ -24,8 +26,8 @@ type Gate struct {
 	s       *settings
 	loader  *loader
 	fac     *facilitator
-	replay  *replayGuard
-	metrics *metricsRegistry
+	replay  *replay.Guard
+	metrics *metrics.Registry
 	// now is the clock; tests replace it.
 	now func() time.Time
 }
@@ -48,10 +50,10 @@ func New(ctx context.Context, next http.Handler, config *Config, name string) (h
 		metrics: reg.metrics,
 		now:     time.Now,
 	}
-	reg.replay.grow(s.replayEntries)
+	replay.Grow(reg.replay, s.replayEntries)
 	g.loader = reg.acquireLoader(s)
 	if s.metricsAddress != "" {
-		if _, err := reg.servers.ensure(s.metricsAddress, reg.metrics.handler()); err != nil {
+		if _, err := reg.servers.Ensure(s.metricsAddress, reg.metrics.Handler()); err != nil {
 			// The port may be taken by an instance of a previous configuration in
 			// another process; the gate itself must keep working.
 			log.Printf("turnpike: metrics listener on %s: %v", s.metricsAddress, err)
@@ -168,7 +170,7 @@ func fastChallenge(g *Gate, req *http.Request) *cachedChallenge {
 			return nil
 		}
 	}
-	atomic.AddInt64(&o.primary.required, 1)
+	atomic.AddInt64(&o.primary.Required, 1)
 	return c
 }
 
@@ -222,7 +224,7 @@ func serveSlow(g *Gate, rw http.ResponseWriter, req *http.Request) {
 		return
 	}
 	if o.draining && !g.now().Before(o.drainEndsAt) {
-		atomic.AddInt64(&o.primary.requests, 1)
+		atomic.AddInt64(&o.primary.Requests, 1)
 		reject(rw, http.StatusForbidden, "Forbidden", reasonOfferDrained,
 			"offer "+g.s.offerKey+" was withdrawn at "+o.drainEndsAt.UTC().Format(time.RFC3339))
 		return
@@ -231,13 +233,13 @@ func serveSlow(g *Gate, rw http.ResponseWriter, req *http.Request) {
 	if o.re != nil {
 		r = route(o, req.Method, req.URL.Path)
 		if r == nil {
-			atomic.AddInt64(&o.primary.requests, 1)
+			atomic.AddInt64(&o.primary.Requests, 1)
 			reject(rw, http.StatusForbidden, "Forbidden", reasonNoRule,
 				"no route rule of offer "+g.s.offerKey+" covers "+req.Method+" "+relativePath(o.pathPrefix, req.URL.Path)+"; the path is under a paid prefix, so it is refused")
 			return
 		}
 		if r.free {
-			atomic.AddInt64(&o.primary.requests, 1)
+			atomic.AddInt64(&o.primary.Requests, 1)
 			stripPaymentHeaders(g, req)
 			g.next.ServeHTTP(rw, req)
 			return
@@ -247,11 +249,11 @@ func serveSlow(g *Gate, rw http.ResponseWriter, req *http.Request) {
 	v2 := hdr[hkPaymentSignature]
 	v1 := hdr[hkXPayment]
 	if len(v2) == 0 && len(v1) == 0 {
-		atomic.AddInt64(&o.primary.required, 1)
+		atomic.AddInt64(&o.primary.Required, 1)
 		challenge(g, rw, req, r.prices)
 		return
 	}
-	atomic.AddInt64(&o.primary.requests, 1)
+	atomic.AddInt64(&o.primary.Requests, 1)
 	before := r.before || acceptsEventStream(req)
 	if len(v2) > 0 {
 		pay(g, rw, req, o, r.prices, before, v2[0], x402.V2)
@@ -352,8 +354,8 @@ type payment struct {
 	rw      http.ResponseWriter
 	req     *http.Request
 	ps      *priceSet
-	primary *series
-	sr      *series // the matched option's series
+	primary *metrics.Series
+	sr      *metrics.Series // the matched option's series
 	opt     *option
 	now     time.Time
 	resURL  string // computed when needed (v1 requirements, refusals)
@@ -387,7 +389,7 @@ func pay(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, ps *price
 	if before {
 		receipt, ok := settle(p, rw)
 		if !ok {
-			replayRelease(g.replay, p.key) // a no-op once settled or pending
+			replay.Release(g.replay, p.key) // a no-op once settled or pending
 			return
 		}
 		applyReceipt(rw.Header(), p.receiptHeader, receipt)
@@ -400,7 +402,7 @@ func pay(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, ps *price
 	bw := &bufferedWriter{rw: rw, st: p, h: rw.Header(), max: g.s.maxBuffer}
 	g.next.ServeHTTP(bw, req)
 	if !finishBuffered(bw) {
-		replayRelease(g.replay, p.key)
+		replay.Release(g.replay, p.key)
 	}
 }
 
@@ -447,7 +449,7 @@ func matchPayment(p *payment) bool {
 func verifyPayment(p *payment) bool {
 	a := &p.pl.Payload.Authorization
 	key := p.opt.req.Network + "|" + strings.ToLower(a.From+"|"+a.Nonce)
-	if err := replayAcquire(p.g.replay, key, p.validBefore, p.now); err != nil {
+	if err := replay.Acquire(p.g.replay, key, p.validBefore, p.now); err != nil {
 		p.code = replayReason(err)
 		return false
 	}
@@ -470,7 +472,7 @@ func verifyPayment(p *payment) bool {
 	}
 	start := time.Now()
 	vres, err := fac.client.Verify(p.req.Context(), vreq)
-	seriesObserve(p.sr, opVerify, time.Since(start))
+	metrics.Observe(p.sr, metrics.OpVerify, time.Since(start))
 	if err != nil {
 		log.Printf("turnpike: %s: verify: %v", p.g.name, err)
 		p.code = reasonFacilitatorDown
@@ -482,7 +484,7 @@ func verifyPayment(p *payment) bool {
 		p.detail = vres.InvalidMessage
 		return false
 	}
-	atomic.AddInt64(&p.sr.verified, 1)
+	atomic.AddInt64(&p.sr.Verified, 1)
 	p.payer = vres.Payer
 	if p.payer == "" {
 		p.payer = a.From
@@ -492,9 +494,9 @@ func verifyPayment(p *payment) bool {
 
 func replayReason(err error) string {
 	switch {
-	case errors.Is(err, errReplayFull):
+	case errors.Is(err, replay.ErrFull):
 		return reasonReplayFull
-	case errors.Is(err, errReplaySettled):
+	case errors.Is(err, replay.ErrSettled):
 		return reasonReplaySettled
 	}
 	return reasonReplayInFlight
@@ -504,9 +506,9 @@ func replayReason(err error) string {
 // when the gate cannot decide safely (facilitator, full replay guard), else 402 with
 // the challenge again so the client can retry. It releases a claimed authorization.
 func payFailed(p *payment) {
-	seriesFail(p.sr, p.code)
+	metrics.Fail(p.sr, p.code)
 	if p.key != "" {
-		replayRelease(p.g.replay, p.key)
+		replay.Release(p.g.replay, p.key)
 	}
 	rw := p.rw
 	switch p.code {

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/turnpike-x402/turnpike/plugin/replay"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 	"github.com/turnpike-x402/turnpike/x402"
 )
@@ -333,7 +334,7 @@ func TestPaidRequests(t *testing.T) {
 			if target == "" {
 				target = base + "/forecast/today"
 			}
-			chargedBefore := atomic.LoadInt64(&tg.g.loader.table().offers["shop/weather"].def.options[0].series.charged)
+			chargedBefore := atomic.LoadInt64(&tg.g.loader.table().offers["shop/weather"].def.options[0].series.Charged)
 			rec := tg.do("GET", target, map[string]string{name: value})
 			if rec.Code != tc.wantStatus {
 				t.Fatalf("status %d, want %d: %s", rec.Code, tc.wantStatus, rec.Body.String())
@@ -404,7 +405,7 @@ func TestPaidRequests(t *testing.T) {
 			if tc.wantVerify > 0 {
 				checkServerRequirements(t, tg.fac.verifies[0], tc.header == x402.HeaderXPayment)
 			}
-			charged := atomic.LoadInt64(&tg.g.loader.table().offers["shop/weather"].def.options[0].series.charged) - chargedBefore
+			charged := atomic.LoadInt64(&tg.g.loader.table().offers["shop/weather"].def.options[0].series.Charged) - chargedBefore
 			wantCharged := int64(0)
 			if tc.wantSuccess && tc.wantStatus == 200 && tc.payload != nil && tc.payload.Network != "eip155:31337" &&
 				(tc.payload.Accepted == nil || tc.payload.Accepted.Network == "eip155:84532") {
@@ -550,7 +551,7 @@ func TestReplay(t *testing.T) {
 	})
 	t.Run("a full guard refuses instead of failing open", func(t *testing.T) {
 		tg := newTestGate(t, testDoc(1), nil)
-		tg.g.replay = newReplayGuard(1)
+		tg.g.replay = replay.New(1)
 		if rec := tg.do("GET", base+"/forecast/a", map[string]string{x402.HeaderPaymentSignature: encode(t, paymentV2(requirementOf(basePayment())))}); rec.Code != 200 {
 			t.Fatalf("first: %d", rec.Code)
 		}
@@ -564,9 +565,9 @@ func TestReplay(t *testing.T) {
 func TestReloadKeepsLastGoodDocument(t *testing.T) {
 	tg := newTestGate(t, testDoc(4), nil)
 	src := tg.g.loader.state
-	errsBefore := src.reloadErrors.Load()
+	errsBefore := src.ReloadErrors.Load()
 	writeFileAtomic(t, tg.file, []byte(`{"schema":"turnpike.x402.dev/routes/v99","generation":5,"offers":[]}`))
-	waitFor(t, "refusal", func() bool { return src.reloadErrors.Load() > errsBefore })
+	waitFor(t, "refusal", func() bool { return src.ReloadErrors.Load() > errsBefore })
 	if g := tg.g.loader.table().generation; g != 4 {
 		t.Fatalf("serving generation %d after a bad document, want 4", g)
 	}
@@ -574,7 +575,7 @@ func TestReloadKeepsLastGoodDocument(t *testing.T) {
 		t.Fatalf("status %d after a bad document", rec.Code)
 	}
 	writeFileAtomic(t, tg.file, []byte(`not json`))
-	waitFor(t, "second refusal", func() bool { return src.reloadErrors.Load() > errsBefore+1 })
+	waitFor(t, "second refusal", func() bool { return src.ReloadErrors.Load() > errsBefore+1 })
 
 	doc := testDoc(6)
 	doc.Offers[0].Payments[0].Amount = "20000"
@@ -584,8 +585,8 @@ func TestReloadKeepsLastGoodDocument(t *testing.T) {
 	if pr.Accepts[0].Amount != "20000" {
 		t.Fatalf("new price not served: %+v", pr.Accepts[0])
 	}
-	if src.generation.Load() != 6 || !src.loaded.Load() {
-		t.Fatalf("gauges generation %d loaded %v", src.generation.Load(), src.loaded.Load())
+	if src.Generation.Load() != 6 || !src.Loaded.Load() {
+		t.Fatalf("gauges generation %d loaded %v", src.Generation.Load(), src.Loaded.Load())
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/turnpike-x402/turnpike/plugin/replay"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 	"github.com/turnpike-x402/turnpike/x402"
 )
@@ -274,7 +275,7 @@ func newTestGate(t *testing.T, doc *routes.Document, mutate func(c *Config)) *te
 	}
 	tg.g = h.(*Gate)
 	tg.g.now = func() time.Time { return fixedNow }
-	tg.g.replay = newReplayGuard(1000)
+	tg.g.replay = replay.New(1000)
 	if doc != nil {
 		waitFor(t, "routes loaded", func() bool { return tg.g.loader.table() != nil })
 	}

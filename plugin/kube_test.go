@@ -150,9 +150,9 @@ func TestConfigMapWatch(t *testing.T) {
 	api.events <- event("MODIFIED", cmObject(docJSON(t, 2), 5))
 	waitFor(t, "generation 2 from the watch", func() bool { return gen() == 2 })
 
-	errsBefore := g.loader.state.reloadErrors.Load()
+	errsBefore := g.loader.state.ReloadErrors.Load()
 	api.events <- event("MODIFIED", cmObject(`{"schema":"nope"}`, 6))
-	waitFor(t, "bad document refused", func() bool { return g.loader.state.reloadErrors.Load() > errsBefore })
+	waitFor(t, "bad document refused", func() bool { return g.loader.state.ReloadErrors.Load() > errsBefore })
 	if gen() != 2 {
 		t.Fatalf("bad document replaced generation 2")
 	}

@@ -3,12 +3,9 @@ package plugin
 import (
 	"bytes"
 	"io"
-	"math/big"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 	"github.com/turnpike-x402/turnpike/x402"
@@ -99,54 +96,5 @@ func TestMetricsCountOutcomes(t *testing.T) {
 	}
 	if !strings.Contains(text, `turnpike_requests_total{offer_namespace="metrics",offer_name="other",chain="eip155:84532",asset_symbol="USDC"} 0`) {
 		t.Errorf("series of the new offer missing")
-	}
-}
-
-func TestMetricsRegistryUnit(t *testing.T) {
-	m := newMetricsRegistry()
-	if ok, _ := m.ready(); ok {
-		t.Fatal("ready without sources")
-	}
-	src := m.source("file:/a")
-	if ok, msg := m.ready(); ok || !strings.Contains(msg, "file:/a") {
-		t.Fatalf("ready before load: %v %q", ok, msg)
-	}
-	s := m.series("ns", "n", "eip155:1", "")
-	seriesObserve(s, opVerify, 7*time.Millisecond)
-	seriesObserve(s, opVerify, 40*time.Second)
-	seriesCharge(s, big.NewInt(1234567), 6, fixedNow)
-	src.loaded.Store(true)
-	src.offers.Store(map[string]bool{seriesKey("ns", "n", "eip155:1", ""): true})
-
-	rec := httptest.NewRecorder()
-	m.handler().ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
-	if rec.Code != 200 {
-		t.Fatalf("readyz %d", rec.Code)
-	}
-	var b bytes.Buffer
-	_ = m.write(&b)
-	text := b.String()
-	lbl := `offer_namespace="ns",offer_name="n",chain="eip155:1",asset_symbol="unknown"`
-	for _, want := range []string{
-		"turnpike_facilitator_request_duration_seconds_bucket{" + lbl + `,operation="verify",le="0.005"} 0`,
-		"turnpike_facilitator_request_duration_seconds_bucket{" + lbl + `,operation="verify",le="0.01"} 1`,
-		"turnpike_facilitator_request_duration_seconds_bucket{" + lbl + `,operation="verify",le="30"} 1`,
-		"turnpike_facilitator_request_duration_seconds_bucket{" + lbl + `,operation="verify",le="+Inf"} 2`,
-		"turnpike_charged_amount_total{" + lbl + "} 1.234567",
-	} {
-		if !strings.Contains(text, want+"\n") {
-			t.Errorf("lacks %q in\n%s", want, text)
-		}
-	}
-	m.dropSource("file:/a")
-	b.Reset()
-	_ = m.write(&b)
-	if strings.Contains(b.String(), `offer_name="n"`) {
-		t.Errorf("dropping the last source did not prune")
-	}
-	rec = httptest.NewRecorder()
-	m.handler().ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
-	if rec.Code != 503 {
-		t.Fatalf("readyz without sources %d", rec.Code)
 	}
 }

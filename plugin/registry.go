@@ -1,8 +1,8 @@
 package plugin
 
 import (
+	"io"
 	"log"
-	"net"
 	"net/http"
 	"sort"
 	"strconv"
@@ -10,6 +10,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/turnpike-x402/turnpike/plugin/metrics"
+	"github.com/turnpike-x402/turnpike/plugin/replay"
+	"github.com/turnpike-x402/turnpike/plugin/source"
 	"github.com/turnpike-x402/turnpike/x402"
 )
 
@@ -21,9 +24,9 @@ type registry struct {
 	mu           sync.Mutex
 	loaders      map[string]*loader
 	facilitators map[string]*facilitator
-	metrics      *metricsRegistry
-	servers      *metricsServers
-	replay       *replayGuard
+	metrics      *metrics.Registry
+	servers      *metrics.Listeners
+	replay       *replay.Guard
 	grace        time.Duration // guarded by mu
 }
 
@@ -33,9 +36,9 @@ func newRegistry() *registry {
 	return &registry{
 		loaders:      map[string]*loader{},
 		facilitators: map[string]*facilitator{},
-		metrics:      newMetricsRegistry(),
-		servers:      &metricsServers{addrs: map[string]net.Addr{}},
-		replay:       newReplayGuard(defaultReplayGuardEntries),
+		metrics:      metrics.NewRegistry(),
+		servers:      metrics.NewListeners(),
+		replay:       replay.New(defaultReplayGuardEntries),
 		grace:        defaultLoaderGrace,
 	}
 }
@@ -77,16 +80,17 @@ func (r *registry) acquireLoader(s *settings) *loader {
 	l.refs = 1
 	r.loaders[key] = l
 	if s.routesFile != "" {
-		go l.pollFile(s.routesFile, time.Duration(s.pollIntervalMs)*time.Millisecond)
+		go source.PollFile(l.sink, s.routesFile, time.Duration(s.pollIntervalMs)*time.Millisecond, l.stop)
 	} else {
-		ks, err := newKubeSource(s)
+		ks, err := source.NewKube(source.KubeConfig{APIURL: s.kubeAPIURL, TokenFile: s.kubeTokenFile, CAFile: s.kubeCAFile,
+			Namespace: s.cmNamespace, Name: s.cmName})
 		if err != nil {
 			// A runtime condition (no service account yet, wrong CA path): requests
 			// are answered 503 until the configuration is fixed.
 			log.Printf("turnpike: cannot watch ConfigMap %s/%s: %v", s.cmNamespace, s.cmName, err)
-			l.noteMissing(err)
+			source.Missing(l.sink, err)
 		} else {
-			go ks.run(l, l.stop)
+			go ks.Run(l.sink, l.stop)
 		}
 	}
 	return l
@@ -108,7 +112,7 @@ func (r *registry) releaseLoader(l *loader) {
 		}
 		delete(r.loaders, l.name)
 		close(l.stop)
-		r.metrics.dropSource(l.name)
+		r.metrics.DropSource(l.name)
 	})
 }
 
@@ -170,3 +174,10 @@ func (r *registry) facilitator(s *settings) *facilitator {
 	}
 	return f
 }
+
+// WriteMetrics writes this process's gate metrics in the Prometheus text format.
+func WriteMetrics(w io.Writer) error { return reg.metrics.Write(w) }
+
+// MetricsListenerAddr returns the bound address of the metrics listener configured
+// as addr (useful with port 0), or "" when none is running.
+func MetricsListenerAddr(addr string) string { return reg.servers.Addr(addr) }

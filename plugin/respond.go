@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/turnpike-x402/turnpike/plugin/metrics"
+	"github.com/turnpike-x402/turnpike/plugin/replay"
 	"github.com/turnpike-x402/turnpike/x402"
 )
 
@@ -86,7 +88,7 @@ func writePaywall(rw http.ResponseWriter, ps *priceSet, resURL string) {
 func settle(st *payment, rw http.ResponseWriter) (string, bool) {
 	start := time.Now()
 	res, err := st.g.fac.client.Settle(st.req.Context(), st.vreq)
-	seriesObserve(st.sr, opSettle, time.Since(start))
+	metrics.Observe(st.sr, metrics.OpSettle, time.Since(start))
 	if err != nil || !res.Success {
 		settleFailed(st, rw, &res, err)
 		return "", false
@@ -95,8 +97,8 @@ func settle(st *payment, rw http.ResponseWriter) (string, bool) {
 		res.Network = receiptNetwork(st)
 	}
 	receipt, _ := x402.EncodeHeader(res)
-	replaySettle(st.g.replay, st.key)
-	seriesCharge(st.sr, st.opt.amount, st.opt.decimals, st.g.now())
+	replay.Settle(st.g.replay, st.key)
+	metrics.Charge(st.sr, st.opt.amount, st.opt.decimals, st.g.now())
 	return receipt, true
 }
 
@@ -125,7 +127,7 @@ func settleFailed(st *payment, rw http.ResponseWriter, res *x402.SettleResponse,
 	}
 	sr := st.sr
 	if err != nil {
-		seriesFail(sr, reasonFacilitatorDown)
+		metrics.Fail(sr, reasonFacilitatorDown)
 		log.Printf("turnpike: %s: settle: %v", st.g.name, err)
 		facilitatorDown(rw, "the payment was verified but could not be settled because the facilitator did not answer usefully; nothing was served, retry with the same payment")
 		return
@@ -136,15 +138,15 @@ func settleFailed(st *payment, rw http.ResponseWriter, res *x402.SettleResponse,
 	receipt, _ := x402.EncodeHeader(*res)
 	rw.Header().Set(st.receiptHeader, receipt)
 	if res.ErrorReason == x402.ReasonSettlementPending {
-		replaySettle(st.g.replay, st.key)
-		seriesFail(sr, reasonSettlementPending)
+		replay.Settle(st.g.replay, st.key)
+		metrics.Fail(sr, reasonSettlementPending)
 		writeChallenge(rw, st.ps, paymentURL(st), http.StatusPaymentRequired, errorBody{Error: x402.ReasonSettlementPending,
 			Reason: reasonSettlementPending,
 			Message: "the payment was broadcast as transaction " + res.Transaction +
 				" but not confirmed in time; it was not retried and the content was withheld; check the transaction before paying again"})
 		return
 	}
-	seriesFail(sr, reasonSettlementFailed)
+	metrics.Fail(sr, reasonSettlementFailed)
 	msg := "settlement failed: " + res.ErrorReason
 	if res.ErrorMessage != "" {
 		msg += " (" + res.ErrorMessage + ")"

@@ -2,8 +2,8 @@
 # Runs the plugin's tests under Yaegi v0.16.1 (the interpreter Traefik embeds), in the
 # GOPATH layout Traefik uses for plugins: compiling with Go is not enough, because
 # builtins such as min/max or range-over-int compile fine and break only in Yaegi.
-# Usage: scripts/yaegi-test.sh [import paths...] (default: the plugin, its routes
-# package and x402, the code Traefik interprets).
+# Usage: scripts/yaegi-test.sh [import paths...] (default: the plugin, its
+# sub-packages and x402, the code Traefik interprets).
 . "$(dirname "$0")/lib.sh"
 repo=$(cd "$(dirname "$0")/.." && pwd)
 yaegi=$TURNPIKE_BIN/yaegi
@@ -15,7 +15,7 @@ mkdir -p "$gopath/src/$(dirname "$module")"
 ln -s "$repo" "$gopath/src/$module"
 pkgs=("$@")
 if [ ${#pkgs[@]} -eq 0 ]; then
-  pkgs=("$module/x402" "$module/plugin/routes" "$module/plugin")
+  pkgs=("$module/x402" "$module/plugin/routes" "$module/plugin/replay" "$module/plugin/metrics" "$module/plugin/source" "$module/plugin")
 fi
 cd "$gopath/src/$module"
 for p in "${pkgs[@]}"; do

@@ -1,4 +1,9 @@
-package plugin
+// Package metrics is the gate's Prometheus registry: per-offer series counted on the
+// request path with plain functions and sync/atomic, the routes sources' gauges, and
+// the text exposition written by hand (the client library does not load under Yaegi).
+// One registry lives for the whole Traefik process, so counters never reset on a
+// reload. Standard library and x402/ only.
+package metrics
 
 import (
 	"bufio"
@@ -36,12 +41,14 @@ const (
 // Facilitator latency buckets, seconds: verify is tens of ms, settle waits for a block.
 var facilitatorBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}
 
-// series holds every per-offer family for one (namespace, name, chain, asset symbol).
-type series struct {
+// Series holds every per-offer family for one (namespace, name, chain, asset symbol).
+type Series struct {
 	labels string // rendered label pairs without braces
 
-	// Plain int64 with sync/atomic functions (cheaper under Yaegi than the types).
-	requests, required, verified, charged int64
+	// Counted by the gate with sync/atomic functions on plain int64 (cheaper under
+	// Yaegi than the atomic types). Required counts unpaid challenges, Requests every
+	// other request; the exposition adds them up for turnpike_requests_total.
+	Requests, Required, Verified, Charged int64
 	lastSuccess                           int64 // unix seconds, 0 = never
 
 	mu       sync.Mutex
@@ -57,19 +64,22 @@ type histogram struct {
 	count  int64
 }
 
+// Facilitator operations timed by Observe.
 const (
-	opVerify = 0
-	opSettle = 1
+	OpVerify = 0
+	OpSettle = 1
 )
 
-func seriesFail(s *series, reason string) {
+// Fail counts a refused payment under its reason code.
+func Fail(s *Series, reason string) {
 	s.mu.Lock()
 	s.failed[reason]++
 	s.mu.Unlock()
 }
 
-func seriesCharge(s *series, amount *big.Int, decimals int, now time.Time) {
-	atomic.AddInt64(&s.charged, 1)
+// Charge counts a settled payment of amount (atomic units of an asset with decimals).
+func Charge(s *Series, amount *big.Int, decimals int, now time.Time) {
+	atomic.AddInt64(&s.Charged, 1)
 	atomic.StoreInt64(&s.lastSuccess, now.Unix())
 	s.mu.Lock()
 	s.atomicT.Add(s.atomicT, amount)
@@ -77,7 +87,8 @@ func seriesCharge(s *series, amount *big.Int, decimals int, now time.Time) {
 	s.mu.Unlock()
 }
 
-func seriesObserve(s *series, op int, d time.Duration) {
+// Observe records the latency of a facilitator call (OpVerify or OpSettle).
+func Observe(s *Series, op int, d time.Duration) {
 	v := d.Seconds()
 	i := sort.SearchFloat64s(facilitatorBuckets, v) // first bucket with le >= v
 	s.mu.Lock()
@@ -91,46 +102,54 @@ func seriesObserve(s *series, op int, d time.Duration) {
 	s.mu.Unlock()
 }
 
-// metricsRegistry is process-wide: every instance and reload counts into the same
+// Registry is process-wide: every instance and reload counts into the same
 // series, so counters never reset while the process lives.
-type metricsRegistry struct {
+type Registry struct {
 	mu    sync.Mutex
-	byKey map[string]*series
+	byKey map[string]*Series
 	// sources maps a routes source to its state, for the generation/loaded gauges
 	// and /readyz.
-	sources map[string]*sourceState
+	sources map[string]*Source
 }
 
-type sourceState struct {
-	generation   atomic.Int64
-	loaded       atomic.Bool
-	reloadErrors atomic.Int64
-	offers       atomic.Value // map[string]bool of "ns\x00name\x00chain\x00symbol" keys
+// Source is the state of one routes source, for the generation/loaded/reload-error
+// gauges, /readyz and pruning.
+type Source struct {
+	Generation   atomic.Int64
+	Loaded       atomic.Bool
+	ReloadErrors atomic.Int64
+	offers       atomic.Value // map[string]bool of Key(...) of the series its document uses
 }
 
-func newMetricsRegistry() *metricsRegistry {
-	return &metricsRegistry{byKey: map[string]*series{}, sources: map[string]*sourceState{}}
+// SetOffers records the series keys (Key) the source's current document uses; series
+// no source uses are removed by Prune.
+func (s *Source) SetOffers(keys map[string]bool) { s.offers.Store(keys) }
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry {
+	return &Registry{byKey: map[string]*Series{}, sources: map[string]*Source{}}
 }
 
-func seriesKey(ns, name, chain, symbol string) string {
+// Key identifies a series by its labels (an empty symbol is "unknown").
+func Key(ns, name, chain, symbol string) string {
 	if symbol == "" {
 		symbol = "unknown"
 	}
 	return ns + "\x00" + name + "\x00" + chain + "\x00" + symbol
 }
 
-// series returns (creating) the series for these labels.
-func (m *metricsRegistry) series(ns, name, chain, symbol string) *series {
+// Series returns (creating) the series for these labels.
+func (m *Registry) Series(ns, name, chain, symbol string) *Series {
 	if symbol == "" {
 		symbol = "unknown"
 	}
-	k := seriesKey(ns, name, chain, symbol)
+	k := Key(ns, name, chain, symbol)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if s, ok := m.byKey[k]; ok {
 		return s
 	}
-	s := &series{
+	s := &Series{
 		labels: "offer_namespace=" + strconv.Quote(ns) + ",offer_name=" + strconv.Quote(name) +
 			",chain=" + strconv.Quote(chain) + ",asset_symbol=" + strconv.Quote(symbol),
 		failed:  map[string]int64{},
@@ -140,28 +159,30 @@ func (m *metricsRegistry) series(ns, name, chain, symbol string) *series {
 	return s
 }
 
-func (m *metricsRegistry) source(name string) *sourceState {
+// Source returns (registering) the state of the routes source called name.
+func (m *Registry) Source(name string) *Source {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if s, ok := m.sources[name]; ok {
 		return s
 	}
-	s := &sourceState{}
+	s := &Source{}
 	s.offers.Store(map[string]bool{})
 	m.sources[name] = s
 	return s
 }
 
-func (m *metricsRegistry) dropSource(name string) {
+// DropSource forgets a stopped source and prunes the series only it used.
+func (m *Registry) DropSource(name string) {
 	m.mu.Lock()
 	delete(m.sources, name)
 	m.mu.Unlock()
-	m.prune()
+	m.Prune()
 }
 
-// prune removes the series of offers that no loaded routes document contains any
+// Prune removes the series of offers that no loaded routes document contains any
 // more, so dashboards stop showing offers that left.
-func (m *metricsRegistry) prune() {
+func (m *Registry) Prune() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	live := map[string]bool{}
@@ -177,8 +198,8 @@ func (m *metricsRegistry) prune() {
 	}
 }
 
-// ready reports whether every registered routes source has a document loaded.
-func (m *metricsRegistry) ready() (bool, string) {
+// Ready reports whether every registered routes source has a document loaded.
+func (m *Registry) Ready() (bool, string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if len(m.sources) == 0 {
@@ -186,7 +207,7 @@ func (m *metricsRegistry) ready() (bool, string) {
 	}
 	var missing []string
 	for name, src := range m.sources {
-		if !src.loaded.Load() {
+		if !src.Loaded.Load() {
 			missing = append(missing, name)
 		}
 	}
@@ -197,16 +218,16 @@ func (m *metricsRegistry) ready() (bool, string) {
 	return true, "ready"
 }
 
-// write renders the Prometheus text exposition format (version 0.0.4) by hand: the
+// Write renders the Prometheus text exposition format (version 0.0.4) by hand: the
 // client library does not load under Yaegi. Series are sorted so output is stable.
-func (m *metricsRegistry) write(w io.Writer) error {
+func (m *Registry) Write(w io.Writer) error {
 	m.mu.Lock()
 	keys := make([]string, 0, len(m.byKey))
 	for k := range m.byKey {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	all := make([]*series, len(keys))
+	all := make([]*Series, len(keys))
 	for i, k := range keys {
 		all[i] = m.byKey[k]
 	}
@@ -215,26 +236,26 @@ func (m *metricsRegistry) write(w io.Writer) error {
 		srcNames = append(srcNames, k)
 	}
 	sort.Strings(srcNames)
-	srcs := make([]*sourceState, len(srcNames))
+	srcs := make([]*Source, len(srcNames))
 	for i, k := range srcNames {
 		srcs[i] = m.sources[k]
 	}
 	m.mu.Unlock()
 
 	b := bufio.NewWriter(w)
-	counter := func(name, help string, get func(*series) int64) {
+	counter := func(name, help string, get func(*Series) int64) {
 		b.WriteString("# HELP " + name + " " + help + "\n# TYPE " + name + " counter\n")
 		for _, s := range all {
 			b.WriteString(name + "{" + s.labels + "} " + strconv.FormatInt(get(s), 10) + "\n")
 		}
 	}
-	counter(mRequests, "Requests that reached the gate for an offer (labelled with the offer's first payment option).", func(s *series) int64 {
+	counter(mRequests, "Requests that reached the gate for an offer (labelled with the offer's first payment option).", func(s *Series) int64 {
 		// An unpaid challenge bumps only `required` (one atomic call less on the
 		// hottest path); every challenge is a request too.
-		return atomic.LoadInt64(&s.requests) + atomic.LoadInt64(&s.required)
+		return atomic.LoadInt64(&s.Requests) + atomic.LoadInt64(&s.Required)
 	})
-	counter(mPaymentRequired, "402 challenges answered to requests without a payment.", func(s *series) int64 { return atomic.LoadInt64(&s.required) })
-	counter(mVerified, "Payments the facilitator verified.", func(s *series) int64 { return atomic.LoadInt64(&s.verified) })
+	counter(mPaymentRequired, "402 challenges answered to requests without a payment.", func(s *Series) int64 { return atomic.LoadInt64(&s.Required) })
+	counter(mVerified, "Payments the facilitator verified.", func(s *Series) int64 { return atomic.LoadInt64(&s.Verified) })
 
 	b.WriteString("# HELP " + mFailed + " Requests with a payment that were refused, by reason.\n# TYPE " + mFailed + " counter\n")
 	for _, s := range all {
@@ -249,7 +270,7 @@ func (m *metricsRegistry) write(w io.Writer) error {
 		}
 		s.mu.Unlock()
 	}
-	counter(mCharged, "Requests whose payment settled.", func(s *series) int64 { return atomic.LoadInt64(&s.charged) })
+	counter(mCharged, "Requests whose payment settled.", func(s *Series) int64 { return atomic.LoadInt64(&s.Charged) })
 
 	b.WriteString("# HELP " + mChargedAtomic + " Settled amount in the asset's atomic units.\n# TYPE " + mChargedAtomic + " counter\n")
 	for _, s := range all {
@@ -292,31 +313,32 @@ func (m *metricsRegistry) write(w io.Writer) error {
 
 	b.WriteString("# HELP " + mGeneration + " Generation of the routes document being served.\n# TYPE " + mGeneration + " gauge\n")
 	for i, s := range srcs {
-		b.WriteString(mGeneration + "{source=" + strconv.Quote(srcNames[i]) + "} " + strconv.FormatInt(s.generation.Load(), 10) + "\n")
+		b.WriteString(mGeneration + "{source=" + strconv.Quote(srcNames[i]) + "} " + strconv.FormatInt(s.Generation.Load(), 10) + "\n")
 	}
 	b.WriteString("# HELP " + mLoaded + " 1 when a valid routes document is loaded.\n# TYPE " + mLoaded + " gauge\n")
 	for i, s := range srcs {
 		v := "0"
-		if s.loaded.Load() {
+		if s.Loaded.Load() {
 			v = "1"
 		}
 		b.WriteString(mLoaded + "{source=" + strconv.Quote(srcNames[i]) + "} " + v + "\n")
 	}
 	b.WriteString("# HELP " + mReloadErrors + " Routes documents refused (the last good one is kept).\n# TYPE " + mReloadErrors + " counter\n")
 	for i, s := range srcs {
-		b.WriteString(mReloadErrors + "{source=" + strconv.Quote(srcNames[i]) + "} " + strconv.FormatInt(s.reloadErrors.Load(), 10) + "\n")
+		b.WriteString(mReloadErrors + "{source=" + strconv.Quote(srcNames[i]) + "} " + strconv.FormatInt(s.ReloadErrors.Load(), 10) + "\n")
 	}
 	return b.Flush()
 }
 
-func (m *metricsRegistry) handler() http.Handler {
+// Handler serves /metrics and /readyz.
+func (m *Registry) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/metrics", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		_ = m.write(w)
+		_ = m.Write(w)
 	})
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
-		ok, msg := m.ready()
+		ok, msg := m.Ready()
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if !ok {
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -326,14 +348,19 @@ func (m *metricsRegistry) handler() http.Handler {
 	return mux
 }
 
-// metricsServers holds one listener per address for the process lifetime: Traefik
+// Listeners holds one listener per address for the process lifetime: Traefik
 // builds instances per router and per reload, and the port must not move.
-type metricsServers struct {
+type Listeners struct {
 	mu    sync.Mutex
 	addrs map[string]net.Addr
 }
 
-func (ms *metricsServers) ensure(addr string, h http.Handler) (net.Addr, error) {
+// NewListeners returns an empty set of listeners.
+func NewListeners() *Listeners { return &Listeners{addrs: map[string]net.Addr{}} }
+
+// Ensure serves h on addr unless a listener for addr already runs, and returns the
+// bound address.
+func (ms *Listeners) Ensure(addr string, h http.Handler) (net.Addr, error) {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
 	if a, ok := ms.addrs[addr]; ok {
@@ -353,15 +380,12 @@ func (ms *metricsServers) ensure(addr string, h http.Handler) (net.Addr, error) 
 	return ln.Addr(), nil
 }
 
-// WriteMetrics writes this process's gate metrics in the Prometheus text format.
-func WriteMetrics(w io.Writer) error { return reg.metrics.write(w) }
-
-// MetricsListenerAddr returns the bound address of the metrics listener configured
-// as addr (useful with port 0), or "" when none is running.
-func MetricsListenerAddr(addr string) string {
-	reg.servers.mu.Lock()
-	defer reg.servers.mu.Unlock()
-	if a, ok := reg.servers.addrs[addr]; ok {
+// Addr returns the bound address of the listener configured as addr (useful with
+// port 0), or "" when none is running.
+func (ms *Listeners) Addr(addr string) string {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	if a, ok := ms.addrs[addr]; ok {
 		return a.String()
 	}
 	return ""

@@ -1,4 +1,4 @@
-package plugin
+package source
 
 import (
 	"context"
@@ -28,10 +28,20 @@ const (
 // errGone means the watch's resourceVersion is too old: list again.
 var errGone = errors.New("resource version gone (410)")
 
-// kubeSource watches one ConfigMap through the Kubernetes API with plain net/http:
-// list to get the object and a resourceVersion, then watch from it; reconnect with
-// backoff; relist on 410 Gone. client-go does not load under Yaegi.
-type kubeSource struct {
+// KubeConfig says which ConfigMap to watch and how to reach the API server.
+type KubeConfig struct {
+	// APIURL is the API server's base URL; empty: in-cluster (KUBERNETES_SERVICE_HOST/PORT).
+	APIURL string
+	// TokenFile and CAFile default to the pod's service-account files (the CA only
+	// in-cluster).
+	TokenFile, CAFile string
+	Namespace, Name   string
+}
+
+// Kube watches one ConfigMap through the Kubernetes API with plain net/http: list to
+// get the object and a resourceVersion, then watch from it; reconnect with backoff;
+// relist on 410 Gone. client-go does not load under Yaegi.
+type Kube struct {
 	apiURL    string
 	tokenFile string
 	namespace string
@@ -39,8 +49,10 @@ type kubeSource struct {
 	client    *http.Client
 }
 
-func newKubeSource(s *settings) (*kubeSource, error) {
-	api := s.kubeAPIURL
+// NewKube checks the configuration and reads the CA; errors are runtime conditions
+// (no service account yet, wrong CA path) the caller reports while answering 503.
+func NewKube(c KubeConfig) (*Kube, error) {
+	api := c.APIURL
 	if api == "" {
 		host, port := os.Getenv("KUBERNETES_SERVICE_HOST"), os.Getenv("KUBERNETES_SERVICE_PORT")
 		if host == "" || port == "" {
@@ -48,12 +60,12 @@ func newKubeSource(s *settings) (*kubeSource, error) {
 		}
 		api = "https://" + net.JoinHostPort(host, port)
 	}
-	tokenFile := s.kubeTokenFile
+	tokenFile := c.TokenFile
 	if tokenFile == "" {
 		tokenFile = saTokenFile
 	}
-	caFile := s.kubeCAFile
-	if caFile == "" && s.kubeAPIURL == "" {
+	caFile := c.CAFile
+	if caFile == "" && c.APIURL == "" {
 		caFile = saCAFile
 	}
 	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
@@ -81,7 +93,7 @@ func newKubeSource(s *settings) (*kubeSource, error) {
 		ResponseHeaderTimeout: 30 * time.Second,
 		IdleConnTimeout:       90 * time.Second,
 	}
-	return &kubeSource{apiURL: api, tokenFile: tokenFile, namespace: s.cmNamespace, name: s.cmName, client: &http.Client{Transport: tr}}, nil
+	return &Kube{apiURL: api, tokenFile: tokenFile, namespace: c.Namespace, name: c.Name, client: &http.Client{Transport: tr}}, nil
 }
 
 // configMap is the part of a v1 ConfigMap the gate reads.
@@ -111,8 +123,8 @@ type apiStatus struct {
 	Message string `json:"message"`
 }
 
-// run lists and watches until stop closes.
-func (k *kubeSource) run(l *loader, stop chan struct{}) {
+// Run lists and watches until stop closes, delivering to s.
+func (k *Kube) Run(s *Sink, stop chan struct{}) {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		<-stop
@@ -121,11 +133,11 @@ func (k *kubeSource) run(l *loader, stop chan struct{}) {
 	backoff := 500 * time.Millisecond
 	const maxBackoff = 30 * time.Second
 	for {
-		rv, err := k.list(ctx, l)
+		rv, err := k.list(ctx, s)
 		if err == nil {
 			backoff = 500 * time.Millisecond
 			for err == nil {
-				rv, err = k.watch(ctx, l, rv)
+				rv, err = k.watch(ctx, s, rv)
 			}
 			if errors.Is(err, errGone) {
 				continue // relist at once
@@ -134,7 +146,7 @@ func (k *kubeSource) run(l *loader, stop chan struct{}) {
 		if ctx.Err() != nil {
 			return
 		}
-		l.noteMissing(err)
+		Missing(s, err)
 		log.Printf("turnpike: watching ConfigMap %s/%s: %v (retrying in %s)", k.namespace, k.name, err, backoff)
 		select {
 		case <-ctx.Done():
@@ -148,7 +160,7 @@ func (k *kubeSource) run(l *loader, stop chan struct{}) {
 	}
 }
 
-func (k *kubeSource) path(extra url.Values) string {
+func (k *Kube) path(extra url.Values) string {
 	q := url.Values{}
 	q.Set("fieldSelector", "metadata.name="+k.name)
 	for key, vs := range extra {
@@ -159,7 +171,7 @@ func (k *kubeSource) path(extra url.Values) string {
 	return k.apiURL + "/api/v1/namespaces/" + url.PathEscape(k.namespace) + "/configmaps?" + q.Encode()
 }
 
-func (k *kubeSource) do(ctx context.Context, u string) (*http.Response, error) {
+func (k *Kube) do(ctx context.Context, u string) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
@@ -187,7 +199,7 @@ func (k *kubeSource) do(ctx context.Context, u string) (*http.Response, error) {
 	return resp, nil
 }
 
-func (k *kubeSource) list(ctx context.Context, l *loader) (string, error) {
+func (k *Kube) list(ctx context.Context, s *Sink) (string, error) {
 	resp, err := k.do(ctx, k.path(nil))
 	if err != nil {
 		return "", err
@@ -200,19 +212,19 @@ func (k *kubeSource) list(ctx context.Context, l *loader) (string, error) {
 	found := false
 	for i := range list.Items {
 		if list.Items[i].Metadata.Name == k.name {
-			k.deliver(l, &list.Items[i])
+			k.deliver(s, &list.Items[i])
 			found = true
 		}
 	}
 	if !found {
-		l.noteMissing(fmt.Errorf("ConfigMap %s/%s does not exist", k.namespace, k.name))
+		Missing(s, fmt.Errorf("ConfigMap %s/%s does not exist", k.namespace, k.name))
 	}
 	return list.Metadata.ResourceVersion, nil
 }
 
 // watch streams events from rv until the server closes the watch; it returns the
 // newest resourceVersion seen so the next watch resumes there.
-func (k *kubeSource) watch(ctx context.Context, l *loader, rv string) (string, error) {
+func (k *Kube) watch(ctx context.Context, s *Sink, rv string) (string, error) {
 	q := url.Values{}
 	q.Set("watch", "true")
 	q.Set("resourceVersion", rv)
@@ -251,22 +263,22 @@ func (k *kubeSource) watch(ctx context.Context, l *loader, rv string) (string, e
 			switch ev.Type {
 			case "ADDED", "MODIFIED":
 				if cm.Metadata.Name == k.name {
-					k.deliver(l, &cm)
+					k.deliver(s, &cm)
 				}
 			case "DELETED":
 				// Keep serving the last good document: a deleted ConfigMap is far more
 				// likely an accident than the intent to charge nothing anywhere.
-				l.noteMissing(fmt.Errorf("ConfigMap %s/%s was deleted", k.namespace, k.name))
+				Missing(s, fmt.Errorf("ConfigMap %s/%s was deleted", k.namespace, k.name))
 			}
 		}
 	}
 }
 
-func (k *kubeSource) deliver(l *loader, cm *configMap) {
+func (k *Kube) deliver(s *Sink, cm *configMap) {
 	data, ok := cm.Data[routes.DataKey]
 	if !ok {
-		l.noteMissing(fmt.Errorf("ConfigMap %s/%s has no key %s", k.namespace, k.name, routes.DataKey))
+		Missing(s, fmt.Errorf("ConfigMap %s/%s has no key %s", k.namespace, k.name, routes.DataKey))
 		return
 	}
-	l.apply([]byte(data))
+	Deliver(s, []byte(data))
 }

@@ -1,0 +1,61 @@
+package metrics
+
+import (
+	"bytes"
+	"math/big"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+var fixedNow = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func TestMetricsRegistryUnit(t *testing.T) {
+	m := NewRegistry()
+	if ok, _ := m.Ready(); ok {
+		t.Fatal("ready without sources")
+	}
+	src := m.Source("file:/a")
+	if ok, msg := m.Ready(); ok || !strings.Contains(msg, "file:/a") {
+		t.Fatalf("ready before load: %v %q", ok, msg)
+	}
+	s := m.Series("ns", "n", "eip155:1", "")
+	Observe(s, OpVerify, 7*time.Millisecond)
+	Observe(s, OpVerify, 40*time.Second)
+	Charge(s, big.NewInt(1234567), 6, fixedNow)
+	src.Loaded.Store(true)
+	src.SetOffers(map[string]bool{Key("ns", "n", "eip155:1", ""): true})
+
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+	if rec.Code != 200 {
+		t.Fatalf("readyz %d", rec.Code)
+	}
+	var b bytes.Buffer
+	_ = m.Write(&b)
+	text := b.String()
+	lbl := `offer_namespace="ns",offer_name="n",chain="eip155:1",asset_symbol="unknown"`
+	for _, want := range []string{
+		"turnpike_facilitator_request_duration_seconds_bucket{" + lbl + `,operation="verify",le="0.005"} 0`,
+		"turnpike_facilitator_request_duration_seconds_bucket{" + lbl + `,operation="verify",le="0.01"} 1`,
+		"turnpike_facilitator_request_duration_seconds_bucket{" + lbl + `,operation="verify",le="30"} 1`,
+		"turnpike_facilitator_request_duration_seconds_bucket{" + lbl + `,operation="verify",le="+Inf"} 2`,
+		"turnpike_charged_amount_total{" + lbl + "} 1.234567",
+	} {
+		if !strings.Contains(text, want+"\n") {
+			t.Errorf("lacks %q in\n%s", want, text)
+		}
+	}
+	m.DropSource("file:/a")
+	b.Reset()
+	_ = m.Write(&b)
+	if strings.Contains(b.String(), `offer_name="n"`) {
+		t.Errorf("dropping the last source did not prune")
+	}
+	rec = httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+	if rec.Code != 503 {
+		t.Fatalf("readyz without sources %d", rec.Code)
+	}
+}
