@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/turnpike-x402/turnpike/plugin/challenge"
 	"github.com/turnpike-x402/turnpike/plugin/metrics"
 	"github.com/turnpike-x402/turnpike/plugin/replay"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
@@ -42,7 +43,7 @@ func FuzzPaymentHeader(f *testing.F) {
 			}
 		}
 		if rec.Code != 402 || value != "" {
-			var eb errorBody
+			var eb challenge.ErrorBody
 			if err := json.Unmarshal(rec.Body.Bytes(), &eb); err != nil || eb.Reason == "" {
 				t.Fatalf("answer is not a structured refusal: %q", rec.Body.String())
 			}
@@ -108,9 +109,9 @@ func FuzzCompileAndServe(f *testing.F) {
 			}
 			rec := httptest.NewRecorder()
 			req := httptest.NewRequest("GET", "https://h.example/x/y?q=%22\u2028", nil)
-			challenge(&Gate{s: &settings{}}, rec, req, ps)
+			unpaid(&Gate{s: &settings{}}, rec, req, ps)
 			pr := decodePaymentRequired(t, rec.Header().Get(x402.HeaderPaymentRequired))
-			if len(pr.Accepts) != len(ps.options) || !strings.HasSuffix(pr.Resource.URL, "/x/y?q=%22\u2028") {
+			if len(pr.Accepts) != len(ps.Options) || !strings.HasSuffix(pr.Resource.URL, "/x/y?q=%22\u2028") {
 				t.Fatalf("challenge does not round-trip: %+v", pr)
 			}
 			var v1 x402.PaymentRequiredV1

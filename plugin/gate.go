@@ -2,7 +2,6 @@ package plugin
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"log"
@@ -13,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/turnpike-x402/turnpike/plugin/challenge"
 	"github.com/turnpike-x402/turnpike/plugin/metrics"
 	"github.com/turnpike-x402/turnpike/plugin/replay"
 	"github.com/turnpike-x402/turnpike/x402"
@@ -73,7 +73,7 @@ const (
 	reasonOfferUnknown         = "offer_unknown"
 	reasonOfferDrained         = "offer_drained"
 	reasonNoRule               = "no_route_rule"
-	reasonPaymentRequired      = "payment_required"
+	reasonPaymentRequired      = challenge.ReasonPaymentRequired
 	reasonInvalidHeader        = "invalid_payment_header"
 	reasonInvalidVersion       = "invalid_x402_version"
 	reasonNoMatch              = "no_matching_requirement"
@@ -127,11 +127,11 @@ func (g *Gate) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 	}
 	h := rw.Header()
 	h[hkExpose] = hvExpose
-	h[hkPaymentRequired] = c.header
+	h[hkPaymentRequired] = c.Header
 	h[hkContentType] = hvJSON
 	h[hkCacheControl] = hvNoStore
 	rw.WriteHeader(http.StatusPaymentRequired)
-	_, _ = rw.Write(c.body)
+	_, _ = rw.Write(c.Body)
 }
 
 // fastChallenge returns the challenge for the common case, an unpaid request (not
@@ -140,7 +140,7 @@ func (g *Gate) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 // holds, so the functions on this path are small and cold branches live elsewhere.
 // A repeated request (same method, scheme, host and request-target) skips routing
 // and URL building through a per-offer cache.
-func fastChallenge(g *Gate, req *http.Request) *cachedChallenge {
+func fastChallenge(g *Gate, req *http.Request) *challenge.Answer {
 	hdr := req.Header
 	t, _ := g.loader.current.Load().(*table)
 	if t == nil || req.Method == http.MethodOptions || hdr[hkPaymentSignature] != nil || hdr[hkXPayment] != nil {
@@ -176,7 +176,7 @@ func fastChallenge(g *Gate, req *http.Request) *cachedChallenge {
 
 // routeChallenge routes a request the offer cache has not seen and returns its
 // challenge (nil: not a paid rule), remembering it under key.
-func routeChallenge(g *Gate, o *offer, req *http.Request, key string) *cachedChallenge {
+func routeChallenge(g *Gate, o *offer, req *http.Request, key string) *challenge.Answer {
 	r := o.all
 	if o.re != nil {
 		r = route(o, req.Method, req.URL.Path)
@@ -184,7 +184,7 @@ func routeChallenge(g *Gate, o *offer, req *http.Request, key string) *cachedCha
 			return nil
 		}
 	}
-	c := renderChallenge(r.prices, resourceURL(g, req))
+	c := challenge.Render(r.prices, resourceURL(g, req))
 	// Only origin-form request-targets (what servers hand to Traefik) are keys: the
 	// resource URL is then a function of the key.
 	if req.RequestURI != "" && req.RequestURI[0] == '/' {
@@ -193,7 +193,7 @@ func routeChallenge(g *Gate, o *offer, req *http.Request, key string) *cachedCha
 			o.fast = nil
 		}
 		if o.fast == nil {
-			o.fast = make(map[string]*cachedChallenge, 64)
+			o.fast = make(map[string]*challenge.Answer, 64)
 		}
 		o.fast[key] = c
 		o.fastMu.Unlock()
@@ -250,7 +250,7 @@ func serveSlow(g *Gate, rw http.ResponseWriter, req *http.Request) {
 	v1 := hdr[hkXPayment]
 	if len(v2) == 0 && len(v1) == 0 {
 		atomic.AddInt64(&o.primary.Required, 1)
-		challenge(g, rw, req, r.prices)
+		unpaid(g, rw, req, r.prices)
 		return
 	}
 	atomic.AddInt64(&o.primary.Requests, 1)
@@ -353,10 +353,10 @@ type payment struct {
 	g       *Gate
 	rw      http.ResponseWriter
 	req     *http.Request
-	ps      *priceSet
+	ps      *challenge.Set
 	primary *metrics.Series
 	sr      *metrics.Series // the matched option's series
-	opt     *option
+	opt     *challenge.Option
 	now     time.Time
 	resURL  string // computed when needed (v1 requirements, refusals)
 	raw     []byte
@@ -376,7 +376,7 @@ type payment struct {
 }
 
 // pay handles a request that carries a payment.
-func pay(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, ps *priceSet, before bool, header string, version int) {
+func pay(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, ps *challenge.Set, before bool, header string, version int) {
 	p := &payment{g: g, rw: rw, req: req, ps: ps, primary: o.primary, sr: o.primary, now: g.now(), version: version}
 	if !decodePayment(p, header) || !matchPayment(p) || !verifyPayment(p) {
 		payFailed(p)
@@ -437,7 +437,7 @@ func matchPayment(p *payment) bool {
 		p.code = reasonNoMatch
 		return false
 	}
-	p.sr = p.opt.series
+	p.sr = p.opt.Series
 	code, validBefore := checkAuthorization(p.opt, &p.pl.Payload.Authorization, p.now, p.g.s.validitySlack)
 	p.code = code
 	p.validBefore = validBefore
@@ -448,7 +448,7 @@ func matchPayment(p *payment) bool {
 // facilitator, with the server's own copy of the requirement.
 func verifyPayment(p *payment) bool {
 	a := &p.pl.Payload.Authorization
-	key := p.opt.req.Network + "|" + strings.ToLower(a.From+"|"+a.Nonce)
+	key := p.opt.Req.Network + "|" + strings.ToLower(a.From+"|"+a.Nonce)
 	if err := replay.Acquire(p.g.replay, key, p.validBefore, p.now); err != nil {
 		p.code = replayReason(err)
 		return false
@@ -554,16 +554,16 @@ func refusalMessage(p *payment) string {
 	case reasonMalformed:
 		return "authorization.from must be a 20-byte and authorization.nonce a 32-byte 0x-hex value, validAfter and validBefore decimal unix seconds"
 	case reasonRecipient:
-		return "authorization.to must be the payTo of the accepted requirement (" + p.opt.req.PayTo + ")"
+		return "authorization.to must be the payTo of the accepted requirement (" + p.opt.Req.PayTo + ")"
 	case reasonAmount:
-		return "authorization.value must equal the required amount " + p.opt.req.Amount + " exactly"
+		return "authorization.value must equal the required amount " + p.opt.Req.Amount + " exactly"
 	case reasonNotYetValid:
 		return "authorization.validAfter lies in the future; sign with validAfter <= now"
 	case reasonExpired:
 		return "authorization.validBefore has passed or is less than 6 s away; sign a new authorization"
 	case reasonTooLong:
 		return "authorization.validBefore lies further ahead than maxTimeoutSeconds (" +
-			strconv.FormatInt(p.opt.req.MaxTimeoutSeconds, 10) + " s) allows"
+			strconv.FormatInt(p.opt.Req.MaxTimeoutSeconds, 10) + " s) allows"
 	case reasonReplaySettled:
 		return "this authorization (payer and nonce) was already used for a response; sign a new one"
 	case reasonReplayInFlight:
@@ -579,31 +579,31 @@ func refusalMessage(p *payment) string {
 }
 
 // refuse answers 402 with a reason and the challenge again, so the client can retry.
-func refuse(rw http.ResponseWriter, ps *priceSet, resURL string, code, msg string) {
+func refuse(rw http.ResponseWriter, ps *challenge.Set, resURL string, code, msg string) {
 	refuseWith(rw, ps, resURL, code, code, msg)
 }
 
-func refuseWith(rw http.ResponseWriter, ps *priceSet, resURL string, code, x402Error, msg string) {
-	writeChallenge(rw, ps, resURL, http.StatusPaymentRequired, errorBody{Error: x402Error, Reason: code, Message: msg})
+func refuseWith(rw http.ResponseWriter, ps *challenge.Set, resURL string, code, x402Error, msg string) {
+	challenge.WriteRefusal(rw, ps, resURL, http.StatusPaymentRequired, challenge.ErrorBody{Error: x402Error, Reason: code, Message: msg})
 }
 
-// challenge answers an unpaid request on the slow path: the v2 PAYMENT-REQUIRED
+// unpaid answers an unpaid request on the slow path: the v2 PAYMENT-REQUIRED
 // header and a body v1 clients read, or the paywall for browsers. Everything but the
 // resource URL was rendered when the routes document loaded.
-func challenge(g *Gate, rw http.ResponseWriter, req *http.Request, ps *priceSet) {
+func unpaid(g *Gate, rw http.ResponseWriter, req *http.Request, ps *challenge.Set) {
 	if len(req.Header[hkUserAgent]) > 0 && wantsHTML(req) {
-		writePaywall(rw, ps, resourceURL(g, req))
+		challenge.WritePaywall(rw, ps, resourceURL(g, req))
 		return
 	}
-	c := renderChallenge(ps, resourceURL(g, req))
+	c := challenge.Render(ps, resourceURL(g, req))
 	// Shared, never modified header values: the slices cost allocations under Yaegi.
 	h := rw.Header()
 	h[hkExpose] = hvExpose
-	h[hkPaymentRequired] = c.header
+	h[hkPaymentRequired] = c.Header
 	h[hkContentType] = hvJSON
 	h[hkCacheControl] = hvNoStore
 	rw.WriteHeader(http.StatusPaymentRequired)
-	_, _ = rw.Write(c.body)
+	_, _ = rw.Write(c.Body)
 }
 
 var (
@@ -611,27 +611,6 @@ var (
 	hvJSON    = []string{"application/json"}
 	hvNoStore = []string{"no-store"}
 )
-
-// renderChallenge splices the URL into the precomputed challenge: one json.Marshal
-// escapes it, one base64 call encodes it with what follows it in the header.
-func renderChallenge(ps *priceSet, u string) *cachedChallenge {
-	q, _ := json.Marshal(u)
-	qs := string(q)
-	c := &cachedChallenge{header: []string{ps.plainB64Head + base64.StdEncoding.EncodeToString([]byte(qs+ps.plainTail))}}
-	if len(ps.v1PlainStr) == 2 {
-		c.body = []byte(ps.v1PlainStr[0] + qs + ps.v1PlainStr[1])
-	} else {
-		c.body = []byte(strings.Join(ps.v1PlainStr, qs))
-	}
-	return c
-}
-
-// cachedChallenge is a finished unpaid answer for one resource URL (read-only once
-// stored: the body slice is shared by every response that uses it).
-type cachedChallenge struct {
-	header []string // the PAYMENT-REQUIRED value, shared by every response
-	body   []byte
-}
 
 // challengeCacheSize bounds the challenges kept per offer (about 1 KiB each).
 const challengeCacheSize = 1024
@@ -646,7 +625,7 @@ func facilitatorDown(rw http.ResponseWriter, msg string) {
 // client normally echoes the requirement unchanged, so its re-encoding is looked up
 // among the offers' encodings first (one stdlib call instead of an interpreted loop);
 // the loop then handles case and key-order differences.
-func findOption(ps *priceSet, pl *x402.PaymentPayload) *option {
+func findOption(ps *challenge.Set, pl *x402.PaymentPayload) *challenge.Option {
 	if pl.X402Version == x402.V1 {
 		return findOptionV1(ps, pl)
 	}
@@ -654,25 +633,25 @@ func findOption(ps *priceSet, pl *x402.PaymentPayload) *option {
 		return nil
 	}
 	if k, err := json.Marshal(pl.Accepted); err == nil {
-		if o := ps.byJSON[string(k)]; o != nil {
+		if o := ps.ByJSON[string(k)]; o != nil {
 			return o
 		}
 	}
 	return findOptionSlow(ps, pl.Accepted)
 }
 
-func findOptionV1(ps *priceSet, pl *x402.PaymentPayload) *option {
-	for _, o := range ps.options {
-		if o.v1Name != "" && o.req.Scheme == pl.Scheme && o.v1Name == pl.Network {
+func findOptionV1(ps *challenge.Set, pl *x402.PaymentPayload) *challenge.Option {
+	for _, o := range ps.Options {
+		if o.V1Name != "" && o.Req.Scheme == pl.Scheme && o.V1Name == pl.Network {
 			return o
 		}
 	}
 	return nil
 }
 
-func findOptionSlow(ps *priceSet, a *x402.Requirements) *option {
-	for _, o := range ps.options {
-		r := &o.req
+func findOptionSlow(ps *challenge.Set, a *x402.Requirements) *challenge.Option {
+	for _, o := range ps.Options {
+		r := &o.Req
 		if r.Scheme == a.Scheme && r.Network == a.Network && r.Amount == a.Amount &&
 			strings.EqualFold(r.Asset, a.Asset) && strings.EqualFold(r.PayTo, a.PayTo) &&
 			r.MaxTimeoutSeconds == a.MaxTimeoutSeconds && sameExtra(o, a.Extra) {
@@ -682,15 +661,15 @@ func findOptionSlow(ps *priceSet, a *x402.Requirements) *option {
 	return nil
 }
 
-func sameExtra(o *option, got json.RawMessage) bool {
-	if string(got) == string(o.req.Extra) {
+func sameExtra(o *challenge.Option, got json.RawMessage) bool {
+	if string(got) == string(o.Req.Extra) {
 		return true
 	}
 	var m map[string]any
-	if json.Unmarshal(got, &m) != nil || len(m) != len(o.extra) {
+	if json.Unmarshal(got, &m) != nil || len(m) != len(o.Extra) {
 		return false
 	}
-	for k, v := range o.extra {
+	for k, v := range o.Extra {
 		s, ok := m[k].(string)
 		if !ok || s != v.(string) {
 			return false
@@ -701,16 +680,16 @@ func sameExtra(o *option, got json.RawMessage) bool {
 
 // checkAuthorization runs the cheap local checks before the facilitator is asked
 // and returns a reason code ("" when they pass) and validBefore.
-func checkAuthorization(opt *option, a *x402.Authorization, now time.Time, slack int64) (string, int64) {
+func checkAuthorization(opt *challenge.Option, a *x402.Authorization, now time.Time, slack int64) (string, int64) {
 	if !authHex.MatchString(a.From + a.Nonce) {
 		return reasonMalformed, 0
 	}
-	if !strings.EqualFold(a.To, opt.req.PayTo) {
+	if !strings.EqualFold(a.To, opt.Req.PayTo) {
 		return reasonRecipient, 0
 	}
 	// The amount must be exact; a decimal string compare is enough once leading
 	// zeros are excluded, which ParseAtomic would accept.
-	if a.Value != opt.req.Amount {
+	if a.Value != opt.Req.Amount {
 		return reasonAmount, 0
 	}
 	after, err1 := strconv.ParseInt(a.ValidAfter, 10, 64)
@@ -725,7 +704,7 @@ func checkAuthorization(opt *option, a *x402.Authorization, now time.Time, slack
 	if before < ts+x402.ClockSkewMarginSeconds {
 		return reasonExpired, 0
 	}
-	if slack > 0 && before-ts > opt.req.MaxTimeoutSeconds+slack {
+	if slack > 0 && before-ts > opt.Req.MaxTimeoutSeconds+slack {
 		return reasonTooLong, 0
 	}
 	return "", before
@@ -737,15 +716,15 @@ var authHex = regexp.MustCompile(`^0[xX][0-9a-fA-F]{40}0[xX][0-9a-fA-F]{64}$`)
 
 // buildFacilitatorRequest pairs the client's payload with the server's own copy of the
 // requirement (v1 payloads get v1 requirements).
-func buildFacilitatorRequest(version int, payload []byte, opt *option, resURL string) (x402.VerifyRequest, error) {
+func buildFacilitatorRequest(version int, payload []byte, opt *challenge.Option, resURL string) (x402.VerifyRequest, error) {
 	var reqJSON []byte
 	var err error
 	if version == x402.V1 {
-		r := opt.v1
+		r := opt.V1
 		r.Resource = resURL
 		reqJSON, err = json.Marshal(r)
 	} else {
-		reqJSON, err = json.Marshal(opt.req)
+		reqJSON, err = json.Marshal(opt.Req)
 	}
 	if err != nil {
 		return x402.VerifyRequest{}, err

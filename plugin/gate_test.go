@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/turnpike-x402/turnpike/plugin/challenge"
 	"github.com/turnpike-x402/turnpike/plugin/replay"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 	"github.com/turnpike-x402/turnpike/x402"
@@ -81,7 +82,7 @@ func TestChallengeContent(t *testing.T) {
 	pr := decodePaymentRequired(t, h.Get(x402.HeaderPaymentRequired))
 	// The query is echoed as the client sent it; JSON escaping handles the quotes.
 	wantURL := "http://example.test/services/weather/forecast/today?city=Z%C3%BCrich&q=\"<x>\""
-	if pr.X402Version != 2 || pr.Resource.URL != wantURL || pr.Error != errorNoPaymentV2 {
+	if pr.X402Version != 2 || pr.Resource.URL != wantURL || pr.Error != challenge.ErrorNoPaymentV2 {
 		t.Errorf("v2 challenge: version %d url %q error %q", pr.X402Version, pr.Resource.URL, pr.Error)
 	}
 	if pr.Resource.Description != "Weather <now>" || pr.Resource.MimeType != "application/json" {
@@ -334,7 +335,7 @@ func TestPaidRequests(t *testing.T) {
 			if target == "" {
 				target = base + "/forecast/today"
 			}
-			chargedBefore := atomic.LoadInt64(&tg.g.loader.table().offers["shop/weather"].def.options[0].series.Charged)
+			chargedBefore := atomic.LoadInt64(&tg.g.loader.table().offers["shop/weather"].def.Options[0].Series.Charged)
 			rec := tg.do("GET", target, map[string]string{name: value})
 			if rec.Code != tc.wantStatus {
 				t.Fatalf("status %d, want %d: %s", rec.Code, tc.wantStatus, rec.Body.String())
@@ -405,7 +406,7 @@ func TestPaidRequests(t *testing.T) {
 			if tc.wantVerify > 0 {
 				checkServerRequirements(t, tg.fac.verifies[0], tc.header == x402.HeaderXPayment)
 			}
-			charged := atomic.LoadInt64(&tg.g.loader.table().offers["shop/weather"].def.options[0].series.Charged) - chargedBefore
+			charged := atomic.LoadInt64(&tg.g.loader.table().offers["shop/weather"].def.Options[0].Series.Charged) - chargedBefore
 			wantCharged := int64(0)
 			if tc.wantSuccess && tc.wantStatus == 200 && tc.payload != nil && tc.payload.Network != "eip155:31337" &&
 				(tc.payload.Accepted == nil || tc.payload.Accepted.Network == "eip155:84532") {

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/turnpike-x402/turnpike/plugin/challenge"
 	"github.com/turnpike-x402/turnpike/plugin/replay"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 	"github.com/turnpike-x402/turnpike/x402"
@@ -349,9 +350,9 @@ func encode(t *testing.T, v any) string {
 	return s
 }
 
-func decodeRejection(t *testing.T, body []byte) errorBody {
+func decodeRejection(t *testing.T, body []byte) challenge.ErrorBody {
 	t.Helper()
-	var eb errorBody
+	var eb challenge.ErrorBody
 	if err := json.Unmarshal(body, &eb); err != nil {
 		t.Fatalf("body is not a JSON rejection: %v: %s", err, body)
 	}

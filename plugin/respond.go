@@ -2,85 +2,28 @@ package plugin
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"html"
 	"log"
 	"net/http"
 	"time"
 
+	"github.com/turnpike-x402/turnpike/plugin/challenge"
 	"github.com/turnpike-x402/turnpike/plugin/metrics"
 	"github.com/turnpike-x402/turnpike/plugin/replay"
 	"github.com/turnpike-x402/turnpike/x402"
 )
 
-// errorBody is every refusal's JSON: a short title, a stable snake_case code and a
-// message that tells a person what to do. Exported fields only (Yaegi marshals
-// unexported ones with an X prefix).
-type errorBody struct {
-	Error   string `json:"error"`
-	Reason  string `json:"reason"`
-	Message string `json:"message"`
-}
-
 var newline = []byte("\n")
 
 func reject(rw http.ResponseWriter, status int, title, code, msg string) {
-	body, _ := json.Marshal(errorBody{Error: title, Reason: code, Message: msg})
+	body, _ := json.Marshal(challenge.ErrorBody{Error: title, Reason: code, Message: msg})
 	h := rw.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	rw.WriteHeader(status)
 	_, _ = rw.Write(body)
 	_, _ = rw.Write(newline)
-}
-
-// Precomputed pieces of the plain "pay first" challenge.
-var (
-	plainErrQ     = mustJSON(errorNoPaymentV2)
-	plainBodyHead = func() []byte {
-		b := mustJSON(errorBody{Error: "X-PAYMENT header is required", Reason: reasonPaymentRequired,
-			Message: "this resource is paid: sign one of `accepts` and repeat the request with PAYMENT-SIGNATURE (x402 v2, requirements in the PAYMENT-REQUIRED header) or X-PAYMENT (x402 v1)"})
-		return append(append([]byte(`{"x402Version":1,`), b[1:len(b)-1]...), []byte(`,"accepts":`)...)
-	}()
-)
-
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
-// writeChallenge answers a refused payment with status, the reason in the JSON body
-// and the challenge again (header and v1 accepts), so the client can retry.
-func writeChallenge(rw http.ResponseWriter, ps *priceSet, resURL string, status int, eb errorBody) {
-	urlQ, _ := json.Marshal(resURL)
-	errQ, _ := json.Marshal(eb.Error)
-	b, _ := json.Marshal(eb)
-	v2 := bytes.Join([][]byte{ps.v2Head, errQ, ps.v2Mid, urlQ, ps.v2Tail}, nil)
-	body := bytes.Join([][]byte{[]byte(`{"x402Version":1,`), b[1 : len(b)-1], []byte(`,"accepts":`), bytes.Join(ps.v1Accepts, urlQ), []byte("}\n")}, nil)
-	h := rw.Header()
-	h[hkPaymentRequired] = []string{base64.StdEncoding.EncodeToString(v2)}
-	h[hkContentType] = []string{"application/json"}
-	h[hkCacheControl] = []string{"no-store"}
-	rw.WriteHeader(status)
-	_, _ = rw.Write(body)
-}
-
-// writePaywall answers a browser with the HTML page (and the header, for wallets).
-func writePaywall(rw http.ResponseWriter, ps *priceSet, resURL string) {
-	urlQ, _ := json.Marshal(resURL)
-	hdr := base64.StdEncoding.EncodeToString(bytes.Join([][]byte{ps.v2PlainHead, urlQ, ps.v2Tail}, nil))
-	h := rw.Header()
-	h[hkPaymentRequired] = []string{hdr}
-	h[hkContentType] = []string{"text/html; charset=utf-8"}
-	h[hkCacheControl] = []string{"no-store"}
-	rw.WriteHeader(http.StatusPaymentRequired)
-	page := ps.htmlParts[0] + html.EscapeString(resURL) + ps.htmlParts[1] + hdr + ps.htmlParts[2]
-	_, _ = rw.Write([]byte(page))
 }
 
 // settle calls the facilitator. On success it returns the encoded receipt; on failure
@@ -98,7 +41,7 @@ func settle(st *payment, rw http.ResponseWriter) (string, bool) {
 	}
 	receipt, _ := x402.EncodeHeader(res)
 	replay.Settle(st.g.replay, st.key)
-	metrics.Charge(st.sr, st.opt.amount, st.opt.decimals, st.g.now())
+	metrics.Charge(st.sr, st.opt.Amount, st.opt.Decimals, st.g.now())
 	return receipt, true
 }
 
@@ -112,9 +55,9 @@ func resetHeaders(h http.Header) {
 
 func receiptNetwork(st *payment) string {
 	if st.version == x402.V1 {
-		return st.opt.v1Name
+		return st.opt.V1Name
 	}
-	return st.opt.req.Network
+	return st.opt.Req.Network
 }
 
 // settleFailed answers a settlement that did not happen: 503 when the facilitator gave
@@ -140,7 +83,7 @@ func settleFailed(st *payment, rw http.ResponseWriter, res *x402.SettleResponse,
 	if res.ErrorReason == x402.ReasonSettlementPending {
 		replay.Settle(st.g.replay, st.key)
 		metrics.Fail(sr, reasonSettlementPending)
-		writeChallenge(rw, st.ps, paymentURL(st), http.StatusPaymentRequired, errorBody{Error: x402.ReasonSettlementPending,
+		challenge.WriteRefusal(rw, st.ps, paymentURL(st), http.StatusPaymentRequired, challenge.ErrorBody{Error: x402.ReasonSettlementPending,
 			Reason: reasonSettlementPending,
 			Message: "the payment was broadcast as transaction " + res.Transaction +
 				" but not confirmed in time; it was not retried and the content was withheld; check the transaction before paying again"})
@@ -151,7 +94,7 @@ func settleFailed(st *payment, rw http.ResponseWriter, res *x402.SettleResponse,
 	if res.ErrorMessage != "" {
 		msg += " (" + res.ErrorMessage + ")"
 	}
-	writeChallenge(rw, st.ps, paymentURL(st), http.StatusPaymentRequired, errorBody{Error: res.ErrorReason, Reason: reasonSettlementFailed,
+	challenge.WriteRefusal(rw, st.ps, paymentURL(st), http.StatusPaymentRequired, challenge.ErrorBody{Error: res.ErrorReason, Reason: reasonSettlementFailed,
 		Message: msg + "; nothing was charged and the content was withheld"})
 }
 
