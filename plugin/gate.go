@@ -94,6 +94,15 @@ const (
 	reasonUpstreamWriteAborted = "upstream_aborted"
 )
 
+// failureReasons are the reasons a request with a payment can be refused with (every
+// code payFailed and settleFailed count): their turnpike_payment_failed_total series
+// exist at 0 as soon as an offer loads, so increase() counts the first failure of each.
+var failureReasons = []string{
+	reasonInvalidHeader, reasonInvalidVersion, reasonNoMatch, reasonMalformed, reasonRecipient, reasonAmount,
+	reasonNotYetValid, reasonExpired, reasonTooLong, reasonReplayInFlight, reasonReplaySettled, reasonReplayFull,
+	reasonFacilitatorDown, reasonPaymentInvalid, reasonSettlementFailed, reasonSettlementPending,
+}
+
 // Canonical header keys: the request path reads and writes header maps directly,
 // because under Yaegi a map index costs ~50 ns and a Header.Get/Set call ~1.4 us.
 const (

@@ -98,3 +98,35 @@ func TestMetricsCountOutcomes(t *testing.T) {
 		t.Errorf("series of the new offer missing")
 	}
 }
+
+func TestFailureReasonsExistAtZero(t *testing.T) {
+	tg := newTestGate(t, metricsDoc(1, "fresh"), func(c *Config) { c.Offer = "metrics/fresh" })
+	labels := []struct {
+		desc string
+		lbl  string
+	}{
+		{desc: "first payment option", lbl: `offer_namespace="metrics",offer_name="fresh",chain="eip155:84532",asset_symbol="USDC"`},
+		{desc: "second payment option", lbl: `offer_namespace="metrics",offer_name="fresh",chain="eip155:31337",asset_symbol="unknown"`},
+	}
+	text := scrape(t)
+	for _, l := range labels {
+		for _, r := range failureReasons {
+			want := "turnpike_payment_failed_total{" + l.lbl + `,reason="` + r + `"} 0`
+			if !strings.Contains(text, want+"\n") {
+				t.Errorf("%s: before any request, metrics lack %q", l.desc, want)
+			}
+		}
+	}
+	// The first failure moves its reason from 0 to 1 and leaves the others at 0.
+	tg.do("GET", "http://h/m/fresh/a", map[string]string{x402.HeaderPaymentSignature: "%%%"})
+	text = scrape(t)
+	for _, want := range []string{
+		"turnpike_payment_failed_total{" + labels[0].lbl + `,reason="invalid_payment_header"} 1`,
+		"turnpike_payment_failed_total{" + labels[0].lbl + `,reason="settlement_failed"} 0`,
+		"turnpike_payment_failed_total{" + labels[1].lbl + `,reason="invalid_payment_header"} 0`,
+	} {
+		if !strings.Contains(text, want+"\n") {
+			t.Errorf("after one failure, metrics lack %q", want)
+		}
+	}
+}

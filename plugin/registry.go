@@ -36,7 +36,7 @@ func newRegistry() *registry {
 	return &registry{
 		loaders:      map[string]*loader{},
 		facilitators: map[string]*facilitator{},
-		metrics:      metrics.NewRegistry(),
+		metrics:      metrics.NewRegistry(failureReasons...),
 		servers:      metrics.NewListeners(),
 		replay:       replay.New(defaultReplayGuardEntries),
 		grace:        defaultLoaderGrace,

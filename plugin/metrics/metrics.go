@@ -110,6 +110,8 @@ type Registry struct {
 	// sources maps a routes source to its state, for the generation/loaded gauges
 	// and /readyz.
 	sources map[string]*Source
+	// reasons are the failure reasons every new series exports at 0 (see NewRegistry).
+	reasons []string
 }
 
 // Source is the state of one routes source, for the generation/loaded/reload-error
@@ -125,9 +127,12 @@ type Source struct {
 // no source uses are removed by Prune.
 func (s *Source) SetOffers(keys map[string]bool) { s.offers.Store(keys) }
 
-// NewRegistry returns an empty registry.
-func NewRegistry() *Registry {
-	return &Registry{byKey: map[string]*Series{}, sources: map[string]*Source{}}
+// NewRegistry returns an empty registry. Every series it creates exports a
+// turnpike_payment_failed_total series at 0 for each of reasons, from the moment its
+// offer loads: increase() over a series that appears with its first failure counts
+// that failure as nothing, so alerts would miss the first failure of each reason.
+func NewRegistry(reasons ...string) *Registry {
+	return &Registry{byKey: map[string]*Series{}, sources: map[string]*Source{}, reasons: reasons}
 }
 
 // Key identifies a series by its labels (an empty symbol is "unknown").
@@ -152,8 +157,11 @@ func (m *Registry) Series(ns, name, chain, symbol string) *Series {
 	s := &Series{
 		labels: "offer_namespace=" + strconv.Quote(ns) + ",offer_name=" + strconv.Quote(name) +
 			",chain=" + strconv.Quote(chain) + ",asset_symbol=" + strconv.Quote(symbol),
-		failed:  map[string]int64{},
+		failed:  make(map[string]int64, len(m.reasons)),
 		atomicT: new(big.Int),
+	}
+	for _, r := range m.reasons {
+		s.failed[r] = 0
 	}
 	m.byKey[k] = s
 	return s

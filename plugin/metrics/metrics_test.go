@@ -59,3 +59,41 @@ func TestMetricsRegistryUnit(t *testing.T) {
 		t.Fatalf("readyz without sources %d", rec.Code)
 	}
 }
+
+func TestPresetReasons(t *testing.T) {
+	tests := []struct {
+		desc    string
+		reasons []string
+		fail    string
+		want    []string
+		notWant string
+	}{
+		{desc: "no preset: only counted reasons appear", fail: "b", want: []string{`reason="b"} 1`}, notWant: `reason="a"`},
+		{desc: "preset reasons appear at 0", reasons: []string{"a", "b"}, want: []string{`reason="a"} 0`, `reason="b"} 0`}},
+		{desc: "a counted preset reason goes up", reasons: []string{"a", "b"}, fail: "a", want: []string{`reason="a"} 1`, `reason="b"} 0`}},
+		{desc: "a reason outside the preset is still counted", reasons: []string{"a"}, fail: "z", want: []string{`reason="a"} 0`, `reason="z"} 1`}},
+	}
+	for _, tc := range tests {
+		tc := tc
+		t.Run(tc.desc, func(t *testing.T) {
+			m := NewRegistry(tc.reasons...)
+			s := m.Series("ns", "n", "eip155:1", "USDC")
+			if tc.fail != "" {
+				Fail(s, tc.fail)
+			}
+			var b bytes.Buffer
+			if err := m.Write(&b); err != nil {
+				t.Fatal(err)
+			}
+			prefix := `turnpike_payment_failed_total{offer_namespace="ns",offer_name="n",chain="eip155:1",asset_symbol="USDC",`
+			for _, w := range tc.want {
+				if !strings.Contains(b.String(), prefix+w+"\n") {
+					t.Errorf("lacks %q in\n%s", prefix+w, b.String())
+				}
+			}
+			if tc.notWant != "" && strings.Contains(b.String(), prefix+tc.notWant) {
+				t.Errorf("has %q", tc.notWant)
+			}
+		})
+	}
+}
