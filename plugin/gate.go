@@ -409,9 +409,19 @@ func pay(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, ps *chall
 	}
 	p.upstreamHeaders = true
 	bw := &bufferedWriter{rw: rw, st: p, h: rw.Header(), max: g.s.maxBuffer}
+	// Deferred, so an upstream that panics (net/http and Traefik recover it and drop
+	// the connection) does not leave the authorization in flight until validBefore.
+	// There is no recover here: the panic goes on unchanged.
+	defer releaseUnsettled(bw)
 	g.next.ServeHTTP(bw, req)
-	if !finishBuffered(bw) {
-		replay.Release(g.replay, p.key)
+	finishBuffered(bw)
+}
+
+// releaseUnsettled lets the buyer use an authorization again when nothing was settled
+// (upstream error, failed settlement, panic); settlement_pending keeps it refused.
+func releaseUnsettled(b *bufferedWriter) {
+	if !b.settled {
+		replay.Release(b.st.g.replay, b.st.key)
 	}
 }
 

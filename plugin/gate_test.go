@@ -3,6 +3,8 @@ package plugin
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -780,6 +782,65 @@ func TestFailedSettlementDropsUpstreamHeaders(t *testing.T) {
 			}
 			if rec.Header().Get("Access-Control-Expose-Headers") == "" {
 				t.Errorf("refusal lost the CORS expose header")
+			}
+		})
+	}
+}
+
+// errUpstreamPanic is what the panicking upstream throws; the gate must let it through.
+var errUpstreamPanic = errors.New("upstream exploded")
+
+func TestUpstreamPanicReleasesTheAuthorization(t *testing.T) {
+	tests := []struct {
+		desc string
+		path string
+		// panicAfterWrite: the upstream writes part of its answer before panicking.
+		panicAfterWrite bool
+		wantSettles     int64  // settle calls by the panicking request
+		wantReuse       int    // status of the same authorization sent again
+		wantReuseReason string // reason of that answer, when refused
+	}{
+		{desc: "settle after: nothing settled, the authorization is free again", path: "/forecast/a", wantSettles: 0, wantReuse: 200},
+		{desc: "settle after, panic mid-answer: still nothing settled", path: "/forecast/a", panicAfterWrite: true, wantSettles: 0, wantReuse: 200},
+		{desc: "settle before: already settled, reuse stays refused", path: "/stream", wantSettles: 1, wantReuse: 402, wantReuseReason: reasonReplaySettled},
+	}
+	for _, tc := range tests {
+		tc := tc
+		t.Run(tc.desc, func(t *testing.T) {
+			tg := newTestGate(t, testDoc(1), nil)
+			ok := tg.g.next
+			tg.g.next = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tc.panicAfterWrite {
+					w.Header().Set("X-Partial", "1")
+					_, _ = w.Write([]byte("half"))
+				}
+				panic(errUpstreamPanic)
+			})
+			hdr := map[string]string{x402.HeaderPaymentSignature: encode(t, paymentV2(requirementOf(basePayment())))}
+			var rec *httptest.ResponseRecorder
+			got := func() (v any) {
+				defer func() { v = recover() }()
+				rec = tg.do("GET", base+tc.path, hdr)
+				return nil
+			}()
+			// By its text: under Yaegi a panic raised by interpreted code (this test's
+			// upstream) is recovered as a reflect.Value wrapping it.
+			if got == nil || fmt.Sprint(got) != errUpstreamPanic.Error() {
+				t.Fatalf("the upstream's panic did not reach the server: recovered %T %v", got, got)
+			}
+			if rec != nil {
+				t.Fatalf("the gate answered %d instead of letting the panic through", rec.Code)
+			}
+			if n := tg.fac.settleCalls.Load(); n != tc.wantSettles {
+				t.Fatalf("settle calls %d, want %d", n, tc.wantSettles)
+			}
+			tg.g.next = ok
+			again := tg.do("GET", base+tc.path, hdr)
+			if again.Code != tc.wantReuse {
+				t.Fatalf("same authorization after the panic: %d %s", again.Code, again.Body.String())
+			}
+			if tc.wantReuseReason != "" && decodeRejection(t, again.Body.Bytes()).Reason != tc.wantReuseReason {
+				t.Fatalf("reason %s", again.Body.String())
 			}
 		})
 	}
