@@ -1,0 +1,3 @@
+// Package keyspanimpl contains Pebble-specific implementations of keyspan
+// fragment iterators.
+package keyspanimpl

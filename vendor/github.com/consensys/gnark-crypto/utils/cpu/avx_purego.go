@@ -1,0 +1,5 @@
+//go:build noavx || purego || !amd64
+
+package cpu
+
+const SupportAVX512 = false

@@ -1,0 +1,38 @@
+// Copyright 2015 The go-ethereum Authors
+// This file is part of the go-ethereum library.
+//
+// The go-ethereum library is free software: you can redistribute it and/or modify
+// it under the terms of the GNU Lesser General Public License as published by
+// the Free Software Foundation, either version 3 of the License, or
+// (at your option) any later version.
+//
+// The go-ethereum library is distributed in the hope that it will be useful,
+// but WITHOUT ANY WARRANTY; without even the implied warranty of
+// MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE. See the
+// GNU Lesser General Public License for more details.
+//
+// You should have received a copy of the GNU Lesser General Public License
+// along with the go-ethereum library. If not, see <http://www.gnu.org/licenses/>.
+
+package eth
+
+import (
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/txpool"
+	"github.com/ethereum/go-ethereum/eth/protocols/eth"
+)
+
+// syncTransactions starts sending all currently pending transactions to the given peer.
+func (h *handler) syncTransactions(p *eth.Peer) {
+	var hashes []common.Hash
+	pending, _ := h.txpool.Pending(txpool.PendingFilter{BlobTxs: false})
+	for _, batch := range pending {
+		for _, tx := range batch {
+			hashes = append(hashes, tx.Hash)
+		}
+	}
+	if len(hashes) == 0 {
+		return
+	}
+	p.AsyncSendPooledTransactionHashes(hashes)
+}

@@ -1,0 +1,7 @@
+// +build darwin
+
+package opt
+
+var (
+	DefaultOpenFilesCacheCapacity = 200
+)
