@@ -25,6 +25,7 @@ func TestKustomizationsRender(t *testing.T) {
 		"overlays/monitoring":    {"Deployment turnpike-system/turnpike-controller", "PrometheusRule turnpike-system/turnpike"},
 		"overlays/full":          {"Deployment turnpike-system/turnpike-controller", "Deployment turnpike-system/turnpike-facilitator", "PrometheusRule turnpike-system/turnpike"},
 		"examples/buyer-sidecar": {"Deployment agent-demo/agent", "PersistentVolumeClaim agent-demo/turnpike-buyer-state"},
+		"examples/purchase-rbac": {"Role agent-demo/turnpike-controller-purchases", "RoleBinding agent-demo/turnpike-controller-purchases"},
 	}
 	dirs := kustomizations(t)
 	for _, d := range dirs {

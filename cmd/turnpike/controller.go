@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -61,6 +62,8 @@ func runController(ctx context.Context, args []string) error {
 	fs.StringVar(&o.HealthBaseURL, "health-base-url", "", "send every upstream health check to this base URL instead of the Service's cluster DNS name (running outside the cluster)")
 	fs.DurationVar(&o.RecheckAfter, "recheck-interval", 0, "how often a serving offer's upstream is checked again (default 2m)")
 	fs.DurationVar(&o.RetryAfter, "retry-interval", 0, "wait before retrying an offer that is not ready (default 30s)")
+	fs.StringVar(&o.BuyerNamespace, "buyer-namespace", "", "namespace of the buyer sidecar's ConfigMaps that PurchaseRequests fill (empty: each PurchaseRequest's own namespace)")
+	fs.StringVar(&o.BuyerURL, "buyer-url", "", "base URL of the buyer sidecar, e.g. http://turnpike-buyer.agents:8402, read to refill PurchaseRequests (empty: sign the initial pool only)")
 	registry := fs.String("registry", "", "ERC-8004 identity registry, eip155:<chainId>:<address> (empty: offers that enable registration wait)")
 	registryRPC := fs.String("registry-rpc", "", "JSON-RPC URL of the registry's chain")
 	ownerKeyFile := fs.String("registry-key-file", "", "file holding the hex private key that owns and signs the registration")
@@ -72,6 +75,11 @@ func runController(ctx context.Context, args []string) error {
 		return err
 	}
 
+	if o.BuyerURL != "" {
+		if u, err := url.Parse(o.BuyerURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--buyer-url %q must be an http(s) base URL", o.BuyerURL)
+		}
+	}
 	ns, name, ok := strings.Cut(*routesCM, "/")
 	if !ok || ns == "" || name == "" {
 		return fmt.Errorf("--routes-configmap %q must be namespace/name", *routesCM)

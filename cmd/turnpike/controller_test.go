@@ -19,6 +19,7 @@ func TestControllerFlagErrors(t *testing.T) {
 		{"token check entry without URL", []string{"--token-check-rpc=eip155:1"}, "--token-check-rpc"},
 		{"registry without a key file", []string{"--registry=eip155:1:0x8004A169FB4a3325136EB29fA0ceB6D2e539a432", "--public-base-url=https://x.example"}, "--registry-key-file"},
 		{"registry without a registration URI", []string{"--registry=eip155:1:0x8004A169FB4a3325136EB29fA0ceB6D2e539a432"}, "--agent-uri"},
+		{"buyer URL without a scheme", []string{"--buyer-url=turnpike-buyer.agents:8402"}, "--buyer-url"},
 		{"unknown flag", []string{"--no-such-flag"}, "no-such-flag"},
 	}
 	for _, c := range cases {

@@ -1,5 +1,5 @@
-// Package manager assembles the controller process: the ServiceOffer reconciler, leader
-// election on a Lease, the health and metrics endpoints, the discovery documents
+// Package manager assembles the controller process: the ServiceOffer and
+// PurchaseRequest reconcilers, leader election on a Lease, the health and metrics endpoints, the discovery documents
 // server and the discovery route. cmd/turnpike only maps flags onto Options.
 package manager
 
@@ -33,6 +33,7 @@ import (
 	v1alpha1 "github.com/turnpike-x402/turnpike/controller/api/v1alpha1"
 	"github.com/turnpike-x402/turnpike/controller/discovery"
 	"github.com/turnpike-x402/turnpike/controller/offers"
+	"github.com/turnpike-x402/turnpike/controller/purchase"
 	"github.com/turnpike-x402/turnpike/controller/render"
 )
 
@@ -65,6 +66,13 @@ type Options struct {
 
 	Registrar offers.Registrar
 	Tokens    offers.TokenChecker
+
+	// BuyerNamespace holds the buyer sidecar's ConfigMaps that PurchaseRequests are
+	// written into; "" means each PurchaseRequest's own namespace.
+	BuyerNamespace string
+	// BuyerURL is the buyer sidecar's base URL (its /status and /consumed), so
+	// PurchaseRequests can be refilled; "" signs the initial pool only.
+	BuyerURL string
 	// OnStarted, when set, is called once the process serves (tests).
 	OnStarted func(addrs Addresses)
 }
@@ -157,6 +165,16 @@ func Run(ctx context.Context, o Options) error {
 	}
 	if err := setupController(mgr, r); err != nil {
 		return err
+	}
+	buyers := &purchase.Reconciler{
+		Client:         mgr.GetClient(),
+		APIReader:      mgr.GetAPIReader(),
+		Recorder:       mgr.GetEventRecorder("turnpike-purchase"),
+		BuyerNamespace: o.BuyerNamespace,
+		BuyerURL:       o.BuyerURL,
+	}
+	if err := buyers.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("purchase requests: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return err
