@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,10 +17,12 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
 
 	v1alpha1 "github.com/turnpike-x402/turnpike/controller/api/v1alpha1"
 	"github.com/turnpike-x402/turnpike/controller/internal/kubetest"
 	"github.com/turnpike-x402/turnpike/controller/manager"
+	"github.com/turnpike-x402/turnpike/controller/offers"
 	"github.com/turnpike-x402/turnpike/controller/purchase"
 	"github.com/turnpike-x402/turnpike/controller/render"
 	"github.com/turnpike-x402/turnpike/x402"
@@ -81,9 +85,81 @@ func TestManager(t *testing.T) {
 	}))
 	defer buyer.Close()
 
-	run(t, k, manager.Options{HealthBaseURL: health.URL, RetryAfter: time.Second, BuyerNamespace: "buyers", BuyerURL: buyer.URL})
+	log := &requestLog{}
+	cfg := rest.CopyConfig(k.Config)
+	cfg.Wrap(log.wrap)
+	kc := *k
+	kc.Config = cfg
+	run(t, &kc, manager.Options{HealthBaseURL: health.URL, RetryAfter: time.Second, BuyerNamespace: "buyers", BuyerURL: buyer.URL})
 
+	// Runs first: it is about the first offer that needs a Service.
+	t.Run("the first offer reads its Service directly", func(t *testing.T) { firstOffer(t, k, log) })
 	t.Run("PurchaseRequests are reconciled into the buyer namespace", func(t *testing.T) { purchaseRequests(t, k, &statusReads) })
+}
+
+func newOffer(name, asset string) *v1alpha1.ServiceOffer {
+	return &v1alpha1.ServiceOffer{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: name},
+		Spec: v1alpha1.ServiceOfferSpec{
+			Upstream: v1alpha1.UpstreamSpec{Service: "api", Port: 8080},
+			Payment: v1alpha1.PaymentSpec{PayTo: payTo, Accepts: []v1alpha1.PaymentOption{
+				{Network: "eip155:84532", Amount: "10000", Asset: v1alpha1.AssetSpec{Address: asset}}}},
+		},
+	}
+}
+
+func waitCondition(t *testing.T, k *kubetest.Cluster, name, typ string, status metav1.ConditionStatus, reason string, poll time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var o v1alpha1.ServiceOffer
+		if err := k.Client.Get(context.Background(), types.NamespacedName{Namespace: "shop", Name: name}, &o); err != nil {
+			t.Fatal(err)
+		}
+		if c := meta.FindStatusCondition(o.Status.Conditions, typ); c != nil && c.Status == status && c.Reason == reason {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: no %s=%s/%s after 30 s: %+v", name, typ, status, reason, o.Status.Conditions)
+		}
+		time.Sleep(poll)
+	}
+}
+
+// firstOffer: the upstream check reads the one Service it needs from the API server
+// instead of starting a cluster-wide Service informer on the first offer (a list and a
+// watch of every Service before the first offer can be Ready, and every Service of the
+// cluster held in memory).
+func firstOffer(t *testing.T, k *kubetest.Cluster, log *requestLog) {
+	ctx := context.Background()
+	// Warm-up: an offer refused before its upstream is looked at (a token without a
+	// known EIP-712 domain) proves the controller's own informers run, so the
+	// measurement below is the first offer's alone.
+	if err := k.Client.Create(ctx, newOffer("warmup", "0x00000000000000000000000000000000000000aa")); err != nil {
+		t.Fatal(err)
+	}
+	waitCondition(t, k, "warmup", v1alpha1.ConditionReady, metav1.ConditionFalse, render.ReasonUnknownToken, 100*time.Millisecond)
+
+	start := time.Now()
+	if err := k.Client.Create(ctx, newOffer("weather", usdc)); err != nil {
+		t.Fatal(err)
+	}
+	waitCondition(t, k, "weather", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonReconciled, 5*time.Millisecond)
+	t.Logf("controller: first_offer_apply_to_ready_ms=%d", time.Since(start).Milliseconds())
+
+	for _, tc := range []struct {
+		desc, method, path string
+		want               bool
+	}{
+		{desc: "the offer's Service is read", method: http.MethodGet, path: "/api/v1/namespaces/shop/services/api", want: true},
+		{desc: "no cluster-wide Service list or watch", method: http.MethodGet, path: "/api/v1/services", want: false},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			if got := log.matching(tc.method, tc.path); (len(got) > 0) != tc.want {
+				t.Fatalf("%s %s: sent %v, want sent=%v", tc.method, tc.path, got, tc.want)
+			}
+		})
+	}
 }
 
 // purchaseRequests: the process runs the PurchaseRequest reconciler with
@@ -151,3 +227,33 @@ func purchaseRequests(t *testing.T, k *kubetest.Cluster, statusReads *atomic.Int
 	}
 }
 
+// requestLog records the API requests the controller sends.
+type requestLog struct {
+	mu   sync.Mutex
+	reqs []string
+}
+
+func (l *requestLog) wrap(rt http.RoundTripper) http.RoundTripper {
+	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		l.mu.Lock()
+		l.reqs = append(l.reqs, r.Method+" "+r.URL.Path+"?"+r.URL.RawQuery)
+		l.mu.Unlock()
+		return rt.RoundTrip(r)
+	})
+}
+
+func (l *requestLog) matching(method, path string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, r := range l.reqs {
+		if strings.HasPrefix(r, method+" "+path+"?") {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -86,7 +86,8 @@ const ReasonTokenCheckFailed = "TokenCheckFailed"
 type Reconciler struct {
 	Client client.Client
 	// APIReader reads the routes ConfigMap directly (the cache does not hold
-	// ConfigMaps, and the generation must be read fresh).
+	// ConfigMaps, and the generation must be read fresh) and the upstream Service (one
+	// GET per check instead of a cluster-wide Service informer).
 	APIReader client.Reader
 	Scheme    *runtime.Scheme
 	Recorder  events.EventRecorder
@@ -396,8 +397,14 @@ func (r *Reconciler) routeRejected(ctx context.Context, o *v1alpha1.ServiceOffer
 }
 
 func (r *Reconciler) checkUpstream(ctx context.Context, o *v1alpha1.ServiceOffer) (bool, string, string) {
+	// Read directly: through the cached client the first offer would start a
+	// cluster-wide Service informer (list and watch every Service) and wait for it.
+	reader := r.APIReader
+	if reader == nil {
+		reader = r.Client
+	}
 	var svc corev1.Service
-	err := r.Client.Get(ctx, types.NamespacedName{Namespace: o.Namespace, Name: o.Spec.Upstream.Service}, &svc)
+	err := reader.Get(ctx, types.NamespacedName{Namespace: o.Namespace, Name: o.Spec.Upstream.Service}, &svc)
 	if apierrors.IsNotFound(err) {
 		return false, ReasonMissingService, fmt.Sprintf("Service %s/%s does not exist", o.Namespace, o.Spec.Upstream.Service)
 	}
