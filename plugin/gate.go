@@ -129,6 +129,11 @@ const (
 // functions), header maps are indexed directly, and the per-request work is a handful
 // of stdlib calls on bytes prepared when the routes document loaded.
 func (g *Gate) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
+	hdr := req.Header
+	if hdr[hkPaymentSignature] != nil || hdr[hkXPayment] != nil {
+		servePaid(g, rw, req)
+		return
+	}
 	c := fastChallenge(g, req)
 	if c == nil {
 		serveSlow(g, rw, req)
@@ -152,7 +157,7 @@ func (g *Gate) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 func fastChallenge(g *Gate, req *http.Request) *challenge.Answer {
 	hdr := req.Header
 	t, _ := g.loader.current.Load().(*table)
-	if t == nil || req.Method == http.MethodOptions || hdr[hkPaymentSignature] != nil || hdr[hkXPayment] != nil {
+	if t == nil || req.Method == http.MethodOptions {
 		return nil
 	}
 	// Browsers (text/html in Accept) may get the paywall: serveSlow decides.
@@ -210,8 +215,47 @@ func routeChallenge(g *Gate, o *offer, req *http.Request, key string) *challenge
 	return c
 }
 
-// serveSlow is the complete gate; ServeHTTP answers the common unpaid case itself
-// and hands everything else here.
+// servePaid routes a request that carries a payment to pay. It is the common paid
+// case only, kept small because Yaegi allocates every value slot of a function on each
+// call: anything unusual (no routes, unknown or draining offer, a preflight, no rule,
+// a free rule, an empty header) goes to serveSlow.
+func servePaid(g *Gate, rw http.ResponseWriter, req *http.Request) {
+	t, _ := g.loader.current.Load().(*table)
+	if t == nil || req.Method == http.MethodOptions {
+		serveSlow(g, rw, req)
+		return
+	}
+	o := t.offers[g.s.offerKey]
+	if o == nil || o.draining {
+		serveSlow(g, rw, req)
+		return
+	}
+	r := o.all
+	if o.re != nil {
+		r = route(o, req.Method, req.URL.Path)
+		if r == nil || r.free {
+			serveSlow(g, rw, req)
+			return
+		}
+	}
+	v2 := req.Header[hkPaymentSignature]
+	v1 := req.Header[hkXPayment]
+	if len(v2) == 0 && len(v1) == 0 {
+		serveSlow(g, rw, req)
+		return
+	}
+	rw.Header()[hkExpose] = hvExpose
+	atomic.AddInt64(&o.primary.Requests, 1)
+	before := r.before || acceptsEventStream(req)
+	if len(v2) > 0 {
+		pay(g, rw, req, o, r.prices, before, v2[0], x402.V2)
+		return
+	}
+	pay(g, rw, req, o, r.prices, before, v1[0], x402.V1)
+}
+
+// serveSlow is the complete gate; ServeHTTP answers the common unpaid case itself,
+// servePaid the common paid one, and they hand everything else here.
 func serveSlow(g *Gate, rw http.ResponseWriter, req *http.Request) {
 	hdr := req.Header
 	if req.Method == http.MethodOptions && len(hdr[hkACRequestMethod]) > 0 {
@@ -376,8 +420,9 @@ type payment struct {
 	key         string // replay-guard key, set once acquired
 	// upstreamHeaders: the upstream may have written into the response headers.
 	upstreamHeaders bool
-	vreq            x402.VerifyRequest
-	payer           string
+	// body is the facilitator request (verify and settle send the same).
+	body  []byte
+	payer string
 	// receiptHeader is PAYMENT-RESPONSE (v2) or X-PAYMENT-RESPONSE (v1).
 	receiptHeader string
 	// Failure: a reason code and what the message needs.
@@ -396,15 +441,7 @@ func pay(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, ps *chall
 		req.Header[g.s.payerHeader] = []string{p.payer}
 	}
 	if before {
-		receipt, ok := settle(p, rw)
-		if !ok {
-			replay.Release(g.replay, p.key) // a no-op once settled or pending
-			return
-		}
-		applyReceipt(rw.Header(), p.receiptHeader, receipt)
-		// The original writer goes to the upstream: under Yaegi a wrapped writer loses
-		// http.Flusher, and streaming needs it.
-		g.next.ServeHTTP(rw, req)
+		payBefore(p)
 		return
 	}
 	p.upstreamHeaders = true
@@ -415,6 +452,19 @@ func pay(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, ps *chall
 	defer releaseUnsettled(bw)
 	g.next.ServeHTTP(bw, req)
 	finishBuffered(bw)
+}
+
+// payBefore settles, then calls the upstream with the original writer: under Yaegi a
+// wrapped writer loses http.Flusher, and streaming needs it. (Out of pay: Yaegi
+// allocates every value slot of a function on each call, used or not.)
+func payBefore(p *payment) {
+	receipt, ok := settle(p, p.rw)
+	if !ok {
+		replay.Release(p.g.replay, p.key) // a no-op once settled or pending
+		return
+	}
+	applyReceipt(p.rw.Header(), p.receiptHeader, receipt)
+	p.g.next.ServeHTTP(p.rw, p.req)
 }
 
 // releaseUnsettled lets the buyer use an authorization again when nothing was settled
@@ -473,35 +523,23 @@ func verifyPayment(p *payment) bool {
 		return false
 	}
 	p.key = key
-	resURL := ""
 	if p.version == x402.V1 {
-		resURL = paymentURL(p)
+		if !encodeV1Request(p) {
+			return false
+		}
+	} else {
+		p.body = []byte(challenge.RequestHeadV2 + string(p.raw) + p.opt.RequestTail)
 	}
-	vreq, err := buildFacilitatorRequest(p.version, p.raw, p.opt, resURL)
-	if err != nil {
-		p.code = reasonInvalidHeader
-		p.detail = err.Error()
-		return false
-	}
-	p.vreq = vreq
 	fac := p.g.fac
 	if fac.client == nil || fac.err != nil {
 		p.code = reasonFacilitatorDown
 		return false
 	}
 	start := time.Now()
-	vres, err := fac.client.Verify(p.req.Context(), vreq)
+	vres, err := x402.VerifyEncoded(fac.client, p.req.Context(), p.body)
 	metrics.Observe(p.sr, metrics.OpVerify, time.Since(start))
-	if err != nil {
-		log.Printf("turnpike: %s: verify: %v", p.g.name, err)
-		p.code = reasonFacilitatorDown
-		return false
-	}
-	if !vres.IsValid {
-		p.code = reasonPaymentInvalid
-		p.x402Err = vres.InvalidReason
-		p.detail = vres.InvalidMessage
-		return false
+	if err != nil || !vres.IsValid {
+		return verifyRefused(p, &vres, err)
 	}
 	atomic.AddInt64(&p.sr.Verified, 1)
 	p.payer = vres.Payer
@@ -509,6 +547,19 @@ func verifyPayment(p *payment) bool {
 		p.payer = a.From
 	}
 	return true
+}
+
+// verifyRefused notes why the facilitator did not verify the payment; false always.
+func verifyRefused(p *payment, vres *x402.VerifyResponse, err error) bool {
+	if err != nil {
+		log.Printf("turnpike: %s: verify: %v", p.g.name, err)
+		p.code = reasonFacilitatorDown
+		return false
+	}
+	p.code = reasonPaymentInvalid
+	p.x402Err = vres.InvalidReason
+	p.detail = vres.InvalidMessage
+	return false
 }
 
 func replayReason(err error) string {
@@ -733,20 +784,19 @@ func checkAuthorization(opt *challenge.Option, a *x402.Authorization, now time.T
 // 0x-hex, in one compiled call.
 var authHex = regexp.MustCompile(`^0[xX][0-9a-fA-F]{40}0[xX][0-9a-fA-F]{64}$`)
 
-// buildFacilitatorRequest pairs the client's payload with the server's own copy of the
-// requirement (v1 payloads get v1 requirements).
-func buildFacilitatorRequest(version int, payload []byte, opt *challenge.Option, resURL string) (x402.VerifyRequest, error) {
-	var reqJSON []byte
-	var err error
-	if version == x402.V1 {
-		r := opt.V1
-		r.Resource = resURL
-		reqJSON, err = json.Marshal(r)
-	} else {
-		reqJSON, err = json.Marshal(opt.Req)
-	}
+// encodeV1Request pairs a v1 payload with the server's own v1 requirement, whose
+// resource is the request's URL.
+func encodeV1Request(p *payment) bool {
+	r := p.opt.V1
+	r.Resource = paymentURL(p)
+	// Through the pointer: Yaegi can encode an interpreted struct passed by value as
+	// `any` as "{}".
+	reqJSON, err := json.Marshal(&r)
 	if err != nil {
-		return x402.VerifyRequest{}, err
+		p.code = reasonInvalidHeader
+		p.detail = err.Error()
+		return false
 	}
-	return x402.VerifyRequest{X402Version: version, PaymentPayload: json.RawMessage(payload), PaymentRequirements: reqJSON}, nil
+	p.body = []byte(`{"x402Version":1,"paymentPayload":` + string(p.raw) + `,"paymentRequirements":` + string(reqJSON) + "}")
+	return true
 }

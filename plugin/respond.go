@@ -30,7 +30,7 @@ func reject(rw http.ResponseWriter, status int, title, code, msg string) {
 // settleFailed has answered rw (content withheld) and ok is false.
 func settle(st *payment, rw http.ResponseWriter) (string, bool) {
 	start := time.Now()
-	res, err := st.g.fac.client.Settle(st.req.Context(), st.vreq)
+	res, err := x402.SettleEncoded(st.g.fac.client, st.req.Context(), st.body)
 	metrics.Observe(st.sr, metrics.OpSettle, time.Since(start))
 	if err != nil || !res.Success {
 		settleFailed(st, rw, &res, err)

@@ -87,6 +87,22 @@ func (c *FacilitatorClient) Settle(ctx context.Context, req VerifyRequest) (Sett
 	return out, err
 }
 
+// VerifyEncoded is Verify for a request the caller encoded itself (the JSON of a
+// VerifyRequest): the gate splices it once for both calls instead of marshalling it
+// twice. A plain function: cheaper than a method under Yaegi.
+func VerifyEncoded(c *FacilitatorClient, ctx context.Context, body []byte) (VerifyResponse, error) {
+	var out VerifyResponse
+	err := facilitatorCall(c, ctx, http.MethodPost, "/verify", c.VerifyTimeout, body, &out, "isValid")
+	return out, err
+}
+
+// SettleEncoded is Settle for a request the caller encoded itself, as VerifyEncoded.
+func SettleEncoded(c *FacilitatorClient, ctx context.Context, body []byte) (SettleResponse, error) {
+	var out SettleResponse
+	err := facilitatorCall(c, ctx, http.MethodPost, "/settle", c.SettleTimeout, body, &out, "success")
+	return out, err
+}
+
 // Supported calls GET /supported.
 func (c *FacilitatorClient) Supported(ctx context.Context) (SupportedResponse, error) {
 	var out SupportedResponse
@@ -96,30 +112,36 @@ func (c *FacilitatorClient) Supported(ctx context.Context) (SupportedResponse, e
 
 var jsonContentType = []string{"application/json"}
 
-// facilitatorCall does one facilitator round trip. It is a plain function with the
-// error wording in small helpers because the gate runs it under Yaegi, where methods
-// of interpreted types are slow to call and every call allocates all of its
-// function's value slots, used or not.
+// facilitatorCall does one facilitator round trip; in is nil, the encoded body
+// ([]byte) or a value to encode. It is a plain function with the error wording in
+// small helpers because the gate runs it under Yaegi, where methods of interpreted
+// types are slow to call, every call allocates all of its function's value slots,
+// used or not, and a defer costs more allocations (so the timeout's cancel is called
+// on each way out instead).
 func facilitatorCall(c *FacilitatorClient, ctx context.Context, method, path string, timeout time.Duration, in, out any, mustHave string) error {
 	var body io.Reader
 	if in != nil {
-		raw, err := json.Marshal(in)
-		if err != nil {
-			return callError(path, "encode request", err)
+		raw, ok := in.([]byte)
+		if !ok {
+			var err error
+			if raw, err = json.Marshal(in); err != nil {
+				return callError(path, "encode request", err)
+			}
 		}
 		body = bytes.NewReader(raw)
 	}
+	cancel := noCancel
 	if timeout > 0 {
-		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
+		cancel()
 		return callError(path, "build request", err)
 	}
 	if len(c.Headers) > 0 || c.Auth != nil {
 		if err := addCallHeaders(c, req, method, path); err != nil {
+			cancel()
 			return err
 		}
 	}
@@ -129,15 +151,20 @@ func facilitatorCall(c *FacilitatorClient, ctx context.Context, method, path str
 	req.Header["Accept"] = jsonContentType
 	resp, err := c.http.Do(req)
 	if err != nil {
+		cancel()
 		return unreachable(method, path, "", err)
 	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxFacilitatorBody))
 	resp.Body.Close()
+	cancel()
 	if err != nil {
 		return unreachable(method, path, "reading answer: ", err)
 	}
 	return decodeResult(raw, out, mustHave, method, path, resp.StatusCode)
 }
+
+// noCancel stands in for a timeout's cancel when there is no timeout.
+func noCancel() {}
 
 // addCallHeaders adds the static headers and the per-call Authorization.
 func addCallHeaders(c *FacilitatorClient, req *http.Request, method, path string) error {

@@ -177,3 +177,57 @@ func TestNewFacilitatorClientRejectsBadURL(t *testing.T) {
 		}
 	}
 }
+
+func TestEncodedCalls(t *testing.T) {
+	body := []byte(`{"x402Version":2,"paymentPayload":{"x":1} ,"paymentRequirements":{"y":2}}`)
+	tests := []struct {
+		desc     string
+		timeout  time.Duration
+		call     string
+		answer   string
+		wantErr  error
+		wantPath string
+	}{
+		{desc: "verify without a timeout", call: "verify", answer: `{"isValid":true,"payer":"0xabc"}`, wantPath: "/verify"},
+		{desc: "verify with a timeout", timeout: time.Second, call: "verify", answer: `{"isValid":true,"payer":"0xabc"}`, wantPath: "/verify"},
+		{desc: "settle without a timeout", call: "settle", answer: `{"success":true,"transaction":"0x01","network":"eip155:1"}`, wantPath: "/settle"},
+		{desc: "settle answer without a result", timeout: time.Second, call: "settle", answer: `{"oops":1}`, wantErr: ErrFacilitatorResponse, wantPath: "/settle"},
+	}
+	for _, tc := range tests {
+		tc := tc
+		t.Run(tc.desc, func(t *testing.T) {
+			var gotBody, gotPath, gotType string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				raw, _ := io.ReadAll(r.Body)
+				// One per statement: Yaegi drops tuple assignments to captured variables.
+				gotBody = string(raw)
+				gotPath = r.URL.Path
+				gotType = r.Header.Get("Content-Type")
+				_, _ = io.WriteString(w, tc.answer)
+			}))
+			defer srv.Close()
+			c, err := NewFacilitatorClient(srv.URL, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.VerifyTimeout = tc.timeout
+			c.SettleTimeout = tc.timeout
+			ok := false
+			if tc.call == "verify" {
+				res, err2 := VerifyEncoded(c, context.Background(), body)
+				err = err2
+				ok = res.IsValid
+			} else {
+				res, err2 := SettleEncoded(c, context.Background(), body)
+				err = err2
+				ok = res.Success
+			}
+			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && !ok) {
+				t.Fatalf("error %v ok %v", err, ok)
+			}
+			if gotBody != string(body) || gotPath != tc.wantPath || gotType != "application/json" {
+				t.Fatalf("facilitator got %s %q (%s), want the body verbatim", gotPath, gotBody, gotType)
+			}
+		})
+	}
+}

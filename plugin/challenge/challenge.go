@@ -64,7 +64,15 @@ type Option struct {
 	Amount   *big.Int
 	Decimals int
 	Series   *metrics.Series
+	// RequestTail ends a v2 facilitator request for this option: the server's own copy
+	// of the requirement and the closing brace (see RequestHeadV2).
+	RequestTail string
 }
+
+// RequestHeadV2 starts a v2 facilitator request (verify and settle take the same
+// body): RequestHeadV2 + the payment payload's JSON + Option.RequestTail. Spliced
+// instead of marshalled, which would also re-compact the client's payload.
+const RequestHeadV2 = `{"x402Version":2,"paymentPayload":`
 
 const (
 	urlSlot = "TURNPIKE_SLOT_URL_7d1f"
@@ -215,6 +223,7 @@ func Compile(src *routes.Offer, pays []routes.Payment, desc, mime string, m *met
 		if err != nil {
 			return nil, err
 		}
+		o.RequestTail = `,"paymentRequirements":` + string(k) + "}"
 		if _, dup := ps.ByJSON[string(k)]; !dup {
 			ps.ByJSON[string(k)] = o
 		}

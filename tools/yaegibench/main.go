@@ -66,6 +66,8 @@ func main() {
 	repo := flag.String("repo", "../..", "Turnpike repository root")
 	routesFile := flag.String("routes", "", "routes document (default: testdata/gateway/routes.json)")
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the gate's paid path")
+	only := flag.String("run", "", "only the cases whose name contains this (e.g. \"paid\")")
+	count := flag.Int("count", 1, "run each case this many times (the machine may be shared)")
 	flag.Parse()
 	root, err := filepath.Abs(*repo)
 	must(err)
@@ -88,12 +90,7 @@ func main() {
 	base := load(gopath, "example.com/baseline", "baseline", map[string]any{"Body": `{"x402Version":1,"accepts":[]}`})
 
 	long := "/services/weather/" + strings.Repeat("q", 200-len("http://example.test/services/weather/"))
-	cases := []struct {
-		name   string
-		h      http.Handler
-		path   string
-		unique bool
-	}{
+	cases := []benchCase{
 		{"baseline plugin (fixed 402)", base, "/services/weather/today", false},
 		{"gate 402, repeated short URL", gate, "/services/weather/today", false},
 		{"gate 402, repeated 200-char URL", gate, long, false},
@@ -126,8 +123,24 @@ func main() {
 		must(f.Close())
 		return
 	}
+	for n := 0; n < *count; n++ {
+		benchCases(gate, cases, *only)
+	}
+}
+
+type benchCase struct {
+	name   string
+	h      http.Handler
+	path   string
+	unique bool
+}
+
+func benchCases(gate http.Handler, cases []benchCase, only string) {
 	for _, c := range cases {
 		c := c
+		if !strings.Contains(c.name, only) {
+			continue
+		}
 		r := testing.Benchmark(func(b *testing.B) {
 			reqs := make([]*http.Request, 0, 1024)
 			for i := 0; i < cap(reqs); i++ {
@@ -159,6 +172,9 @@ func main() {
 			}
 		})
 		fmt.Printf("%-34s %8.1f us/op %6d allocs/op\n", c.name, float64(r.NsPerOp())/1000, r.AllocsPerOp())
+	}
+	if !strings.Contains("gate paid (settle after)", only) {
+		return
 	}
 	r := testing.Benchmark(func(b *testing.B) {
 		b.ReportAllocs()
@@ -200,11 +216,15 @@ func instantFacilitator(w http.ResponseWriter, r *http.Request) {
 
 var runID = time.Now().UnixNano()
 
+// paymentSeq makes every payment's nonce unique across repeated cases.
+var paymentSeq int
+
 // payment is a v2 payment for the testdata offer with a fresh nonce.
 func payment(i, n int) string {
+	paymentSeq++
 	now := time.Now().Unix()
 	p := fmt.Sprintf(`{"x402Version":2,"accepted":{"scheme":"exact","network":"eip155:84532","amount":"1000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}},"payload":{"signature":"0x%0130x","authorization":{"from":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266","to":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","value":"1000","validAfter":"%d","validBefore":"%d","nonce":"0x%032x%032x"}}}`,
-		1, now-600, now+60, runID, i*1000003+n)
+		1, now-600, now+60, runID, paymentSeq)
 	return base64.StdEncoding.EncodeToString([]byte(p))
 }
 
