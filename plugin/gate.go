@@ -348,7 +348,7 @@ func stripPaymentHeaders(g *Gate, req *http.Request) {
 	delete(req.Header, hkPaymentSignature)
 	delete(req.Header, hkXPayment)
 	if g.s.payerHeader != "" {
-		req.Header.Del(g.s.payerHeader)
+		delete(req.Header, g.s.payerHeader) // canonical since validate
 	}
 }
 

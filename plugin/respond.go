@@ -186,7 +186,6 @@ func commitBuffered(b *bufferedWriter, receipt string) {
 	b.committed = true
 	b.rw.WriteHeader(b.status)
 	_, _ = b.rw.Write(b.buf.Bytes())
-	b.buf.Reset()
 }
 
 // finishBuffered completes the response after the upstream returned and reports

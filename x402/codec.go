@@ -45,7 +45,7 @@ func DecodeHeaderBytes(value string, maxLen int) ([]byte, error) {
 		return nil, ErrHeaderEmpty
 	}
 	if len(value) > maxLen {
-		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrHeaderTooLarge, len(value), maxLen)
+		return nil, tooLarge(len(value), maxLen)
 	}
 	// One pass over the string in compiled code picks the alphabet; padding is
 	// dropped so the Raw encodings accept both forms.
@@ -55,10 +55,18 @@ func DecodeHeaderBytes(value string, maxLen int) ([]byte, error) {
 	}
 	raw, err := enc.DecodeString(strings.TrimRight(value, "="))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrHeaderBase64, err)
+		return nil, notBase64(err)
 	}
 	return raw, nil
 }
+
+// The error wording lives out of DecodeHeaderBytes: under Yaegi every call allocates
+// all value slots of its function, those of branches not taken included.
+func tooLarge(n, limit int) error {
+	return fmt.Errorf("%w: %d bytes, limit %d", ErrHeaderTooLarge, n, limit)
+}
+
+func notBase64(err error) error { return fmt.Errorf("%w: %v", ErrHeaderBase64, err) }
 
 // EncodeHeader marshals v to JSON and encodes it with the standard padded alphabet,
 // the form every official client decodes.
