@@ -62,6 +62,7 @@ func runController(ctx context.Context, args []string) error {
 	fs.StringVar(&o.HealthBaseURL, "health-base-url", "", "send every upstream health check to this base URL instead of the Service's cluster DNS name (running outside the cluster)")
 	fs.DurationVar(&o.RecheckAfter, "recheck-interval", 0, "how often a serving offer's upstream is checked again (default 2m)")
 	fs.DurationVar(&o.RetryAfter, "retry-interval", 0, "wait before retrying an offer that is not ready (default 30s)")
+	fs.DurationVar(&o.RouteRemovalDelay, "route-removal-delay", 0, "at the end of a drain, how long the gate and its routes-document entry outlive the route, so Traefik drops the route first; at least Traefik's providersThrottleDuration (default 3s)")
 	fs.StringVar(&o.BuyerNamespace, "buyer-namespace", "", "namespace of the buyer sidecar's ConfigMaps that PurchaseRequests fill (empty: each PurchaseRequest's own namespace)")
 	fs.StringVar(&o.BuyerURL, "buyer-url", "", "base URL of the buyer sidecar, e.g. http://turnpike-buyer.agents:8402, read to refill PurchaseRequests (empty: sign the initial pool only)")
 	registry := fs.String("registry", "", "ERC-8004 identity registry, eip155:<chainId>:<address> (empty: offers that enable registration wait)")

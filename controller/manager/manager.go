@@ -63,6 +63,9 @@ type Options struct {
 	HealthBaseURL string
 	RecheckAfter  time.Duration
 	RetryAfter    time.Duration
+	// RouteRemovalDelay: how long the gate outlives the route at the end of a drain
+	// (offers.Reconciler.RouteRemovalDelay).
+	RouteRemovalDelay time.Duration
 
 	Registrar offers.Registrar
 	Tokens    offers.TokenChecker
@@ -162,6 +165,8 @@ func Run(ctx context.Context, o Options) error {
 		RecheckAfter: o.RecheckAfter,
 		RetryAfter:   o.RetryAfter,
 		RouteKinds:   map[string]bool{},
+
+		RouteRemovalDelay: o.RouteRemovalDelay,
 	}
 	if err := setupController(mgr, r); err != nil {
 		return err

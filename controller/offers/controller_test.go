@@ -19,6 +19,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -400,6 +401,86 @@ func TestController(t *testing.T) {
 		cp.condition(t, "shop", "tides", v1alpha1.ConditionReady, metav1.ConditionFalse, offers.ReasonDrained)
 		if findService(fetchServices(t, discoveryAddr), "shop", "tides") != nil {
 			t.Fatal("drained offer still in services.json")
+		}
+	})
+
+	t.Run("drain end: the route goes first, then the gate, then the document entry", func(t *testing.T) {
+		cp.service(t, "shop", "api")
+		if err := cp.c.Create(ctx, newOffer("shop", "ebb")); err != nil {
+			t.Fatal(err)
+		}
+		cp.condition(t, "shop", "ebb", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonReconciled)
+		update(t, cp, "shop", "ebb", func(o *v1alpha1.ServiceOffer) {
+			now := metav1.NewTime(time.Now())
+			o.Spec.DrainAt = &now
+			o.Spec.DrainGracePeriod = &metav1.Duration{Duration: 2 * time.Second}
+		})
+		// Sample what Traefik and the gate would see until everything is gone.
+		type sample struct {
+			at              time.Time
+			route, gate     bool
+			entry           *routes.Offer
+			routesGenerated int64
+		}
+		exists := func(gvk schema.GroupVersionKind) bool {
+			_, err := cp.child(gvk, "shop", "ebb")
+			if err != nil && !apierrors.IsNotFound(err) {
+				t.Fatal(err)
+			}
+			return err == nil
+		}
+		var samples []sample
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			doc := cp.routesDoc(t)
+			s := sample{at: time.Now(), route: exists(render.HTTPRouteGVK), gate: exists(render.MiddlewareGVK), entry: findOffer(doc, "shop", "ebb"), routesGenerated: doc.Generation}
+			samples = append(samples, s)
+			if !s.route && !s.gate && s.entry == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("not torn down after 30 s: route %v gate %v entry %+v", s.route, s.gate, s.entry)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		var routeGone, gateGone time.Time
+		var lastGenWithEntry int64
+		for _, s := range samples {
+			if s.route && !s.gate {
+				t.Fatalf("at %s the route was still there without its Middleware", s.at.Format(time.StampMilli))
+			}
+			if s.entry == nil && (s.route || s.gate) {
+				t.Fatalf("at %s the entry left the document before the route (%v) and the gate (%v): the gate would answer offer_unknown", s.at.Format(time.StampMilli), s.route, s.gate)
+			}
+			if s.entry != nil {
+				if !s.route && s.entry.State != routes.StateDraining {
+					t.Fatalf("entry state %q once the route is gone, want %q (the gate answers offer_drained)", s.entry.State, routes.StateDraining)
+				}
+				lastGenWithEntry = s.routesGenerated
+			}
+			if !s.route && routeGone.IsZero() {
+				routeGone = s.at
+				if s.entry != nil {
+					end, err := time.Parse(time.RFC3339, s.entry.DrainEndsAt)
+					if err != nil || end.After(s.at) {
+						t.Fatalf("route removed at %s, before the entry's drainEndsAt %q", s.at, s.entry.DrainEndsAt)
+					}
+				}
+			}
+			if !s.gate && gateGone.IsZero() {
+				gateGone = s.at
+			}
+		}
+		if gap := gateGone.Sub(routeGone); gap < 2*time.Second {
+			t.Fatalf("the Middleware went %s after the route; Traefik needs up to its providers throttle (2 s) to drop the route", gap)
+		}
+		if gen := cp.routesDoc(t).Generation; gen != lastGenWithEntry+1 {
+			t.Fatalf("the entry left in generation %d, want the next one after %d", gen, lastGenWithEntry)
+		}
+		t.Logf("drain end: route removed, Middleware %s later, entry then dropped in generation %d", gateGone.Sub(routeGone).Round(10*time.Millisecond), lastGenWithEntry+1)
+		o := cp.condition(t, "shop", "ebb", v1alpha1.ConditionDraining, metav1.ConditionFalse, offers.ReasonDrained)
+		if o.Status.RouteRemovedAt == nil || o.Status.RoutesGeneration != 0 {
+			t.Fatalf("status after the teardown: routeRemovedAt %v routesGeneration %d", o.Status.RouteRemovedAt, o.Status.RoutesGeneration)
 		}
 	})
 

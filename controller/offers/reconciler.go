@@ -104,6 +104,24 @@ type Reconciler struct {
 	RetryAfter time.Duration
 	// RouteKinds are the route kinds the cluster serves (their CRDs are installed).
 	RouteKinds map[string]bool
+	// RouteRemovalDelay is how long the gate and the routes-document entry outlive the
+	// route at the end of a drain (default DefaultRouteRemovalDelay). Traefik applies
+	// a provider's changes at most once per providersThrottleDuration (2 s by default),
+	// and its Gateway and CRD providers apply theirs independently: a Middleware or an
+	// entry removed together with the route would leave Traefik routing to a missing
+	// Middleware, or the gate answering 503 offer_unknown ("retry shortly") for an
+	// offer that is gone for good.
+	RouteRemovalDelay time.Duration
+}
+
+// DefaultRouteRemovalDelay is Traefik's default providersThrottleDuration plus a margin.
+const DefaultRouteRemovalDelay = 3 * time.Second
+
+func (r *Reconciler) routeRemovalDelay() time.Duration {
+	if r.RouteRemovalDelay > 0 {
+		return r.RouteRemovalDelay
+	}
+	return DefaultRouteRemovalDelay
 }
 
 func (r *Reconciler) now() time.Time {
@@ -235,17 +253,11 @@ func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffe
 		return ctrl.Result{}, nil
 	}
 
-	// 2. A drain that ended removes the route and the gate, and keeps the record.
+	// 2. A drain that ended removes the route, then the gate, and keeps the record.
 	if o.DrainExpired(now) {
-		msg := fmt.Sprintf("Drain ended at %s; route and gate torn down", o.DrainEndsAt().UTC().Format(time.RFC3339))
-		set(v1alpha1.ConditionDraining, metav1.ConditionFalse, ReasonDrained, msg)
-		notServing(ReasonDrained, msg)
-		if err := r.deleteChildren(ctx, o); err != nil {
-			return ctrl.Result{}, err
-		}
-		_, err := r.syncRoutes(ctx, o, key, false)
-		return ctrl.Result{}, err
+		return r.endDrain(ctx, o, key, now, set, notServing)
 	}
+	st.RouteRemovedAt = nil // a drain cancelled during the teardown starts over
 	r.setDrainCondition(o, now, set)
 
 	// 3. The oldest claimant of a path keeps it.
@@ -351,6 +363,59 @@ func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffe
 		}
 	}
 	return res, regErr
+}
+
+// endDrain tears an offer down at the end of its drain, in the order that keeps every
+// request Traefik still routes answered with the right reason:
+//  1. the route is deleted; the Middleware and the routes-document entry (state
+//     draining, drainEndsAt in the past) stay, so the gate refuses with 403
+//     offer_drained;
+//  2. RouteRemovalDelay later, when Traefik has dropped the route, the Middleware is
+//     deleted;
+//  3. then the entry leaves the document in the next generation.
+//
+// status.routeRemovedAt records step 1 across reconciles and leader changes.
+func (r *Reconciler) endDrain(ctx context.Context, o *v1alpha1.ServiceOffer, key types.NamespacedName, now time.Time,
+	set func(string, metav1.ConditionStatus, string, string), notServing func(string, string)) (ctrl.Result, error) {
+	st := &o.Status
+	end := o.DrainEndsAt().UTC().Format(time.RFC3339)
+	inDocument := st.RoutesGeneration != 0
+	for _, gvk := range []schema.GroupVersionKind{render.HTTPRouteGVK, render.IngressRouteGVK} {
+		if err := r.deleteChild(ctx, o, gvk); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	if st.RouteRemovedAt == nil {
+		// Rounded up to the second the API keeps, so the wait is never shorter.
+		at := now.UTC()
+		if t := at.Truncate(time.Second); !t.Equal(at) {
+			at = t.Add(time.Second)
+		}
+		removed := metav1.NewTime(at)
+		st.RouteRemovedAt = &removed
+		r.event(o, corev1.EventTypeNormal, "RouteRemoved", "Drain",
+			fmt.Sprintf("drain ended at %s: route deleted; the gate refuses with offer_drained until Traefik has dropped the route", end))
+	}
+	msg := fmt.Sprintf("Drain ended at %s; route and gate torn down", end)
+	notServing(ReasonDrained, msg)
+	if wait := st.RouteRemovedAt.Add(r.routeRemovalDelay()).Sub(now); wait > 0 {
+		set(v1alpha1.ConditionDraining, metav1.ConditionTrue, ReasonDraining,
+			fmt.Sprintf("Drain ended at %s; route removed, the gate refuses requests until Traefik has dropped the route", end))
+		gen, err := r.syncRoutes(ctx, o, key, inDocument)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		if inDocument {
+			st.RoutesGeneration = gen
+		}
+		return ctrl.Result{RequeueAfter: wait + 50*time.Millisecond}, nil
+	}
+	set(v1alpha1.ConditionDraining, metav1.ConditionFalse, ReasonDrained, msg)
+	if err := r.deleteChild(ctx, o, render.MiddlewareGVK); err != nil {
+		return ctrl.Result{}, err
+	}
+	_, err := r.syncRoutes(ctx, o, key, false)
+	return ctrl.Result{}, err
 }
 
 func (r *Reconciler) setDrainCondition(o *v1alpha1.ServiceOffer, now time.Time, set func(string, metav1.ConditionStatus, string, string)) {
@@ -601,6 +666,19 @@ func (r *Reconciler) finalize(ctx context.Context, o *v1alpha1.ServiceOffer) err
 func Serving(o *v1alpha1.ServiceOffer, now time.Time) bool {
 	return o.DeletionTimestamp.IsZero() && !o.DrainExpired(now) &&
 		meta.IsStatusConditionTrue(o.Status.Conditions, v1alpha1.ConditionReady)
+}
+
+// inDocument reports whether an offer, as its status last recorded, belongs in the
+// routes document: serving, or at the end of its drain until its own reconcile takes
+// the gate down (see endDrain). Bounded by the clock too, so a cache that has not seen
+// the teardown's last status does not put the entry back.
+func (r *Reconciler) inDocument(o *v1alpha1.ServiceOffer, now time.Time) bool {
+	if Serving(o, now) {
+		return true
+	}
+	st := &o.Status
+	return o.DeletionTimestamp.IsZero() && o.DrainExpired(now) && st.RoutesGeneration != 0 &&
+		(st.RouteRemovedAt == nil || now.Before(st.RouteRemovedAt.Add(r.routeRemovalDelay())))
 }
 
 func (r *Reconciler) event(o *v1alpha1.ServiceOffer, typ, reason, action, note string) {

@@ -44,7 +44,7 @@ func (r *Reconciler) syncRoutes(ctx context.Context, self *v1alpha1.ServiceOffer
 	var entries []routes.Offer
 	for i := range list.Items {
 		o := &list.Items[i]
-		serving := Serving(o, now)
+		serving := r.inDocument(o, now)
 		if o.Namespace == selfKey.Namespace && o.Name == selfKey.Name {
 			if self == nil {
 				continue

@@ -404,6 +404,12 @@ type ServiceOfferStatus struct {
 	// +optional
 	RoutesGeneration int64 `json:"routesGeneration,omitempty"`
 
+	// routeRemovedAt is when the route was deleted at the end of a drain. The gate
+	// (refusing with offer_drained) and the offer's routes-document entry stay for a
+	// little longer, until Traefik has dropped the route, then go too.
+	// +optional
+	RouteRemovedAt *metav1.Time `json:"routeRemovedAt,omitempty"`
+
 	// registration records the on-chain registration.
 	// +optional
 	Registration *RegistrationStatus `json:"registration,omitempty"`

@@ -498,6 +498,10 @@ func (in *ServiceOfferStatus) DeepCopyInto(out *ServiceOfferStatus) {
 		in, out := &in.DrainEndsAt, &out.DrainEndsAt
 		*out = (*in).DeepCopy()
 	}
+	if in.RouteRemovedAt != nil {
+		in, out := &in.RouteRemovedAt, &out.RouteRemovedAt
+		*out = (*in).DeepCopy()
+	}
 	if in.Registration != nil {
 		in, out := &in.Registration, &out.Registration
 		*out = new(RegistrationStatus)
