@@ -1,7 +1,10 @@
 // Package plugin is Turnpike's x402 payment gate: a Traefik middleware that Yaegi
 // interprets inside Traefik, and that `turnpike gateway` compiles natively in front of
 // an upstream. Standard library and x402/ only, Go 1.22 API (see DESIGN.md, "Rules
-// that keep the plugin loadable").
+// that keep the plugin loadable"). This package holds the configuration, the request
+// flow and the process-wide wiring; the parts with one job each live below it:
+// routes (the document), source (delivering it), challenge (the prepared 402 answers),
+// replay (the replay guard) and metrics (the Prometheus registry).
 package plugin
 
 import (
