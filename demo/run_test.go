@@ -1,34 +1,16 @@
 package demo
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/turnpike-x402/turnpike/internal/testenv"
 )
-
-// syncBuffer is an io.Writer the test can read while Run writes to it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 var (
 	routesLine = regexp.MustCompile(`-> (\S+/routes\.json)`)
@@ -53,7 +35,7 @@ func TestRun(t *testing.T) {
 		t.Run(tc.desc, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
-			out := &syncBuffer{}
+			out := &testenv.Buffer{}
 			tc.opts.Out = out
 			errc := make(chan error, 1)
 			go func() { errc <- Run(ctx, tc.opts) }()

@@ -183,7 +183,7 @@ func (w *world) officialFacilitator(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr := &lockedBuffer{}
+	stderr := &testenv.Buffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start official facilitator: %v", err)
@@ -217,23 +217,6 @@ func (w *world) officialFacilitator(t *testing.T) string {
 		t.Fatalf("official facilitator not ready after 60 s, stderr: %s", stderr.String())
 	}
 	return ""
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // gatewayConfig is a Traefik dynamic configuration (file provider) with the gate

@@ -250,7 +250,7 @@ func checkGateWithTraefikToken(t *testing.T, c *cluster) {
 		waitChallenge(t, h, "2500")
 	})
 	t.Run("unbound account gets nothing", func(t *testing.T) {
-		logs := &syncBuffer{}
+		logs := &testenv.Buffer{}
 		log.SetOutput(logs)
 		defer log.SetOutput(os.Stderr)
 		h := gate(t, "elsewhere")
@@ -429,22 +429,4 @@ func forward(t *testing.T, target string) string {
 		}
 	})
 	return u.Scheme + "://" + ln.Addr().String()
-}
-
-// syncBuffer collects log output written by the gate's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
