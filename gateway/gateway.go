@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/turnpike-x402/turnpike/plugin"
-	"github.com/turnpike-x402/turnpike/plugin/traefikconf"
+	"github.com/turnpike-x402/turnpike/traefikconf"
 )
 
 // Options configure a gateway.

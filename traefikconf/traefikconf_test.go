@@ -219,7 +219,7 @@ func TestDecodeErrors(t *testing.T) {
 // name, and testData that decodes with Traefik's settings into a Config with which
 // New() succeeds offline well within the analyzer's 10 s.
 func TestManifest(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "..", ".traefik.yml"))
+	raw, err := os.ReadFile(filepath.Join("..", ".traefik.yml"))
 	if err != nil {
 		t.Fatal(err)
 	}
