@@ -5,7 +5,6 @@ import (
 	"crypto/ecdsa"
 	"math/big"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,41 +18,17 @@ import (
 
 	"github.com/turnpike-x402/turnpike/contracts/token"
 	"github.com/turnpike-x402/turnpike/devchain"
+	"github.com/turnpike-x402/turnpike/devchain/devchaintest"
 )
 
-// One chain for the package: starting one takes a few hundred milliseconds and the
-// tests use independent accounts and nonces.
-var (
-	sharedOnce  sync.Once
-	sharedChain *devchain.Chain
-	sharedErr   error
-)
+// One chain for the package; every test uses its own accounts and nonces.
+// Tests compare with chain time, so let it run ahead freely instead of
+// throttling to a block per second (TestDriftIsBounded covers the limit).
+var shared = devchaintest.Shared{Options: devchain.Options{MaxDrift: time.Hour}}
 
-func chain(t *testing.T) *devchain.Chain {
-	t.Helper()
-	sharedOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		// Tests compare with chain time, so let it run ahead freely instead of
-		// throttling to a block per second (TestDriftIsBounded covers the limit).
-		sharedChain, sharedErr = devchain.Start(ctx, devchain.Options{MaxDrift: time.Hour})
-	})
-	if sharedErr != nil {
-		t.Fatalf("start devchain: %v", sharedErr)
-	}
-	return sharedChain
-}
+func chain(t *testing.T) *devchain.Chain { return shared.Chain(t) }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if sharedChain != nil {
-		if err := sharedChain.Close(); err != nil {
-			println("close devchain:", err.Error())
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { shared.Main(m) }
 
 func ctxT(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

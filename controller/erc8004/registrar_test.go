@@ -5,7 +5,6 @@ import (
 	"crypto/ecdsa"
 	"errors"
 	"math/big"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -20,39 +19,16 @@ import (
 	"github.com/turnpike-x402/turnpike/contracts/identity"
 	"github.com/turnpike-x402/turnpike/controller/erc8004"
 	"github.com/turnpike-x402/turnpike/devchain"
+	"github.com/turnpike-x402/turnpike/devchain/devchaintest"
 )
 
-var (
-	sharedOnce  sync.Once
-	sharedChain *devchain.Chain
-	sharedErr   error
-)
+// One chain for the package; every test uses its own accounts and nonces.
+// The tests read chain time only; no need to throttle blocks to the clock.
+var shared = devchaintest.Shared{Options: devchain.Options{MaxDrift: time.Hour}}
 
-// chain is one dev chain for the package; every test uses its own fresh owner key.
-func chain(t *testing.T) *devchain.Chain {
-	t.Helper()
-	sharedOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		// The tests read chain time only; no need to throttle blocks to the clock.
-		sharedChain, sharedErr = devchain.Start(ctx, devchain.Options{MaxDrift: time.Hour})
-	})
-	if sharedErr != nil {
-		t.Fatalf("start devchain: %v", sharedErr)
-	}
-	return sharedChain
-}
+func chain(t *testing.T) *devchain.Chain { return shared.Chain(t) }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if sharedChain != nil {
-		if err := sharedChain.Close(); err != nil {
-			println("close devchain:", err.Error())
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { shared.Main(m) }
 
 func ctxT(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
