@@ -139,13 +139,7 @@ func (g *Gate) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 		serveSlow(g, rw, req)
 		return
 	}
-	h := rw.Header()
-	h[hkExpose] = hvExpose
-	h[hkPaymentRequired] = c.Header
-	h[hkContentType] = hvJSON
-	h[hkCacheControl] = hvNoStore
-	rw.WriteHeader(http.StatusPaymentRequired)
-	_, _ = rw.Write(c.Body)
+	writeChallenge(rw, c)
 }
 
 // fastChallenge returns the challenge for the common case, an unpaid request (not
@@ -665,8 +659,12 @@ func unpaid(g *Gate, rw http.ResponseWriter, req *http.Request, ps *challenge.Se
 		challenge.WritePaywall(rw, ps, resourceURL(g, req))
 		return
 	}
-	c := challenge.Render(ps, resourceURL(g, req))
-	// Shared, never modified header values: the slices cost allocations under Yaegi.
+	writeChallenge(rw, challenge.Render(ps, resourceURL(g, req)))
+}
+
+// writeChallenge writes a 402 answer. The header values are shared slices that are
+// never modified: building them per request costs allocations under Yaegi.
+func writeChallenge(rw http.ResponseWriter, c *challenge.Answer) {
 	h := rw.Header()
 	h[hkExpose] = hvExpose
 	h[hkPaymentRequired] = c.Header
