@@ -53,13 +53,6 @@ import (
 	"github.com/turnpike-x402/turnpike/x402"
 )
 
-// Versions of the third-party CRDs the full-stack test installs: the Traefik release
-// the harness runs and the Gateway API release that Traefik requires.
-const (
-	traefikModule    = "github.com/traefik/traefik/v3@v3.6.12"
-	gatewayAPIModule = "sigs.k8s.io/gateway-api@v1.4.0"
-)
-
 // Names of the full-stack world.
 const (
 	fsSystemNS    = "turnpike-system"
@@ -481,28 +474,6 @@ type fullStackCluster struct {
 	kubectlCache string
 }
 
-// moduleDir downloads mod@version through the Go module proxy (a no-op when cached)
-// and returns its directory in the module cache.
-func moduleDir(t testing.TB, modVersion string) string {
-	t.Helper()
-	cmd := exec.Command("go", "mod", "download", "-json", modVersion)
-	// Outside the repository's module: this must not touch go.mod or go.sum.
-	cmd.Dir = t.TempDir()
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GO111MODULE=on")
-	out, err := cmd.Output()
-	var m struct{ Dir, Error string }
-	_ = json.Unmarshal(out, &m)
-	if err != nil || m.Dir == "" {
-		var ee *exec.ExitError
-		stderr := ""
-		if errors.As(err, &ee) {
-			stderr = string(ee.Stderr)
-		}
-		t.Fatalf("go mod download %s: %v %s %s", modVersion, err, m.Error, stderr)
-	}
-	return m.Dir
-}
-
 // startFullStackCluster starts kube-apiserver + etcd with every CRD the stack reads,
 // and gives Traefik's service account the RBAC a real installation gives it: Traefik's
 // own ClusterRoles for both providers and Turnpike's routes-reader Role.
@@ -511,14 +482,13 @@ func startFullStackCluster(t *testing.T) *fullStackCluster {
 	apiserver := testenv.Bin(t, "kube-apiserver")
 	testenv.Bin(t, "etcd")
 	root := testenv.RepoRoot(t)
-	traefikDocs := filepath.Join(moduleDir(t, traefikModule), "docs", "content", "reference", "dynamic-configuration")
-	gatewayCRDs := filepath.Join(moduleDir(t, gatewayAPIModule), "config", "crd", "standard")
+	traefikDocs := testenv.TraefikDocs(t)
 	env := &envtest.Environment{
 		BinaryAssetsDirectory: filepath.Dir(apiserver),
 		CRDDirectoryPaths: []string{
 			filepath.Join(root, "manifests", "crds"),
-			filepath.Join(traefikDocs, "kubernetes-crd-definition-v1.yml"),
-			gatewayCRDs,
+			testenv.TraefikCRDs(t),
+			testenv.GatewayAPICRDs(t),
 		},
 		ErrorIfCRDPathMissing: true,
 	}

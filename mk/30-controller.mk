@@ -13,7 +13,7 @@ TEST_TARGETS += check-controller-generated
 # Full stack: the controller, a real API server and a real Traefik loading the gate
 # through Yaegi; a ServiceOffer becomes a 402 on Traefik's entry point.
 .PHONY: e2e-controller
-e2e-controller: test-deps
+e2e-controller: test-deps traefik
 	$(GO) test -tags e2e -count=1 -timeout 15m -run '^TestFullStack$$' -v ./controller/fullstack/
 
 E2E_TARGETS += e2e-controller

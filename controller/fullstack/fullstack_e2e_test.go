@@ -266,12 +266,7 @@ func TestFullStack(t *testing.T) {
 	// Traefik's CRD provider waits for every kind of its bundle (ServersTransport,
 	// TLSOption, ...), not only the two the controller renders: install the whole
 	// bundle of the very module the Traefik binary was built from.
-	modDir, err := exec.Command("go", "env", "GOMODCACHE").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bundle := filepath.Join(strings.TrimSpace(string(modDir)), "github.com", "traefik", "traefik", "v3@v3.6.12",
-		"docs", "content", "reference", "dynamic-configuration", "kubernetes-crd-definition-v1.yml")
+	bundle := testenv.TraefikCRDs(t)
 	if _, err := envtest.InstallCRDs(k.Config, envtest.CRDInstallOptions{Paths: []string{bundle}, ErrorIfPathMissing: true}); err != nil {
 		t.Fatalf("install Traefik CRD bundle: %v", err)
 	}

@@ -64,3 +64,35 @@ func RepoRoot(t testing.TB) string {
 		dir = parent
 	}
 }
+
+// TraefikDocs is the folder holding Traefik v3.6.12's whole CRD bundle
+// (kubernetes-crd-definition-v1.yml) and its documented RBAC (kubernetes-crd-rbac.yml,
+// kubernetes-gateway-rbac.yml); GatewayAPICRDs the folder of Gateway API v1.4.0's
+// standard-channel CRDs. Both are copied into the
+// cache by scripts/install-deps.d/30-thirdparty-crds.sh; a test never reads them from
+// the Go module cache, which only an unrelated build may have filled.
+func TraefikDocs(t testing.TB) string {
+	t.Helper()
+	return cached(t, filepath.Join("crds", "traefik-v3.6.12"))
+}
+
+// TraefikCRDs is the CRD bundle in TraefikDocs.
+func TraefikCRDs(t testing.TB) string {
+	t.Helper()
+	return filepath.Join(TraefikDocs(t), "kubernetes-crd-definition-v1.yml")
+}
+
+// GatewayAPICRDs: see TraefikDocs.
+func GatewayAPICRDs(t testing.TB) string {
+	t.Helper()
+	return cached(t, filepath.Join("crds", "gateway-api-v1.4.0"))
+}
+
+func cached(t testing.TB, rel string) string {
+	t.Helper()
+	p := filepath.Join(Cache(), rel)
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("%s is not installed: run `make test-deps` (scripts/install-test-deps.sh): %v", p, err)
+	}
+	return p
+}
