@@ -121,6 +121,8 @@ type VerifyResponse struct {
 	InvalidReason  string `json:"invalidReason,omitempty"`
 	InvalidMessage string `json:"invalidMessage,omitempty"`
 	Payer          string `json:"payer,omitempty"`
+	// Extensions: extension name -> answer (ExtensionClaim -> ClaimInfo).
+	Extensions map[string]json.RawMessage `json:"extensions,omitempty"`
 }
 
 // SettleResponse is the facilitator's answer to /settle, and the receipt the gate
@@ -133,6 +135,8 @@ type SettleResponse struct {
 	Transaction  string `json:"transaction"`
 	Network      string `json:"network"`
 	Amount       string `json:"amount,omitempty"`
+	// Extensions: extension name -> answer (ExtensionClaim -> ClaimInfo).
+	Extensions map[string]json.RawMessage `json:"extensions,omitempty"`
 }
 
 // SupportedKind is one (version, scheme, network) a facilitator serves.
