@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"math/big"
 	"net/http/httptest"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -210,11 +211,11 @@ func TestEVMSettleAndReplay(t *testing.T) {
 	}
 	// Replays: the same facilitator, and a restarted one (no memory, finds the log),
 	// answer as the first time; nothing moves again; verify refuses.
-	if again, err := w.client.Settle(context.Background(), req); err != nil || again != first {
+	if again, err := w.client.Settle(context.Background(), req); err != nil || !reflect.DeepEqual(again, first) {
 		t.Fatalf("repeat settle: %+v %v, want %+v", again, err, first)
 	}
 	_, restarted := w.facilitator(t)
-	if again, err := restarted.Settle(context.Background(), req); err != nil || again != first {
+	if again, err := restarted.Settle(context.Background(), req); err != nil || !reflect.DeepEqual(again, first) {
 		t.Fatalf("settle on a restarted facilitator: %+v %v, want %+v", again, err, first)
 	}
 	if v, err := w.client.Verify(context.Background(), req); err != nil || v.IsValid || v.InvalidReason != x402.ReasonEVMNonceUsed {
@@ -276,7 +277,7 @@ func TestEVMConcurrentSettleOneTransfer(t *testing.T) {
 		if errs[i] != nil {
 			t.Fatalf("settle %d: %v", i, errs[i])
 		}
-		if answers[i] != answers[0] {
+		if !reflect.DeepEqual(answers[i], answers[0]) {
 			t.Fatalf("answer %d differs: %+v vs %+v", i, answers[i], answers[0])
 		}
 	}
