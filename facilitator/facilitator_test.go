@@ -9,6 +9,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -208,7 +209,7 @@ func TestSettleConcurrentCollapses(t *testing.T) {
 		t.Fatalf("%d broadcasts, want 1", got)
 	}
 	for i, a := range answers {
-		if a != answers[0] {
+		if !reflect.DeepEqual(a, answers[0]) {
 			t.Fatalf("answer %d differs: %+v vs %+v", i, a, answers[0])
 		}
 	}
@@ -219,7 +220,7 @@ func TestSettleConcurrentCollapses(t *testing.T) {
 	mu.Lock()
 	clock = clock.Add(time.Hour)
 	mu.Unlock()
-	if again := f.Settle(context.Background(), b); again != answers[0] {
+	if again := f.Settle(context.Background(), b); !reflect.DeepEqual(again, answers[0]) {
 		t.Fatalf("later settle: %+v, want %+v", again, answers[0])
 	}
 	// Verify, on the other hand, refuses the spent authorization.
@@ -298,7 +299,7 @@ func TestSettleFindsEarlierSettlement(t *testing.T) {
 		t.Fatalf("first settle: %+v", first)
 	}
 	again := newTestFacilitator(t, c, fx.now, nil).Settle(context.Background(), b)
-	if again != first {
+	if !reflect.DeepEqual(again, first) {
 		t.Fatalf("settle after restart: %+v, want %+v", again, first)
 	}
 	// A different authorization whose nonce was used by someone else is refused.
