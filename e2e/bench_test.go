@@ -145,7 +145,7 @@ func TestBench(t *testing.T) {
 	accepted := pr.Accepts[0]
 	faPID := startForwardAuthProcess(t, forwardAuthSpec{Listen: faAddr, Requirements: accepted, ResourceURL: tr.URL("/f/item"), FacilitatorURL: facURL})
 
-	gw, gwPID := startGateway(t, upstream, gate)
+	gw, gwPID := startGateway(t, upstream, "/p/item", gate)
 
 	longPath := "/g/" + strings.Repeat("a", 200-len(tr.URL("/g/")))
 	perRun := benchWarmup + benchLatencyN + benchRounds*benchThroughput
@@ -333,46 +333,6 @@ func profileScenario(t *testing.T, s *benchScenario, debugAddr, dir string, pay 
 		}})
 		must(t, err, "profile load %s", s.id)
 	}
-}
-
-// startGateway builds and starts `turnpike gateway` (the gate compiled natively) in
-// front of upstream, configured with the same middleware definition Traefik gets.
-func startGateway(t *testing.T, upstream string, gate map[string]any) (string, int) {
-	t.Helper()
-	root := testenv.RepoRoot(t)
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "turnpike")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/turnpike")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build turnpike: %v\n%s", err, out)
-	}
-	conf := filepath.Join(dir, "gateway.yml")
-	writeJSON(t, conf, newDyn().Plugin("gate", turnpikePlugin, gate).Map())
-	addr := freeAddr(t)
-	cmd := exec.Command(bin, "gateway", "-config", conf, "-listen", addr, "-upstream", upstream)
-	logf, err := os.Create(filepath.Join(dir, "gateway.log"))
-	must(t, err, "gateway log")
-	cmd.Stdout, cmd.Stderr = logf, logf
-	must(t, cmd.Start(), "start gateway")
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/p/item")
-		if err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusPaymentRequired {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			data, _ := os.ReadFile(logf.Name())
-			conf, _ := os.ReadFile(conf)
-			t.Fatalf("turnpike gateway %v did not answer 402 within 20 s (last: %v):\n%s\nconfig:\n%s", cmd.Args, err, data, conf)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return "http://" + addr, cmd.Process.Pid
 }
 
 // renderBench formats the table, the targets and the machine as Markdown.

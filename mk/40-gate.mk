@@ -14,6 +14,7 @@ test-gate-fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(GATE_FUZZTIME) ./plugin/routes/
 	$(GO) test -run '^$$' -fuzz '^FuzzCompileAndServe$$' -fuzztime $(GATE_FUZZTIME) ./plugin/
 	$(GO) test -run '^$$' -fuzz '^FuzzPaymentHeader$$' -fuzztime $(GATE_FUZZTIME) ./plugin/
+	$(GO) test -run '^$$' -fuzz '^FuzzPaidPathLocalChecks$$' -fuzztime $(GATE_FUZZTIME) ./plugin/
 
 bench-gate:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./plugin/

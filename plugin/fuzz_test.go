@@ -29,7 +29,7 @@ func FuzzPaymentHeader(f *testing.F) {
 			name = x402.HeaderPaymentSignature
 		}
 		req := httptest.NewRequest("GET", base+"/forecast/a", nil)
-		req.Header[name] = []string{value}
+		req.Header.Set(name, value)
 		rec := httptest.NewRecorder()
 		tg.g.ServeHTTP(rec, req)
 		if tg.up.calls.Load() != 0 {
