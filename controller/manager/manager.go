@@ -31,6 +31,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1alpha1 "github.com/turnpike-x402/turnpike/controller/api/v1alpha1"
+	"github.com/turnpike-x402/turnpike/controller/claimprobe"
 	"github.com/turnpike-x402/turnpike/controller/discovery"
 	"github.com/turnpike-x402/turnpike/controller/offers"
 	"github.com/turnpike-x402/turnpike/controller/purchase"
@@ -162,6 +163,7 @@ func Run(ctx context.Context, o Options) error {
 		Health:       health,
 		Registrar:    o.Registrar,
 		Tokens:       o.Tokens,
+		Claims:       &claimprobe.Probe{},
 		RecheckAfter: o.RecheckAfter,
 		RetryAfter:   o.RetryAfter,
 		RouteKinds:   map[string]bool{},

@@ -79,6 +79,11 @@ type TokenChecker interface {
 	CheckToken(ctx context.Context, network, asset, eip712Name, eip712Version string, decimals int) error
 }
 
+// ClaimChecker reports whether a facilitator lists the turnpike-claim extension.
+type ClaimChecker interface {
+	SupportsClaims(ctx context.Context, facilitatorURL string) (bool, error)
+}
+
 // ReasonTokenCheckFailed: the token could not be read from the chain.
 const ReasonTokenCheckFailed = "TokenCheckFailed"
 
@@ -95,6 +100,9 @@ type Reconciler struct {
 	Health    HealthChecker
 	Registrar Registrar
 	Tokens    TokenChecker
+	// Claims, when set, tells whether the offer's facilitator claims authorizations
+	// across gate replicas; PaymentGateReady says so when it does not.
+	Claims ClaimChecker
 	// Now is the clock (tests move it).
 	Now func() time.Time
 	// RecheckAfter is how often a published offer's upstream is checked again.
@@ -116,6 +124,27 @@ type Reconciler struct {
 
 // DefaultRouteRemovalDelay is Traefik's default providersThrottleDuration plus a margin.
 const DefaultRouteRemovalDelay = 3 * time.Second
+
+// claimNote tells a seller what the facilitator means for settlement: without
+// claims, one payment could be served by two gate replicas, so the gate settles
+// before the upstream (docs/gate.md, "Guarantees").
+func (r *Reconciler) claimNote(ctx context.Context, o *v1alpha1.ServiceOffer) string {
+	url := r.Settings.FacilitatorURL
+	if f := o.Spec.Facilitator; f != nil && f.URL != "" {
+		url = f.URL
+	}
+	if r.Claims == nil || url == "" {
+		return ""
+	}
+	ok, err := r.Claims.SupportsClaims(ctx, url)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("; could not ask facilitator %s whether it claims authorizations (%v): until it answers, every path settles before the upstream", url, err)
+	case !ok:
+		return fmt.Sprintf("; facilitator %s does not claim authorizations across gate replicas, so every path settles before the upstream (the buyer pays even if the upstream then fails)", url)
+	}
+	return fmt.Sprintf("; facilitator %s claims each authorization for one request across all gate replicas", url)
+}
 
 func (r *Reconciler) routeRemovalDelay() time.Duration {
 	if r.RouteRemovalDelay > 0 {
@@ -337,7 +366,7 @@ func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffe
 	case serving:
 		st.RoutesGeneration = gen
 		set(v1alpha1.ConditionPaymentGateReady, metav1.ConditionTrue, ReasonReconciled,
-			fmt.Sprintf("%s gates the route; routes document generation %d carries the offer", mw, gen))
+			fmt.Sprintf("%s gates the route; routes document generation %d carries the offer%s", mw, gen, r.claimNote(ctx, o)))
 		set(v1alpha1.ConditionRoutePublished, metav1.ConditionTrue, ReasonReconciled, routeDesc)
 		set(v1alpha1.ConditionReady, metav1.ConditionTrue, ReasonReconciled, "serving paid requests at "+o.EffectivePath())
 	default:
