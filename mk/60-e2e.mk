@@ -4,7 +4,7 @@
 # Traefik v3.6.12 is built from the Go module proxy once per machine (cached).
 .PHONY: traefik e2e-traefik bench-traefik
 traefik:
-	bash scripts/install-traefik.sh >/dev/null
+	@t0=$$SECONDS; bash scripts/install-traefik.sh >/dev/null; echo "[traefik] ready after $$((SECONDS - t0)) s" >&2
 
 e2e-traefik: test-deps traefik
 	$(GO) test -tags e2e -count=1 -timeout 30m -v ./e2e/
