@@ -91,6 +91,7 @@ func TestClaimDecidesWhenToSettle(t *testing.T) {
 	tests := []struct {
 		desc          string
 		noClaim       bool
+		claimFor      string
 		verify        string
 		unclaimed     string
 		wantStatus    int
@@ -101,6 +102,7 @@ func TestClaimDecidesWhenToSettle(t *testing.T) {
 	}{
 		{desc: "claim confirmed: settle after the upstream", wantStatus: 200, wantOrder: "verify,upstream,settle", wantUp: 1},
 		{desc: "no claim: settle before by default", noClaim: true, wantStatus: 200, wantOrder: "verify,settle,upstream", wantUp: 1, wantUnclaimed: 1},
+		{desc: "a claim for another attempt is no claim: settle before", claimFor: strings.Repeat("ab", 16), wantStatus: 200, wantOrder: "verify,settle,upstream", wantUp: 1, wantUnclaimed: 1},
 		{desc: "no claim, opted out: settle after", noClaim: true, unclaimed: "after", wantStatus: 200, wantOrder: "verify,upstream,settle", wantUp: 1, wantUnclaimed: 1},
 		{desc: "claimed by another attempt: refused, upstream not called", verify: "claimed", wantStatus: 409, wantReason: reasonAuthClaimed, wantOrder: "verify"},
 		{desc: "settled for another attempt: refused, upstream not called", verify: "settled", wantStatus: 409, wantReason: reasonAuthSettled, wantOrder: "verify"},
@@ -111,6 +113,7 @@ func TestClaimDecidesWhenToSettle(t *testing.T) {
 			tg := newTestGate(t, testDoc(1), func(c *Config) { c.UnclaimedSettlement = tc.unclaimed })
 			unclaimed0 := unclaimedCount(tg)
 			tg.fac.noClaim = tc.noClaim
+			tg.fac.claimFor = tc.claimFor
 			if tc.verify != "" {
 				tg.fac.set(tc.verify, "ok")
 			}

@@ -555,17 +555,6 @@ func newAttempt() http.Header {
 	return http.Header{x402.HeaderAttempt: []string{hex.EncodeToString(b)}}
 }
 
-// claimHeld reports whether the verify answer confirms the turnpike-claim for this
-// attempt.
-func claimHeld(v *x402.VerifyResponse, attempt http.Header) bool {
-	raw := v.Extensions[x402.ExtensionClaim]
-	if raw == nil {
-		return false
-	}
-	var ci x402.ClaimInfo
-	return json.Unmarshal(raw, &ci) == nil && ci.Attempt == attempt[x402.HeaderAttempt][0]
-}
-
 // requestID names what a payment paid for: a retry must ask for the same.
 func requestID(req *http.Request) string {
 	return req.Method + " " + req.RequestURI
@@ -652,7 +641,12 @@ func verifyPayment(p *payment) bool {
 		return verifyRefused(p, &vres, err)
 	}
 	atomic.AddInt64(&p.sr.Verified, 1)
-	p.claimed = vres.Extensions != nil && claimHeld(&vres, p.attempt)
+	// The attempt is 128 fresh random bits, so finding it in the claim object proves
+	// the facilitator echoed it as ClaimInfo.attempt (inline and without decoding
+	// ClaimInfo: each saves dozens of allocations per paid request under Yaegi).
+	if raw := vres.Extensions[x402.ExtensionClaim]; len(raw) > 0 {
+		p.claimed = strings.Contains(string(raw), p.attempt[x402.HeaderAttempt][0])
+	}
 	p.payer = vres.Payer
 	if p.payer == "" {
 		p.payer = a.From

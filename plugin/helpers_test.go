@@ -19,8 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/turnpike-x402/turnpike/plugin/challenge"
 	"github.com/turnpike-x402/turnpike/plugin/answers"
+	"github.com/turnpike-x402/turnpike/plugin/challenge"
 	"github.com/turnpike-x402/turnpike/plugin/replay"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 	"github.com/turnpike-x402/turnpike/x402"
@@ -107,22 +107,24 @@ func writeFileAtomic(t *testing.T, path string, raw []byte) {
 type fakeFacilitator struct {
 	srv *httptest.Server
 
-	mu          sync.Mutex
-	verifyMode  string // ok | invalid | down | garbage | claimed | settled
-	settleMode  string // ok | fail | pending | down | timeout | reset | unexpected
+	mu         sync.Mutex
+	verifyMode string // ok | invalid | down | garbage | claimed | settled
+	settleMode string // ok | fail | pending | down | timeout | reset | unexpected
 	// noClaim: answer like a third-party facilitator, without the turnpike-claim.
 	noClaim bool
+	// claimFor: confirm a claim for this attempt instead of the caller's.
+	claimFor string
 	// settleOKFrom: from this settle call on (1-based), answer ok whatever settleMode
 	// says (0: never): a reconciliation that succeeds.
 	settleOKFrom int64
 	// attempts records X-Turnpike-Attempt per call, as "path attempt".
 	attempts     []string
 	releaseCalls atomic.Int64
-	verifies    []x402.VerifyRequest
-	settles     []x402.VerifyRequest
-	events      *eventLog
-	verifyCalls atomic.Int64
-	settleCalls atomic.Int64
+	verifies     []x402.VerifyRequest
+	settles      []x402.VerifyRequest
+	events       *eventLog
+	verifyCalls  atomic.Int64
+	settleCalls  atomic.Int64
 }
 
 type eventLog struct {
@@ -181,7 +183,9 @@ func (f *fakeFacilitator) serve(w http.ResponseWriter, r *http.Request) {
 		switch vm {
 		case "ok":
 			ext := ""
-			if !noClaim && attempt != "" {
+			if claimFor := f.claimFor; claimFor != "" {
+				ext = `,"extensions":{"turnpike-claim":{"attempt":"` + claimFor + `","expiresAt":4102444800}}`
+			} else if !noClaim && attempt != "" {
 				ext = `,"extensions":{"turnpike-claim":{"attempt":"` + attempt + `","expiresAt":4102444800}}`
 			}
 			_, _ = io.WriteString(w, `{"isValid":true,"payer":"`+testPayer+`"`+ext+`}`)

@@ -172,7 +172,7 @@ func reconcile(st *payment) {
 // rememberAnswer keeps what a paid request was answered (or will be, for a pending
 // outcome) for a retry of the same payment.
 func rememberAnswer(st *payment, state int, receipt string) {
-	e := answers.Entry{Request: requestID(st.req), State: state, Receipt: receipt, ValidBefore: st.validBefore}
+	e := &answers.Entry{Request: st.req.Method + " " + st.req.RequestURI, State: state, Receipt: receipt, ValidBefore: st.validBefore}
 	if b := st.bw; b != nil {
 		e.Served = true
 		if b.complete {

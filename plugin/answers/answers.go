@@ -56,6 +56,8 @@ type Cache struct {
 	total   int
 	entries map[string]*Entry
 	order   []string // insertion order, oldest first; may hold keys already gone
+	// lastEvict (unix seconds) rate-limits sweeps of expired entries.
+	lastEvict int64
 }
 
 // entryOverhead approximates what an entry holds besides its body (key, headers,
@@ -76,10 +78,10 @@ func Grow(c *Cache, maxBytes int) {
 	c.mu.Unlock()
 }
 
-// Put stores (or replaces) the entry for key, evicting expired then oldest entries to
+// Put stores (or replaces) the entry for key; the cache owns e afterwards, evicting expired then oldest entries to
 // stay within the bound. An entry larger than the whole bound is not kept: its body is
 // dropped and only the receipt is remembered.
-func Put(c *Cache, key string, e Entry, now int64) {
+func Put(c *Cache, key string, e *Entry, now int64) {
 	e.size = entryOverhead + len(e.Body)
 	if e.size > c.max {
 		e.Kept = false
@@ -93,9 +95,14 @@ func Put(c *Cache, key string, e Entry, now int64) {
 	} else {
 		c.order = append(c.order, key)
 	}
-	c.entries[key] = &e
+	c.entries[key] = e
 	c.total += e.size
-	evict(c, now)
+	// Expired entries are swept at most once per second (an interpreted loop);
+	// going over the bound always evicts.
+	if c.total > c.max || now != c.lastEvict {
+		c.lastEvict = now
+		evict(c, now)
+	}
 	c.mu.Unlock()
 }
 

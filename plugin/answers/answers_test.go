@@ -23,7 +23,7 @@ func TestCacheBounds(t *testing.T) {
 		c := New(tc.max)
 		const now = 1000
 		for i, n := range tc.puts {
-			Put(c, key(i), Entry{Request: "GET /", State: Settled, Receipt: "r", Kept: true, Body: []byte(strings.Repeat("x", n)), ValidBefore: now + tc.validFor}, now)
+			Put(c, key(i), &Entry{Request: "GET /", State: Settled, Receipt: "r", Kept: true, Body: []byte(strings.Repeat("x", n)), ValidBefore: now + tc.validFor}, now)
 		}
 		if Bytes(c) > tc.max {
 			t.Fatalf("%s: %d bytes over the bound %d", tc.desc, Bytes(c), tc.max)
@@ -45,7 +45,7 @@ func TestCacheBounds(t *testing.T) {
 
 func TestStates(t *testing.T) {
 	c := New(1 << 20)
-	Put(c, "k", Entry{Request: "GET /s", State: Pending, ValidBefore: 2000}, 1000)
+	Put(c, "k", &Entry{Request: "GET /s", State: Pending, ValidBefore: 2000}, 1000)
 	if TakeServe(c, "k") {
 		t.Fatal("a pending entry was handed out for serving")
 	}
