@@ -73,6 +73,18 @@ type Config struct {
 	// lies further ahead than the requirement's maxTimeoutSeconds plus this slack.
 	// Zero disables the check (the official Go client signs one-hour windows).
 	MaxValiditySlackSeconds int
+
+	// UnclaimedSettlement decides when a payment is settled for a settle-after route
+	// whose facilitator did not claim the authorization for this request (a
+	// third-party facilitator without the turnpike-claim extension): "before"
+	// (default) settles before calling the upstream, so a second replica given the
+	// same payment fails to settle and serves nothing; "after" keeps settle-after,
+	// at the risk that every replica given the same payment calls the upstream
+	// (only one is paid). See docs/gate.md.
+	UnclaimedSettlement string
+	// AnswerCacheBytes bounds the answers kept for retries of settled payments
+	// (process-wide; the largest value any instance asks for wins).
+	AnswerCacheBytes int
 }
 
 // Defaults.
@@ -82,6 +94,7 @@ const (
 	defaultPollIntervalMs     = 1000
 	defaultMaxBufferBytes     = 8 << 20
 	defaultReplayGuardEntries = 100000
+	defaultAnswerCacheBytes   = 64 << 20
 )
 
 // CreateConfig returns the defaults Traefik decodes the user's keys over.
@@ -93,6 +106,7 @@ func CreateConfig() *Config {
 		PollIntervalMs:     defaultPollIntervalMs,
 		MaxBufferBytes:     defaultMaxBufferBytes,
 		ReplayGuardEntries: defaultReplayGuardEntries,
+		AnswerCacheBytes:   defaultAnswerCacheBytes,
 	}
 }
 
@@ -119,6 +133,8 @@ type settings struct {
 	maxBuffer                 int
 	replayEntries             int
 	validitySlack             int64
+	unclaimedAfter            bool
+	answerCacheBytes          int
 }
 
 // validate checks the static configuration. Only mistakes a person must fix are
@@ -148,6 +164,7 @@ func (c *Config) validate() (*settings, error) {
 		maxBuffer:          orDefault(c.MaxBufferBytes, defaultMaxBufferBytes),
 		replayEntries:      orDefault(c.ReplayGuardEntries, defaultReplayGuardEntries),
 		validitySlack:      int64(c.MaxValiditySlackSeconds),
+		answerCacheBytes:   orDefault(c.AnswerCacheBytes, defaultAnswerCacheBytes),
 	}
 	var problems []string
 	ns, name, ok := splitNamespaced(c.Offer)
@@ -192,6 +209,16 @@ func (c *Config) validate() (*settings, error) {
 	}
 	if s.cdpKeyID != "" && s.cdpSecret == "" && s.cdpSecretFile == "" {
 		problems = append(problems, "cdpKeyID needs cdpKeySecret or cdpKeySecretFile")
+	}
+	switch strings.ToLower(strings.TrimSpace(c.UnclaimedSettlement)) {
+	case "", "before":
+	case "after":
+		s.unclaimedAfter = true
+	default:
+		problems = append(problems, fmt.Sprintf("unclaimedSettlement %q must be \"before\" or \"after\"", c.UnclaimedSettlement))
+	}
+	if c.AnswerCacheBytes < 0 {
+		problems = append(problems, "answerCacheBytes must not be negative")
 	}
 	if s.payerHeader != "" && strings.ContainsAny(s.payerHeader, " :\t\r\n") {
 		problems = append(problems, fmt.Sprintf("payerHeader %q is not a header name", c.PayerHeader))

@@ -2,6 +2,8 @@ package plugin
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log"
@@ -12,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/turnpike-x402/turnpike/plugin/answers"
 	"github.com/turnpike-x402/turnpike/plugin/challenge"
 	"github.com/turnpike-x402/turnpike/plugin/metrics"
 	"github.com/turnpike-x402/turnpike/plugin/replay"
@@ -27,6 +30,7 @@ type Gate struct {
 	loader  *loader
 	fac     *facilitator
 	replay  *replay.Guard
+	answers *answers.Cache
 	metrics *metrics.Registry
 	// now is the clock; tests replace it.
 	now func() time.Time
@@ -47,10 +51,12 @@ func New(ctx context.Context, next http.Handler, config *Config, name string) (h
 		s:       s,
 		fac:     reg.facilitator(s),
 		replay:  reg.replay,
+		answers: reg.answers,
 		metrics: reg.metrics,
 		now:     time.Now,
 	}
 	replay.Grow(reg.replay, s.replayEntries)
+	answers.Grow(reg.answers, s.answerCacheBytes)
 	g.loader = reg.acquireLoader(s)
 	if s.metricsAddress != "" {
 		if _, err := reg.servers.Ensure(s.metricsAddress, reg.metrics.Handler()); err != nil {
@@ -92,6 +98,15 @@ const (
 	reasonSettlementPending    = "settlement_pending"
 	reasonResponseTooLarge     = "response_too_large"
 	reasonUpstreamWriteAborted = "upstream_aborted"
+	// reasonSettlementUnknown: the settle call gave no usable answer; the payment may
+	// have been taken and is being reconciled (never released for reuse).
+	reasonSettlementUnknown = "settlement_unknown"
+	// The facilitator's turnpike-claim refusals at verify, passed on unchanged.
+	reasonAuthClaimed = x402.ReasonAuthorizationClaimed
+	reasonAuthSettled = x402.ReasonAuthorizationSettled
+	// reasonAnswerNotKept: a retry of a settled payment whose answer was streamed (or
+	// outgrew the answer cache) gets the receipt, not the answer again.
+	reasonAnswerNotKept = "answer_not_kept"
 )
 
 // failureReasons are the reasons a request with a payment can be refused with (every
@@ -101,6 +116,7 @@ var failureReasons = []string{
 	reasonInvalidHeader, reasonInvalidVersion, reasonNoMatch, reasonMalformed, reasonRecipient, reasonAmount,
 	reasonNotYetValid, reasonExpired, reasonTooLong, reasonReplayInFlight, reasonReplaySettled, reasonReplayFull,
 	reasonFacilitatorDown, reasonPaymentInvalid, reasonSettlementFailed, reasonSettlementPending,
+	reasonSettlementUnknown, reasonAuthClaimed, reasonAuthSettled,
 }
 
 // Canonical header keys: the request path reads and writes header maps directly,
@@ -421,6 +437,20 @@ type payment struct {
 	receiptHeader string
 	// Failure: a reason code and what the message needs.
 	code, detail, x402Err string
+	// attempt carries X-Turnpike-Attempt (fresh per paid request) on /verify,
+	// /settle and /release.
+	attempt http.Header
+	// claimed: the facilitator confirmed the turnpike-claim for this attempt, so no
+	// other replica can settle this authorization.
+	claimed bool
+	// keep: the settle outcome is unknown or pending; the authorization must never
+	// be released for reuse (it is reconciled instead).
+	keep bool
+	// bw is the buffering writer of a settle-after request (nil: settle before).
+	bw *bufferedWriter
+	// retry: this request retries a payment this process already answered for.
+	retry    *answers.Entry
+	retryKey string
 }
 
 // pay handles a request that carries a payment.
@@ -434,12 +464,16 @@ func pay(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, ps *chall
 	if g.s.payerHeader != "" {
 		req.Header[g.s.payerHeader] = []string{p.payer}
 	}
+	if !p.claimed && unclaimed(p) {
+		before = true
+	}
 	if before {
 		payBefore(p)
 		return
 	}
 	p.upstreamHeaders = true
 	bw := &bufferedWriter{rw: rw, st: p, h: rw.Header(), max: g.s.maxBuffer}
+	p.bw = bw
 	// Deferred, so an upstream that panics (net/http and Traefik recover it and drop
 	// the connection) does not leave the authorization in flight until validBefore.
 	// There is no recover here: the panic goes on unchanged.
@@ -454,18 +488,85 @@ func pay(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, ps *chall
 func payBefore(p *payment) {
 	receipt, ok := settle(p, p.rw)
 	if !ok {
-		replay.Release(p.g.replay, p.key) // a no-op once settled or pending
+		if !p.keep {
+			releasePayment(p)
+		}
 		return
 	}
+	rememberAnswer(p, answers.Settled, receipt)
 	applyReceipt(p.rw.Header(), p.receiptHeader, receipt)
 	p.g.next.ServeHTTP(p.rw, p.req)
 }
 
 // releaseUnsettled lets the buyer use an authorization again when nothing was settled
-// (upstream error, failed settlement, panic); settlement_pending keeps it refused.
+// (upstream error, failed settlement, panic); an unknown or pending outcome keeps it
+// refused.
 func releaseUnsettled(b *bufferedWriter) {
-	if !b.settled {
-		replay.Release(b.st.g.replay, b.st.key)
+	if !b.settled && !b.st.keep {
+		releasePayment(b.st)
+	}
+}
+
+// releasePayment frees an authorization nothing was charged for: in the local guard,
+// and at the facilitator when it claimed it for this attempt (in the background, with
+// a context of its own: the buyer's connection may be gone, and the answer must not
+// wait for it).
+func releasePayment(p *payment) {
+	replay.Release(p.g.replay, p.key)
+	if p.claimed {
+		go releaseClaim(p.g, p.body, p.attempt)
+	}
+}
+
+func releaseClaim(g *Gate, body []byte, attempt http.Header) {
+	res, err := x402.ReleaseEncoded(g.fac.client, context.Background(), body, attempt)
+	if err != nil {
+		log.Printf("turnpike: %s: release: %v", g.name, err)
+		return
+	}
+	if !res.Released {
+		log.Printf("turnpike: %s: release: facilitator kept the claim (%s)", g.name, res.Reason)
+	}
+}
+
+// unclaimed notes a verified payment whose facilitator did not confirm the claim
+// (counted, logged once per facilitator) and reports whether it must settle before
+// the upstream: then a second replica given the same payment fails to settle on the
+// used nonce and serves nothing.
+func unclaimed(p *payment) bool {
+	atomic.AddInt64(&p.sr.Unclaimed, 1)
+	f := p.g.fac
+	after := p.g.s.unclaimedAfter
+	if atomic.CompareAndSwapInt32(&f.unclaimedLogged, 0, 1) {
+		if after {
+			log.Printf("turnpike: facilitator %s does not confirm turnpike-claims and unclaimedSettlement is \"after\": with several gate replicas one payment may be served once per replica", f.client.BaseURL())
+		} else {
+			log.Printf("turnpike: facilitator %s does not confirm turnpike-claims; settle-after routes settle before calling the upstream (unclaimedSettlement: \"after\" turns this off at the risk of serving one payment once per replica)", f.client.BaseURL())
+		}
+	}
+	return !after
+}
+
+// newAttempt returns the X-Turnpike-Attempt header of a fresh attempt: 16 random
+// bytes as 32 lowercase hex characters.
+func newAttempt() http.Header {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return http.Header{x402.HeaderAttempt: []string{hex.EncodeToString(b)}}
+}
+
+// requestID names what a payment paid for: a retry must ask for the same.
+func requestID(req *http.Request) string {
+	return req.Method + " " + req.RequestURI
+}
+
+// findRetry looks up what this process answered for an authorization the replay
+// guard refused: a retry of the same request gets that answer again.
+func findRetry(p *payment, key string) {
+	e, ok := answers.Get(p.g.answers, key, p.now.Unix())
+	if ok && e.Request == requestID(p.req) {
+		p.retry = &e
+		p.retryKey = key
 	}
 }
 
@@ -514,6 +615,9 @@ func verifyPayment(p *payment) bool {
 	key := p.opt.Req.Network + "|" + strings.ToLower(a.From+"|"+a.Nonce)
 	if err := replay.Acquire(p.g.replay, key, p.validBefore, p.now); err != nil {
 		p.code = replayReason(err)
+		if err == replay.ErrSettled {
+			findRetry(p, key)
+		}
 		return false
 	}
 	p.key = key
@@ -529,13 +633,20 @@ func verifyPayment(p *payment) bool {
 		p.code = reasonFacilitatorDown
 		return false
 	}
+	p.attempt = newAttempt()
 	start := time.Now()
-	vres, err := x402.VerifyEncoded(fac.client, p.req.Context(), p.body)
+	vres, err := x402.VerifyEncodedWith(fac.client, p.req.Context(), p.body, p.attempt)
 	metrics.Observe(p.sr, metrics.OpVerify, time.Since(start))
 	if err != nil || !vres.IsValid {
 		return verifyRefused(p, &vres, err)
 	}
 	atomic.AddInt64(&p.sr.Verified, 1)
+	// The attempt is 128 fresh random bits, so finding it in the claim object proves
+	// the facilitator echoed it as ClaimInfo.attempt (inline and without decoding
+	// ClaimInfo: each saves dozens of allocations per paid request under Yaegi).
+	if raw := vres.Extensions[x402.ExtensionClaim]; len(raw) > 0 {
+		p.claimed = strings.Contains(string(raw), p.attempt[x402.HeaderAttempt][0])
+	}
 	p.payer = vres.Payer
 	if p.payer == "" {
 		p.payer = a.From
@@ -548,6 +659,10 @@ func verifyRefused(p *payment, vres *x402.VerifyResponse, err error) bool {
 	if err != nil {
 		log.Printf("turnpike: %s: verify: %v", p.g.name, err)
 		p.code = reasonFacilitatorDown
+		return false
+	}
+	if vres.InvalidReason == reasonAuthClaimed || vres.InvalidReason == reasonAuthSettled {
+		p.code = vres.InvalidReason
 		return false
 	}
 	p.code = reasonPaymentInvalid
@@ -570,6 +685,10 @@ func replayReason(err error) string {
 // when the gate cannot decide safely (facilitator, full replay guard), else 402 with
 // the challenge again so the client can retry. It releases a claimed authorization.
 func payFailed(p *payment) {
+	if p.retry != nil {
+		serveRetry(p)
+		return
+	}
 	metrics.Fail(p.sr, p.code)
 	if p.key != "" {
 		replay.Release(p.g.replay, p.key)
@@ -586,6 +705,15 @@ func payFailed(p *payment) {
 			msg = "the gate's facilitator client is not usable (" + f.err.Error() + "); the operator must fix its configuration"
 		}
 		facilitatorDown(rw, msg)
+		return
+	case reasonAuthClaimed:
+		rw.Header()[hkRetryAfter] = []string{"5"}
+		reject(rw, http.StatusConflict, "Conflict", p.code,
+			"this authorization is being used by another request right now (possibly on another gate replica); sign a new authorization per request, or, if this retries that request, retry it in a few seconds")
+		return
+	case reasonAuthSettled:
+		reject(rw, http.StatusConflict, "Conflict", p.code,
+			"this authorization was already settled for a request; one payment buys one answer. A retry of that request gets its answer from the gate replica that served it; otherwise sign a new authorization")
 		return
 	case reasonReplayFull:
 		rw.Header()[hkRetryAfter] = []string{"30"}

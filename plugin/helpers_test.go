@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/turnpike-x402/turnpike/plugin/answers"
 	"github.com/turnpike-x402/turnpike/plugin/challenge"
 	"github.com/turnpike-x402/turnpike/plugin/replay"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
@@ -106,14 +107,24 @@ func writeFileAtomic(t *testing.T, path string, raw []byte) {
 type fakeFacilitator struct {
 	srv *httptest.Server
 
-	mu          sync.Mutex
-	verifyMode  string // ok | invalid | down | garbage
-	settleMode  string // ok | fail | pending | down
-	verifies    []x402.VerifyRequest
-	settles     []x402.VerifyRequest
-	events      *eventLog
-	verifyCalls atomic.Int64
-	settleCalls atomic.Int64
+	mu         sync.Mutex
+	verifyMode string // ok | invalid | down | garbage | claimed | settled
+	settleMode string // ok | fail | pending | down | timeout | reset | unexpected
+	// noClaim: answer like a third-party facilitator, without the turnpike-claim.
+	noClaim bool
+	// claimFor: confirm a claim for this attempt instead of the caller's.
+	claimFor string
+	// settleOKFrom: from this settle call on (1-based), answer ok whatever settleMode
+	// says (0: never): a reconciliation that succeeds.
+	settleOKFrom int64
+	// attempts records X-Turnpike-Attempt per call, as "path attempt".
+	attempts     []string
+	releaseCalls atomic.Int64
+	verifies     []x402.VerifyRequest
+	settles      []x402.VerifyRequest
+	events       *eventLog
+	verifyCalls  atomic.Int64
+	settleCalls  atomic.Int64
 }
 
 type eventLog struct {
@@ -153,10 +164,12 @@ func (f *fakeFacilitator) serve(w http.ResponseWriter, r *http.Request) {
 	raw, _ := io.ReadAll(r.Body)
 	_ = json.Unmarshal(raw, &req)
 	f.mu.Lock()
-	vm, sm := f.verifyMode, f.settleMode
+	vm, sm, noClaim, okFrom := f.verifyMode, f.settleMode, f.noClaim, f.settleOKFrom
+	attempt := r.Header.Get(x402.HeaderAttempt)
+	f.attempts = append(f.attempts, r.URL.Path+" "+attempt)
 	if r.URL.Path == "/verify" {
 		f.verifies = append(f.verifies, req)
-	} else {
+	} else if r.URL.Path == "/settle" {
 		f.settles = append(f.settles, req)
 	}
 	f.mu.Unlock()
@@ -169,7 +182,16 @@ func (f *fakeFacilitator) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		switch vm {
 		case "ok":
-			_, _ = io.WriteString(w, `{"isValid":true,"payer":"`+testPayer+`"}`)
+			ext := ""
+			if claimFor := f.claimFor; claimFor != "" {
+				ext = `,"extensions":{"turnpike-claim":{"attempt":"` + claimFor + `","expiresAt":4102444800}}`
+			} else if !noClaim && attempt != "" {
+				ext = `,"extensions":{"turnpike-claim":{"attempt":"` + attempt + `","expiresAt":4102444800}}`
+			}
+			_, _ = io.WriteString(w, `{"isValid":true,"payer":"`+testPayer+`"`+ext+`}`)
+		case "claimed", "settled":
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"isValid":false,"invalidReason":"authorization_`+vm+`","payer":"`+testPayer+`"}`)
 		case "invalid":
 			w.WriteHeader(http.StatusBadRequest)
 			_, _ = io.WriteString(w, `{"isValid":false,"invalidReason":"insufficient_funds","invalidMessage":"balance 0","payer":"`+testPayer+`"}`)
@@ -179,12 +201,32 @@ func (f *fakeFacilitator) serve(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusBadGateway)
 			_, _ = io.WriteString(w, `bad gateway`)
 		}
+	case "/release":
+		f.releaseCalls.Add(1)
+		if f.events != nil {
+			f.events.add("release")
+		}
+		_, _ = io.WriteString(w, `{"released":true}`)
 	case "/settle":
-		f.settleCalls.Add(1)
+		n := f.settleCalls.Add(1)
 		if f.events != nil {
 			f.events.add("settle")
 		}
+		if okFrom > 0 && n >= okFrom {
+			sm = "ok"
+		}
 		switch sm {
+		case "timeout":
+			time.Sleep(300 * time.Millisecond)
+			w.WriteHeader(http.StatusGatewayTimeout)
+		case "reset":
+			if hj, ok := w.(http.Hijacker); ok {
+				if c, _, err := hj.Hijack(); err == nil {
+					_ = c.Close()
+				}
+			}
+		case "unexpected":
+			_, _ = io.WriteString(w, `{"success":false,"errorReason":"unexpected_settle_error","errorMessage":"request ended before the settlement finished","transaction":"","network":"eip155:84532","payer":"`+testPayer+`"}`)
 		case "ok":
 			_, _ = io.WriteString(w, `{"success":true,"transaction":"`+testTxHash+`","network":"eip155:84532","payer":"`+testPayer+`"}`)
 		case "fail":
@@ -277,6 +319,7 @@ func newTestGate(t *testing.T, doc *routes.Document, mutate func(c *Config)) *te
 	tg.g = h.(*Gate)
 	tg.g.now = func() time.Time { return fixedNow }
 	tg.g.replay = replay.New(1000)
+	tg.g.answers = answers.New(64 << 20)
 	if doc != nil {
 		waitFor(t, "routes loaded", func() bool { return tg.g.loader.table() != nil })
 	}

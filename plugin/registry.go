@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/turnpike-x402/turnpike/plugin/answers"
 	"github.com/turnpike-x402/turnpike/plugin/metrics"
 	"github.com/turnpike-x402/turnpike/plugin/replay"
 	"github.com/turnpike-x402/turnpike/plugin/source"
@@ -27,6 +28,7 @@ type registry struct {
 	metrics      *metrics.Registry
 	servers      *metrics.Listeners
 	replay       *replay.Guard
+	answers      *answers.Cache
 	grace        time.Duration // guarded by mu
 }
 
@@ -39,6 +41,7 @@ func newRegistry() *registry {
 		metrics:      metrics.NewRegistry(failureReasons...),
 		servers:      metrics.NewListeners(),
 		replay:       replay.New(defaultReplayGuardEntries),
+		answers:      answers.New(defaultAnswerCacheBytes),
 		grace:        defaultLoaderGrace,
 	}
 }
@@ -121,6 +124,9 @@ func (r *registry) releaseLoader(l *loader) {
 type facilitator struct {
 	client *x402.FacilitatorClient
 	err    error
+	// unclaimedLogged is set (atomically) once the gate logged that this facilitator
+	// does not confirm turnpike-claims.
+	unclaimedLogged int32
 }
 
 func (r *registry) facilitator(s *settings) *facilitator {

@@ -2,12 +2,14 @@ package plugin
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"log"
 	"net/http"
 	"time"
 
+	"github.com/turnpike-x402/turnpike/plugin/answers"
 	"github.com/turnpike-x402/turnpike/plugin/challenge"
 	"github.com/turnpike-x402/turnpike/plugin/metrics"
 	"github.com/turnpike-x402/turnpike/plugin/replay"
@@ -27,22 +29,36 @@ func reject(rw http.ResponseWriter, status int, title, code, msg string) {
 }
 
 // settle calls the facilitator. On success it returns the encoded receipt; on failure
-// settleFailed has answered rw (content withheld) and ok is false.
+// settleFailed has answered rw (content withheld) and ok is false. The call does not
+// depend on the buyer's connection: its context only keeps the request's values, the
+// client's settle timeout bounds it.
 func settle(st *payment, rw http.ResponseWriter) (string, bool) {
 	start := time.Now()
-	res, err := x402.SettleEncoded(st.g.fac.client, st.req.Context(), st.body)
+	res, err := x402.SettleEncodedWith(st.g.fac.client, context.WithoutCancel(st.req.Context()), st.body, st.attempt)
 	metrics.Observe(st.sr, metrics.OpSettle, time.Since(start))
 	if err != nil || !res.Success {
 		settleFailed(st, rw, &res, err)
 		return "", false
 	}
+	return charged(st, &res), true
+}
+
+// charged records a settled payment exactly once (at settle, or when reconciliation
+// finds it settled) and returns its receipt.
+func charged(st *payment, res *x402.SettleResponse) string {
 	if res.Network == "" {
 		res.Network = receiptNetwork(st)
 	}
-	receipt, _ := x402.EncodeHeader(res)
+	receipt, _ := x402.EncodeHeader(*res)
 	replay.Settle(st.g.replay, st.key)
 	metrics.Charge(st.sr, st.opt.Amount, st.opt.Decimals, st.g.now())
-	return receipt, true
+	return receipt
+}
+
+// outcomeUnknown: the settle call does not say whether money moved (no usable answer,
+// a pending broadcast, or an unexpected error that may have come after the broadcast).
+func outcomeUnknown(res *x402.SettleResponse, err error) bool {
+	return err != nil || res.ErrorReason == x402.ReasonSettlementPending || res.ErrorReason == x402.ReasonUnexpectedSettleError
 }
 
 // resetHeaders drops whatever the upstream set before a failure is answered.
@@ -65,14 +81,18 @@ func receiptNetwork(st *payment) string {
 // settlement_pending (broadcast, unconfirmed) is never retried and the authorization
 // is never accepted again: the hash lets the buyer reconcile.
 func settleFailed(st *payment, rw http.ResponseWriter, res *x402.SettleResponse, err error) {
+	if outcomeUnknown(res, err) {
+		// Before the headers are reset: the upstream's answer is kept for the retry.
+		keepUnknown(st, res, err)
+	}
 	if st.upstreamHeaders {
 		resetHeaders(rw.Header())
 	}
 	sr := st.sr
-	if err != nil {
-		metrics.Fail(sr, reasonFacilitatorDown)
-		log.Printf("turnpike: %s: settle: %v", st.g.name, err)
-		facilitatorDown(rw, "the payment was verified but could not be settled because the facilitator did not answer usefully; nothing was served, retry with the same payment")
+	if err != nil || res.ErrorReason == x402.ReasonUnexpectedSettleError {
+		metrics.Fail(sr, reasonSettlementUnknown)
+		rw.Header()[hkRetryAfter] = []string{"5"}
+		reject(rw, http.StatusServiceUnavailable, "Service unavailable", reasonSettlementUnknown, msgSettlementUnknown)
 		return
 	}
 	if res.Network == "" {
@@ -81,12 +101,11 @@ func settleFailed(st *payment, rw http.ResponseWriter, res *x402.SettleResponse,
 	receipt, _ := x402.EncodeHeader(*res)
 	rw.Header().Set(st.receiptHeader, receipt)
 	if res.ErrorReason == x402.ReasonSettlementPending {
-		replay.Settle(st.g.replay, st.key)
 		metrics.Fail(sr, reasonSettlementPending)
 		challenge.WriteRefusal(rw, st.ps, paymentURL(st), http.StatusPaymentRequired, challenge.ErrorBody{Error: x402.ReasonSettlementPending,
 			Reason: reasonSettlementPending,
 			Message: "the payment was broadcast as transaction " + res.Transaction +
-				" but not confirmed in time; it was not retried and the content was withheld; check the transaction before paying again"})
+				" but not confirmed in time and the content was withheld; the gate keeps reconciling it: retry with the SAME payment header for the same request to get the answer once it confirms; do not pay again before checking the transaction"})
 		return
 	}
 	metrics.Fail(sr, reasonSettlementFailed)
@@ -96,6 +115,121 @@ func settleFailed(st *payment, rw http.ResponseWriter, res *x402.SettleResponse,
 	}
 	challenge.WriteRefusal(rw, st.ps, paymentURL(st), http.StatusPaymentRequired, challenge.ErrorBody{Error: res.ErrorReason, Reason: reasonSettlementFailed,
 		Message: msg + "; nothing was charged and the content was withheld"})
+}
+
+const msgSettlementUnknown = "the payment was verified but the facilitator gave no usable settle answer, so the payment may have been taken; " +
+	"the gate keeps reconciling it and never accepts this authorization for another request. " +
+	"Retry with the SAME payment header for the same request (method and URL) in a few seconds to get the answer; do not sign a new payment for it"
+
+// keepUnknown handles a settle outcome nobody knows yet: the authorization stays
+// refused locally (never released for reuse), the answer is kept for the retry, and
+// settle is repeated by the same attempt in the background until it is known.
+func keepUnknown(st *payment, res *x402.SettleResponse, err error) {
+	st.keep = true
+	replay.Settle(st.g.replay, st.key)
+	rememberAnswer(st, answers.Pending, "")
+	if err != nil {
+		log.Printf("turnpike: %s: settle outcome unknown, reconciling: %v", st.g.name, err)
+	} else {
+		log.Printf("turnpike: %s: settle outcome unknown (%s: %s), reconciling", st.g.name, res.ErrorReason, res.ErrorMessage)
+	}
+	go reconcile(st)
+}
+
+// reconcileDelays are the waits before each repeated settle of an unknown outcome
+// (about a minute in all; tests shorten them).
+var reconcileDelays = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 15 * time.Second, 30 * time.Second}
+
+// reconcile repeats /settle with the same attempt (the Turnpike facilitator answers a
+// repeat idempotently) until the outcome is known, and counts the charge once.
+func reconcile(st *payment) {
+	g := st.g
+	for i := 0; i < len(reconcileDelays); i++ {
+		time.Sleep(reconcileDelays[i])
+		res, err := x402.SettleEncodedWith(g.fac.client, context.Background(), st.body, st.attempt)
+		if err != nil || (!res.Success && outcomeUnknown(&res, nil)) {
+			continue
+		}
+		if res.Success {
+			answers.Resolve(g.answers, st.key, charged(st, &res))
+			log.Printf("turnpike: %s: reconciled: settled as %s", g.name, res.Transaction)
+			return
+		}
+		// A definite refusal. The first call may still have moved the money (a
+		// facilitator without claims refuses a used nonce), so the authorization
+		// stays refused and the retry is told the truth.
+		if res.Network == "" {
+			res.Network = receiptNetwork(st)
+		}
+		receipt, _ := x402.EncodeHeader(res)
+		answers.Fail(g.answers, st.key, receipt)
+		log.Printf("turnpike: %s: reconcile: settle refused (%s: %s); not counted as charged", g.name, res.ErrorReason, res.ErrorMessage)
+		return
+	}
+	log.Printf("turnpike: %s: reconcile gave up after %d attempts; the outcome of the payment stays unknown", g.name, len(reconcileDelays))
+}
+
+// rememberAnswer keeps what a paid request was answered (or will be, for a pending
+// outcome) for a retry of the same payment.
+func rememberAnswer(st *payment, state int, receipt string) {
+	e := &answers.Entry{Request: st.req.Method + " " + st.req.RequestURI, State: state, Receipt: receipt, ValidBefore: st.validBefore}
+	if b := st.bw; b != nil {
+		e.Served = true
+		if b.complete {
+			e.Kept = true
+			e.Status = b.status
+			e.Header = b.h.Clone()
+			e.Body = b.buf.Bytes()
+		}
+	} else {
+		e.Served = state == answers.Settled
+	}
+	answers.Put(st.g.answers, st.key, e, st.now.Unix())
+}
+
+// serveRetry answers a retry of a payment this process already handled, without
+// calling the facilitator, and the upstream only for a settle-before payment whose
+// first request never reached it.
+func serveRetry(p *payment) {
+	e := p.retry
+	rw := p.rw
+	h := rw.Header()
+	switch {
+	case e.State == answers.Pending:
+		h[hkRetryAfter] = []string{"5"}
+		reject(rw, http.StatusServiceUnavailable, "Service unavailable", reasonSettlementUnknown, msgSettlementUnknown)
+	case e.State == answers.Failed:
+		h[p.receiptHeader] = []string{e.Receipt}
+		reject(rw, http.StatusConflict, "Conflict", reasonSettlementFailed,
+			"the settlement of this payment could not be confirmed and the facilitator refused to repeat it; the content was withheld. "+
+				"If the transfer shows on chain, contact the seller with the receipt in "+p.receiptHeader+"; otherwise sign a new authorization")
+	case e.Kept:
+		for k, v := range e.Header {
+			h[k] = v
+		}
+		applyReceipt(h, p.receiptHeader, e.Receipt)
+		rw.WriteHeader(e.Status)
+		_, _ = rw.Write(e.Body)
+	case !e.Served && answers.TakeServe(p.g.answers, p.retryKey):
+		serveLate(p)
+	default:
+		applyReceipt(h, p.receiptHeader, e.Receipt)
+		reject(rw, http.StatusConflict, "Conflict", reasonAnswerNotKept,
+			"this payment was settled (receipt in "+p.receiptHeader+") and its answer was streamed to the first request; a streamed or oversized answer is not kept, so it cannot be sent again")
+	}
+}
+
+// serveLate serves a settle-before payment whose settle outcome was unknown when it
+// arrived: reconciliation found it settled, the upstream never answered it, so this
+// retry gets the one answer it paid for.
+func serveLate(p *payment) {
+	req := p.req
+	stripPaymentHeaders(p.g, req)
+	if p.g.s.payerHeader != "" {
+		req.Header[p.g.s.payerHeader] = []string{p.pl.Payload.Authorization.From}
+	}
+	applyReceipt(p.rw.Header(), p.receiptHeader, p.retry.Receipt)
+	p.g.next.ServeHTTP(p.rw, req)
 }
 
 // applyReceipt sets the receipt header (name is canonical) on a paid response.
@@ -125,6 +259,7 @@ type bufferedWriter struct {
 	max         int
 	status      int
 	wroteHeader bool
+	complete    bool // the upstream returned and the whole answer is in buf
 	committed   bool // headers and buffer went to rw; writes pass through
 	aborted     bool // settlement failed mid-response; the rest is dropped
 	settled     bool
@@ -169,6 +304,7 @@ func writeOverflow(b *bufferedWriter, p []byte) (int, error) {
 		}
 		b.settled = true
 		commitBuffered(b, receipt)
+		rememberAnswer(b.st, answers.Settled, receipt)
 	} else {
 		commitBuffered(b, "")
 	}
@@ -202,11 +338,13 @@ func finishBuffered(b *bufferedWriter) bool {
 		commitBuffered(b, "")
 		return false
 	}
+	b.complete = true
 	receipt, ok := settle(b.st, b.rw)
 	if !ok {
 		return false
 	}
 	b.settled = true
 	commitBuffered(b, receipt)
+	rememberAnswer(b.st, answers.Settled, receipt)
 	return true
 }

@@ -103,6 +103,30 @@ func SettleEncoded(c *FacilitatorClient, ctx context.Context, body []byte) (Sett
 	return out, err
 }
 
+// VerifyEncodedWith is VerifyEncoded with headers for this one call (nil: none), e.g.
+// the turnpike-claim attempt id. Plain functions: cheaper than methods under Yaegi.
+func VerifyEncodedWith(c *FacilitatorClient, ctx context.Context, body []byte, hdr http.Header) (VerifyResponse, error) {
+	var out VerifyResponse
+	err := facilitatorCallWith(c, ctx, http.MethodPost, "/verify", c.VerifyTimeout, body, &out, "isValid", hdr)
+	return out, err
+}
+
+// SettleEncodedWith is SettleEncoded with headers for this one call (nil: none).
+func SettleEncodedWith(c *FacilitatorClient, ctx context.Context, body []byte, hdr http.Header) (SettleResponse, error) {
+	var out SettleResponse
+	err := facilitatorCallWith(c, ctx, http.MethodPost, "/settle", c.SettleTimeout, body, &out, "success", hdr)
+	return out, err
+}
+
+// ReleaseEncoded calls POST /release of the turnpike-claim extension with the body
+// sent to /verify and the attempt's headers, bounded by the verify timeout: it drops
+// the claim so the buyer may use the authorization again.
+func ReleaseEncoded(c *FacilitatorClient, ctx context.Context, body []byte, hdr http.Header) (ReleaseResponse, error) {
+	var out ReleaseResponse
+	err := facilitatorCallWith(c, ctx, http.MethodPost, "/release", c.VerifyTimeout, body, &out, "released", hdr)
+	return out, err
+}
+
 // Supported calls GET /supported.
 func (c *FacilitatorClient) Supported(ctx context.Context) (SupportedResponse, error) {
 	var out SupportedResponse
@@ -119,6 +143,12 @@ var jsonContentType = []string{"application/json"}
 // used or not, and a defer costs more allocations (so the timeout's cancel is called
 // on each way out instead).
 func facilitatorCall(c *FacilitatorClient, ctx context.Context, method, path string, timeout time.Duration, in, out any, mustHave string) error {
+	return facilitatorCallWith(c, ctx, method, path, timeout, in, out, mustHave, nil)
+}
+
+// facilitatorCallWith is facilitatorCall plus per-call headers (hdr, nil: none), set
+// by direct map assignment: the keys must be canonical.
+func facilitatorCallWith(c *FacilitatorClient, ctx context.Context, method, path string, timeout time.Duration, in, out any, mustHave string, hdr http.Header) error {
 	var body io.Reader
 	if in != nil {
 		raw, ok := in.([]byte)
@@ -149,6 +179,9 @@ func facilitatorCall(c *FacilitatorClient, ctx context.Context, method, path str
 		req.Header["Content-Type"] = jsonContentType
 	}
 	req.Header["Accept"] = jsonContentType
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		cancel()

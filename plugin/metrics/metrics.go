@@ -27,6 +27,7 @@ const (
 	mRequests        = "turnpike_requests_total"
 	mPaymentRequired = "turnpike_payment_required_total"
 	mVerified        = "turnpike_payment_verified_total"
+	mUnclaimed       = "turnpike_payment_unclaimed_total"
 	mFailed          = "turnpike_payment_failed_total"
 	mCharged         = "turnpike_charged_requests_total"
 	mChargedAtomic   = "turnpike_charged_amount_atomic_total"
@@ -49,7 +50,10 @@ type Series struct {
 	// Yaegi than the atomic types). Required counts unpaid challenges, Requests every
 	// other request; the exposition adds them up for turnpike_requests_total.
 	Requests, Required, Verified, Charged int64
-	lastSuccess                           int64 // unix seconds, 0 = never
+	// Unclaimed counts verified payments whose facilitator did not confirm a
+	// turnpike-claim (a third-party facilitator: no cross-replica serialization).
+	Unclaimed   int64
+	lastSuccess int64 // unix seconds, 0 = never
 
 	mu       sync.Mutex
 	failed   map[string]int64
@@ -279,6 +283,7 @@ func (m *Registry) Write(w io.Writer) error {
 		}
 		s.mu.Unlock()
 	}
+	counter(mUnclaimed, "Verified payments the facilitator did not claim for this gate (no turnpike-claim: replicas cannot serialize through it).", func(s *Series) int64 { return atomic.LoadInt64(&s.Unclaimed) })
 	counter(mCharged, "Requests whose payment settled.", func(s *Series) int64 { return atomic.LoadInt64(&s.Charged) })
 
 	b.WriteString("# HELP " + mChargedAtomic + " Settled amount in the asset's atomic units.\n# TYPE " + mChargedAtomic + " counter\n")

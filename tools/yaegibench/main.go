@@ -208,7 +208,13 @@ func instantFacilitator(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.Copy(io.Discard, r.Body)
 	w.Header().Set("Content-Type", "application/json")
 	if strings.HasSuffix(r.URL.Path, "/verify") {
-		_, _ = io.WriteString(w, `{"isValid":true,"payer":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"}`)
+		// Confirms the turnpike-claim when the gate names an attempt (a gate that does
+		// not ignores the extension), so both measure the settle-after path.
+		ext := ""
+		if a := r.Header.Get("X-Turnpike-Attempt"); a != "" {
+			ext = `,"extensions":{"turnpike-claim":{"attempt":"` + a + `","expiresAt":4102444800}}`
+		}
+		_, _ = io.WriteString(w, `{"isValid":true,"payer":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"`+ext+`}`)
 		return
 	}
 	_, _ = io.WriteString(w, `{"success":true,"transaction":"0x01","network":"eip155:84532","payer":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"}`)
