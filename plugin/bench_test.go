@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/turnpike-x402/turnpike/plugin/answers"
 	"github.com/turnpike-x402/turnpike/plugin/metrics"
 	"github.com/turnpike-x402/turnpike/plugin/replay"
 	"github.com/turnpike-x402/turnpike/x402"
@@ -61,7 +62,7 @@ func benchGate(b *testing.B, next http.Handler) *Gate {
 		b.Fatal(err)
 	}
 	return &Gate{next: next, name: "bench", s: s, loader: l, fac: &facilitator{client: client},
-		replay: replay.New(1 << 22), metrics: m, now: func() time.Time { return fixedNow }}
+		replay: replay.New(1 << 22), answers: answers.New(64 << 20), metrics: m, now: func() time.Time { return fixedNow }}
 }
 
 type okHandler struct{ body []byte }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/turnpike-x402/turnpike/plugin/answers"
 	"github.com/turnpike-x402/turnpike/plugin/metrics"
 	"github.com/turnpike-x402/turnpike/plugin/replay"
 	"github.com/turnpike-x402/turnpike/x402"
@@ -195,7 +196,7 @@ func paidFuzzGate(t *testing.T) *paidFuzz {
 	raw, _ := json.Marshal(testDoc(1))
 	l.apply(raw)
 	up := &upstream{}
-	g := &Gate{next: up, name: "fuzz-paid", s: s, loader: l, fac: reg.facilitator(s), replay: replay.New(1 << 20),
+	g := &Gate{next: up, name: "fuzz-paid", s: s, loader: l, fac: reg.facilitator(s), replay: replay.New(1 << 20), answers: answers.New(1 << 20),
 		metrics: m, now: func() time.Time { return fixedNow }}
 	paidFuzzShared = &paidFuzz{g: g, up: up, used: map[string]bool{}}
 	return paidFuzzShared

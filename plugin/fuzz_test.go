@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/turnpike-x402/turnpike/plugin/answers"
 	"github.com/turnpike-x402/turnpike/plugin/challenge"
 	"github.com/turnpike-x402/turnpike/plugin/metrics"
 	"github.com/turnpike-x402/turnpike/plugin/replay"
@@ -72,7 +73,7 @@ func fuzzGate(t *testing.T) *testGate {
 		raw, _ := json.Marshal(testDoc(1))
 		l.apply(raw)
 		up := &upstream{}
-		g := &Gate{next: up, name: "fuzz", s: s, loader: l, fac: reg.facilitator(s), replay: replay.New(1 << 20),
+		g := &Gate{next: up, name: "fuzz", s: s, loader: l, fac: reg.facilitator(s), replay: replay.New(1 << 20), answers: answers.New(1 << 20),
 			metrics: m, now: func() time.Time { return fixedNow }}
 		fuzzGateShared = &testGate{g: g, fac: fac, up: up}
 	}
