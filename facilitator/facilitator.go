@@ -608,10 +608,13 @@ func (f *Facilitator) settleOnce(ctx context.Context, p *payment, attempt string
 	if rej := f.conflictQuiet(rec, digest, attempt, now, true); rej != nil {
 		return refused(p, rej, rec)
 	}
-	if rec != nil && rec.live(now) && rec.Phase == PhaseSettled && rec.Answer != nil {
+	// Only this authorization's own record answers: another one sharing the nonce is
+	// left to the chain (nonce used).
+	mine := rec != nil && rec.live(now) && rec.Attempt == attempt && rec.Digest == digest
+	if mine && rec.Phase == PhaseSettled && rec.Answer != nil {
 		return *rec.Answer
 	}
-	if rec != nil && rec.live(now) && rec.Phase == PhaseBroadcast && len(rec.Txs) > 0 {
+	if mine && rec.Phase == PhaseBroadcast && len(rec.Txs) > 0 {
 		// A broadcast whose receipt we did not see in time: follow it up, unless
 		// the node no longer knows it (dropped from the pool), then send again.
 		// Broadcasting twice is safe: the token lets only one spend the nonce, and a
