@@ -34,8 +34,10 @@ type Chain interface {
 	Inspect(ctx context.Context, asset common.Address, a eip3009.Authorization, sig []byte) (Inspection, error)
 	// Submit broadcasts transferWithAuthorization from the relayer and returns the
 	// transaction hash. A simulation failure (gas estimation revert) is reported as
-	// *SimulationError so the caller can diagnose it.
-	Submit(ctx context.Context, asset common.Address, a eip3009.Authorization, sig []byte) (common.Hash, error)
+	// *SimulationError so the caller can diagnose it. signed is called with each
+	// signed transaction's hash before it is sent; its error aborts the send and is
+	// returned as is.
+	Submit(ctx context.Context, asset common.Address, a eip3009.Authorization, sig []byte, signed func(tx common.Hash) error) (common.Hash, error)
 	// Receipt returns the receipt of a transaction, or nil without error when it is
 	// not mined yet.
 	Receipt(ctx context.Context, tx common.Hash) (*types.Receipt, error)

@@ -280,7 +280,7 @@ func (e *EVM) Inspect(ctx context.Context, asset common.Address, a eip3009.Autho
 }
 
 // Submit implements Chain.
-func (e *EVM) Submit(ctx context.Context, asset common.Address, a eip3009.Authorization, sig []byte) (common.Hash, error) {
+func (e *EVM) Submit(ctx context.Context, asset common.Address, a eip3009.Authorization, sig []byte, signed func(common.Hash) error) (common.Hash, error) {
 	data, err := e.transferCalldata(a, sig)
 	if err != nil {
 		return common.Hash{}, &SimulationError{Err: err}
@@ -318,6 +318,12 @@ func (e *EVM) Submit(ctx context.Context, asset common.Address, a eip3009.Author
 		})
 		if err != nil {
 			return common.Hash{}, fmt.Errorf("sign transaction: %w", err)
+		}
+		if signed != nil {
+			// The nonce is not consumed when the caller refuses: the next send reuses it.
+			if err := signed(tx.Hash()); err != nil {
+				return common.Hash{}, err
+			}
 		}
 		err = e.eth.SendTransaction(ctx, tx)
 		if err == nil || strings.Contains(err.Error(), "already known") {

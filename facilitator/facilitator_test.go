@@ -382,29 +382,6 @@ func TestHTTPHandler(t *testing.T) {
 	}
 }
 
-func TestAnswerCacheBound(t *testing.T) {
-	c := newAnswerCache()
-	c.max = 10
-	pending := common.Hash{0xff}
-	c.put(pending, answer{tx: common.Hash{1}}, time.Hour)
-	for i := 0; i < 100; i++ {
-		c.put(common.BigToHash(big.NewInt(int64(i))), answer{final: true}, time.Hour)
-	}
-	if n := len(c.m); n > 10 {
-		t.Fatalf("%d entries, bound is 10", n)
-	}
-	if _, ok := c.get(pending); !ok {
-		t.Fatal("pending broadcast was evicted")
-	}
-	if _, ok := c.get(common.BigToHash(big.NewInt(99))); !ok {
-		t.Fatal("the entry just added was evicted")
-	}
-	c.put(common.Hash{0xee}, answer{final: true}, -time.Second)
-	if _, ok := c.get(common.Hash{0xee}); ok {
-		t.Fatal("expired answer returned")
-	}
-}
-
 // A reverted settlement leaves the authorization usable: it is not remembered as the
 // answer, and a later settle broadcasts again.
 func TestSettleRevertIsRetryable(t *testing.T) {

@@ -99,7 +99,7 @@ func (c *fakeChain) Simulate(ctx context.Context, asset common.Address, a eip300
 	return ins.SimErr, err
 }
 
-func (c *fakeChain) Submit(ctx context.Context, asset common.Address, a eip3009.Authorization, sig []byte) (common.Hash, error) {
+func (c *fakeChain) Submit(ctx context.Context, asset common.Address, a eip3009.Authorization, sig []byte, signed func(common.Hash) error) (common.Hash, error) {
 	// Gas estimation: refuse what would revert, without broadcasting.
 	if ins, _ := c.Inspect(ctx, asset, a, sig); ins.SimErr != nil {
 		return common.Hash{}, &SimulationError{Err: ins.SimErr}
@@ -116,12 +116,17 @@ func (c *fakeChain) Submit(ctx context.Context, asset common.Address, a eip3009.
 	if c.used[a.Nonce] {
 		return common.Hash{}, &SimulationError{Err: errors.New("execution reverted: authorization is used")}
 	}
-	n := c.submits.Add(1)
+	tx := crypto.Keccak256Hash(a.Nonce[:], big.NewInt(int64(c.submits.Load()+1)).Bytes())
+	if signed != nil {
+		if err := signed(tx); err != nil {
+			return common.Hash{}, err
+		}
+	}
+	c.submits.Add(1)
 	if !c.revert { // a reverted transfer leaves no trace in the token's state
 		c.used[a.Nonce] = true
 		c.balance.Sub(c.balance, a.Value)
 	}
-	tx := crypto.Keccak256Hash(a.Nonce[:], big.NewInt(int64(n)).Bytes())
 	status := uint64(1)
 	var logs []*types.Log
 	if c.revert {

@@ -15,9 +15,11 @@ type metrics struct {
 	rejections *prometheus.CounterVec
 	broadcasts *prometheus.CounterVec
 	shared     prometheus.Counter
+	claims     *prometheus.CounterVec
+	liveClaims prometheus.Gauge
 }
 
-func newMetrics(reg prometheus.Registerer, chains []Chain) (*metrics, error) {
+func newMetrics(reg prometheus.Registerer, chains []Chain, store Store) (*metrics, error) {
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "turnpike_facilitator_requests_total",
@@ -40,8 +42,23 @@ func newMetrics(reg prometheus.Registerer, chains []Chain) (*metrics, error) {
 			Name: "turnpike_facilitator_settle_shared_total",
 			Help: "Settles answered from another settle of the same authorization (in flight or remembered) instead of a new broadcast.",
 		}),
+		claims: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "turnpike_facilitator_claims_total",
+			Help: "turnpike-claim decisions: claimed, reclaimed_same_attempt, refused_claimed, refused_settled, released, expired (lapsed at validBefore, never broadcast).",
+		}, []string{"outcome"}),
+		liveClaims: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "turnpike_facilitator_claims_live",
+			Help: "Authorizations held by a claim or a broadcast whose outcome is open, counted at the last prune.",
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.rejections, m.broadcasts, m.shared, newRelayerCollector(chains)} {
+	for _, o := range []string{"claimed", "reclaimed_same_attempt", "refused_claimed", "refused_settled", "released", "expired"} {
+		m.claims.WithLabelValues(o)
+	}
+	records := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "turnpike_facilitator_claim_store_records",
+		Help: "Records in the claim store (claims, broadcasts, settled answers kept for idempotent replies).",
+	}, func() float64 { return float64(store.Len()) })
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.rejections, m.broadcasts, m.shared, m.claims, m.liveClaims, records, newRelayerCollector(chains)} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register facilitator metrics: %w", err)
 		}

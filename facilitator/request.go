@@ -180,3 +180,14 @@ func (p *payment) key() authKey {
 func (p *payment) domain() eip3009.Domain {
 	return eip3009.Domain{Name: p.Extra.Name, Version: p.Extra.Version, ChainID: p.ChainID, VerifyingContract: p.Asset}
 }
+
+// storeKey is authKey as a claim-store key.
+func (p *payment) storeKey() string {
+	return p.ChainID.String() + "/" + p.Asset.Hex() + "/" + p.Auth.From.Hex() + "/" + p.Auth.Nonce.Hex()
+}
+
+// digestHex is the authorization's EIP-712 digest: what distinguishes two
+// authorizations that share a nonce.
+func (p *payment) digestHex() string {
+	return eip3009.Digest(p.domain(), eip3009.Transfer, p.Auth).Hex()
+}

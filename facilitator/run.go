@@ -48,7 +48,12 @@ type ServeConfig struct {
 	Key            *ecdsa.PrivateKey
 	ReceiptTimeout time.Duration
 	EVM            EVMOptions
-	Logger         *slog.Logger
+	// StatePath is the claim store file (bbolt, fsynced); "" keeps claims in memory
+	// only, so a restart forgets them (logged as a warning).
+	StatePath string
+	// MaxClaims bounds the claim store's records (0: DefaultMaxRecords).
+	MaxClaims int
+	Logger    *slog.Logger
 	// Ready, when set, is called with the bound address once the server accepts.
 	Ready func(addr string)
 }
@@ -73,12 +78,26 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		cfg.Logger.Info("chain connected", "rpc", u, "chain_id", c.ChainID(), "relayer", c.Relayer().Hex())
 		chains = append(chains, c)
 	}
+	var store Store
+	if cfg.StatePath == "" {
+		cfg.Logger.Warn("claim store is in memory only: a restart forgets claims and settle answers, so a payment in flight during a restart may be served twice across gate replicas; set -state")
+		store = NewMemoryStore(cfg.MaxClaims)
+	} else {
+		bs, err := OpenBoltStore(cfg.StatePath, cfg.MaxClaims, 5*time.Second)
+		if err != nil {
+			return err
+		}
+		defer bs.Close()
+		cfg.Logger.Info("claim store opened", "path", cfg.StatePath, "records", bs.Len())
+		store = bs
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	f, err := New(Config{Chains: chains, ReceiptTimeout: cfg.ReceiptTimeout, Registerer: reg, Logger: cfg.Logger})
+	f, err := New(Config{Chains: chains, ReceiptTimeout: cfg.ReceiptTimeout, Registerer: reg, Logger: cfg.Logger, Store: store})
 	if err != nil {
 		return err
 	}
+	defer f.Close()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
@@ -95,7 +114,8 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		return err
 	case <-ctx.Done():
 	}
-	// Give in-flight settlements time to record their answers.
+	// Give in-flight settlements time to record their answers (the store closes
+	// after this returns).
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)

@@ -14,8 +14,9 @@ import (
 	"github.com/turnpike-x402/turnpike/x402"
 )
 
-// Handler serves the facilitator HTTP API: POST /verify, POST /settle,
-// GET /supported, GET /healthz, GET /readyz, and GET /metrics from gatherer (nil: no /metrics).
+// Handler serves the facilitator HTTP API: POST /verify, POST /settle, POST /release
+// (turnpike-claim), GET /supported, GET /healthz, GET /readyz, and GET /metrics from
+// gatherer (nil: no /metrics).
 func (f *Facilitator) Handler(gatherer prometheus.Gatherer) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /verify", func(w http.ResponseWriter, r *http.Request) {
@@ -24,7 +25,12 @@ func (f *Facilitator) Handler(gatherer prometheus.Gatherer) http.Handler {
 			writeJSON(w, http.StatusBadRequest, x402.VerifyResponse{InvalidReason: x402.ReasonInvalidPayload, InvalidMessage: err.Error()})
 			return
 		}
-		writeJSON(w, http.StatusOK, f.Verify(r.Context(), body))
+		attempt, rej := attemptHeader(r)
+		if rej != nil {
+			writeJSON(w, http.StatusOK, x402.VerifyResponse{InvalidReason: rej.Reason, InvalidMessage: rej.Message})
+			return
+		}
+		writeJSON(w, http.StatusOK, f.VerifyAttempt(r.Context(), body, attempt))
 	})
 	mux.HandleFunc("POST /settle", func(w http.ResponseWriter, r *http.Request) {
 		body, err := readBody(w, r)
@@ -32,7 +38,28 @@ func (f *Facilitator) Handler(gatherer prometheus.Gatherer) http.Handler {
 			writeJSON(w, http.StatusBadRequest, x402.SettleResponse{ErrorReason: x402.ReasonInvalidPayload, ErrorMessage: err.Error()})
 			return
 		}
-		writeJSON(w, http.StatusOK, f.Settle(r.Context(), body))
+		attempt, rej := attemptHeader(r)
+		if rej != nil {
+			writeJSON(w, http.StatusOK, x402.SettleResponse{ErrorReason: rej.Reason, ErrorMessage: rej.Message})
+			return
+		}
+		writeJSON(w, http.StatusOK, f.SettleAttempt(r.Context(), body, attempt))
+	})
+	mux.HandleFunc("POST /release", func(w http.ResponseWriter, r *http.Request) {
+		body, err := readBody(w, r)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, x402.ReleaseResponse{Reason: x402.ReasonInvalidPayload})
+			return
+		}
+		attempt, rej := attemptHeader(r)
+		if rej == nil && attempt == "" {
+			rej = reject(ReasonInvalidAttempt, "release needs the %s header of the attempt that holds the claim", x402.HeaderAttempt)
+		}
+		if rej != nil {
+			writeJSON(w, http.StatusOK, x402.ReleaseResponse{Reason: rej.Reason})
+			return
+		}
+		writeJSON(w, http.StatusOK, f.Release(r.Context(), body, attempt))
 	})
 	mux.HandleFunc("GET /supported", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, f.Supported())
@@ -58,6 +85,18 @@ func (f *Facilitator) Handler(gatherer prometheus.Gatherer) http.Handler {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
 	}
 	return mux
+}
+
+// attemptHeader reads X-Turnpike-Attempt; present but empty or repeated is malformed.
+func attemptHeader(r *http.Request) (string, *Rejection) {
+	vals, present := r.Header[http.CanonicalHeaderKey(x402.HeaderAttempt)]
+	if !present {
+		return "", nil
+	}
+	if len(vals) != 1 || vals[0] == "" {
+		return "", reject(ReasonInvalidAttempt, "header %s must appear once with 32 lowercase hex characters", x402.HeaderAttempt)
+	}
+	return vals[0], checkAttempt(vals[0])
 }
 
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {

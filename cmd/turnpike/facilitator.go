@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -23,6 +24,8 @@ func runFacilitator(ctx context.Context, args []string) error {
 	keyFile := fs.String("relayer-key-file", "", "file holding the relayer's hex private key (default: $TURNPIKE_RELAYER_KEY)")
 	receipt := fs.Duration("receipt-timeout", 20*time.Second, "how long a settle waits for the receipt before answering settlement_pending")
 	lookback := fs.Uint64("lookback-blocks", 100_000, "blocks searched for an earlier settlement of a repeated authorization")
+	state := fs.String("state", defaultStatePath(), "claim store file (bbolt): claims and settle outcomes survive restarts; one facilitator process per file. \"\" = in memory only (a restart forgets claims; gate replicas may then serve a payment in flight twice)")
+	maxClaims := fs.Int("max-claims", facilitator.DefaultMaxRecords, "bound on claim store records; when full, new payments are refused with claim_store_full")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -44,6 +47,21 @@ func runFacilitator(ctx context.Context, args []string) error {
 	}
 	return facilitator.Serve(ctx, facilitator.ServeConfig{
 		Addr: *addr, RPCURLs: urls, Key: key, ReceiptTimeout: *receipt,
-		EVM: facilitator.EVMOptions{LookbackBlocks: *lookback},
+		EVM:       facilitator.EVMOptions{LookbackBlocks: *lookback},
+		StatePath: *state, MaxClaims: *maxClaims,
 	})
+}
+
+// defaultStatePath is $XDG_STATE_HOME/turnpike/facilitator.db (~/.local/state when
+// unset), or turnpike-facilitator.db in the working directory without a home.
+func defaultStatePath() string {
+	dir := os.Getenv("XDG_STATE_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil || home == "" {
+			return "turnpike-facilitator.db"
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(dir, "turnpike", "facilitator.db")
 }
