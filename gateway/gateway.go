@@ -56,6 +56,7 @@ func Handler(ctx context.Context, o Options) (http.Handler, error) {
 	}
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
+			forwardRequestURI(pr)
 			pr.SetURL(target)
 			pr.SetXForwarded()
 		},
@@ -103,4 +104,21 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	return nil
+}
+
+// forwardRequestURI forwards the path as Traefik's proxy does: re-parsed from the
+// request-target (RequestURI), not from req.URL (pkg/proxy/httputil/proxy.go,
+// directorBuilder, v3.6.12). The gate decides on that same request-target
+// (plugin/reqpath), so the native gateway and Traefik forward exactly the path the
+// gate matched, spelled as the client spelled it.
+func forwardRequestURI(pr *httputil.ProxyRequest) {
+	if pr.In.RequestURI == "" {
+		return
+	}
+	u, err := url.ParseRequestURI(pr.In.RequestURI)
+	if err != nil {
+		return
+	}
+	pr.Out.URL.Path = u.Path
+	pr.Out.URL.RawPath = u.RawPath
 }

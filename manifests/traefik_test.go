@@ -96,3 +96,37 @@ func TestTraefikStaticConfig(t *testing.T) {
 		}
 	}
 }
+
+// encodedCharacterOptions are Traefik v3.6's entryPoints.<ep>.http.encodedCharacters
+// options (pkg/config/static/entrypoints.go); each defaults to true (allowed).
+var encodedCharacterOptions = []string{
+	"allowEncodedSlash", "allowEncodedBackSlash", "allowEncodedNullCharacter", "allowEncodedSemicolon",
+	"allowEncodedPercent", "allowEncodedQuestionMark", "allowEncodedHash",
+}
+
+// Both shipped configurations refuse every ambiguous encoded character at the edge
+// and keep sanitizePath on, on both entry points.
+func TestTraefikPathHardening(t *testing.T) {
+	static := loadYAML(t, "traefik/traefik.yml")
+	values := loadYAML(t, "traefik/values.yaml")
+	args := map[string]bool{}
+	for _, a := range strs(list(values, "additionalArguments")) {
+		args[a] = true
+	}
+	for _, ep := range []string{"web", "websecure"} {
+		if got := get(static, "entryPoints", ep, "http", "sanitizePath"); got != true {
+			t.Errorf("traefik.yml: entryPoints.%s.http.sanitizePath = %v, want true", ep, got)
+		}
+		if !args["--entryPoints."+ep+".http.sanitizePath=true"] {
+			t.Errorf("values.yaml: no --entryPoints.%s.http.sanitizePath=true", ep)
+		}
+		for _, opt := range encodedCharacterOptions {
+			if got := get(static, "entryPoints", ep, "http", "encodedCharacters", opt); got != false {
+				t.Errorf("traefik.yml: entryPoints.%s.http.encodedCharacters.%s = %v, want false", ep, opt, got)
+			}
+			if a := "--entryPoints." + ep + ".http.encodedCharacters." + opt + "=false"; !args[a] {
+				t.Errorf("values.yaml: additionalArguments lacks %s", a)
+			}
+		}
+	}
+}

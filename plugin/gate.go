@@ -18,6 +18,7 @@ import (
 	"github.com/turnpike-x402/turnpike/plugin/challenge"
 	"github.com/turnpike-x402/turnpike/plugin/metrics"
 	"github.com/turnpike-x402/turnpike/plugin/replay"
+	"github.com/turnpike-x402/turnpike/plugin/reqpath"
 	"github.com/turnpike-x402/turnpike/x402"
 )
 
@@ -201,12 +202,9 @@ func fastChallenge(g *Gate, req *http.Request) *challenge.Answer {
 // routeChallenge routes a request the offer cache has not seen and returns its
 // challenge (nil: not a paid rule), remembering it under key.
 func routeChallenge(g *Gate, o *offer, req *http.Request, key string) *challenge.Answer {
-	r := o.all
-	if o.re != nil {
-		r = route(o, req.Method, req.URL.Path)
-		if r == nil || r.free {
-			return nil
-		}
+	r, _, _ := routeRequest(o, req)
+	if r == nil || r.free {
+		return nil // refusals and free rules: serveSlow
 	}
 	c := challenge.Render(r.prices, resourceURL(g, req))
 	// Only origin-form request-targets (what servers hand to Traefik) are keys: the
@@ -240,13 +238,10 @@ func servePaid(g *Gate, rw http.ResponseWriter, req *http.Request) {
 		serveSlow(g, rw, req)
 		return
 	}
-	r := o.all
-	if o.re != nil {
-		r = route(o, req.Method, req.URL.Path)
-		if r == nil || r.free {
-			serveSlow(g, rw, req)
-			return
-		}
+	r, _, _ := routeRequest(o, req)
+	if r == nil || r.free {
+		serveSlow(g, rw, req)
+		return
 	}
 	v2 := req.Header[hkPaymentSignature]
 	v1 := req.Header[hkXPayment]
@@ -292,21 +287,23 @@ func serveSlow(g *Gate, rw http.ResponseWriter, req *http.Request) {
 			"offer "+g.s.offerKey+" was withdrawn at "+o.drainEndsAt.UTC().Format(time.RFC3339))
 		return
 	}
-	r := o.all
-	if o.re != nil {
-		r = route(o, req.Method, req.URL.Path)
-		if r == nil {
-			atomic.AddInt64(&o.primary.Requests, 1)
-			reject(rw, http.StatusForbidden, "Forbidden", reasonNoRule,
-				"no route rule of offer "+g.s.offerKey+" covers "+req.Method+" "+relativePath(o.pathPrefix, req.URL.Path)+"; the path is under a paid prefix, so it is refused")
-			return
-		}
-		if r.free {
-			atomic.AddInt64(&o.primary.Requests, 1)
-			stripPaymentHeaders(g, req)
-			g.next.ServeHTTP(rw, req)
-			return
-		}
+	r, p, problem := routeRequest(o, req)
+	if problem != "" {
+		atomic.AddInt64(&o.primary.Requests, 1)
+		reject(rw, http.StatusBadRequest, "Bad request", reqpath.ReasonAmbiguous, reqpath.Message(problem))
+		return
+	}
+	if r == nil {
+		atomic.AddInt64(&o.primary.Requests, 1)
+		reject(rw, http.StatusForbidden, "Forbidden", reasonNoRule,
+			"no route rule of offer "+g.s.offerKey+" covers "+req.Method+" "+relativePath(o.pathPrefix, p)+"; the path is under a paid prefix, so it is refused")
+		return
+	}
+	if r.free {
+		atomic.AddInt64(&o.primary.Requests, 1)
+		stripPaymentHeaders(g, req)
+		g.next.ServeHTTP(rw, req)
+		return
 	}
 	rw.Header()[hkExpose] = []string{exposeHeaders}
 	v2 := hdr[hkPaymentSignature]

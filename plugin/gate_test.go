@@ -38,7 +38,7 @@ func TestServeHTTPUnpaid(t *testing.T) {
 		{desc: "free path with method restriction, right method", method: "GET", target: base + "/health", wantStatus: 200, wantUp: true},
 		{desc: "free path with method restriction, other method falls to no rule", method: "POST", target: base + "/health", wantStatus: 403, wantReason: reasonNoRule},
 		{desc: "unmatched path under a paid prefix is refused", method: "GET", target: base + "/other", wantStatus: 403, wantReason: reasonNoRule},
-		{desc: "dot segments are cleaned before matching", method: "GET", target: base + "/free/../other", wantStatus: 403, wantReason: reasonNoRule},
+		{desc: "dot segments are refused, not cleaned (the upstream may not clean them)", method: "GET", target: base + "/free/../other", wantStatus: 400, wantReason: "ambiguous_path"},
 		{desc: "segment glob matches one segment", method: "GET", target: base + "/v1/abc/items", wantStatus: 402, wantReason: reasonPaymentRequired},
 		{desc: "segment glob does not match two segments", method: "GET", target: base + "/v1/a/b/items", wantStatus: 403, wantReason: reasonNoRule},
 		{desc: "prefix rule matches the prefix itself", method: "GET", target: base + "/forecast", wantStatus: 402, wantReason: reasonPaymentRequired},

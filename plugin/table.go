@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"fmt"
+	"net/http"
 	"path"
 	"regexp"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/turnpike-x402/turnpike/plugin/challenge"
 	"github.com/turnpike-x402/turnpike/plugin/metrics"
+	"github.com/turnpike-x402/turnpike/plugin/reqpath"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 )
 
@@ -125,14 +127,33 @@ func compileOffer(src *routes.Offer, m *metrics.Registry) (*offer, error) {
 	return o, nil
 }
 
-// route returns the first rule matching "METHOD /cleaned/path", or nil. All rules of
+// routeRequest routes a request on the path its upstream will receive (see
+// plugin/reqpath: Traefik forwards the path of RequestURI, not req.URL.Path) and
+// returns the rule (nil: none matched), that path, and a problem when the path's
+// spelling is ambiguous and must be refused whatever rule it would match. The same
+// RequestURI always gives the same answer, so the challenge cache, keyed by it, cannot
+// carry a decision over to a different forwarded path.
+func routeRequest(o *offer, req *http.Request) (*rule, string, string) {
+	p, problem := reqpath.Forwarded(req.RequestURI, req.URL)
+	if problem != "" {
+		return nil, p, problem
+	}
+	if o.re == nil {
+		return o.all, p, ""
+	}
+	return route(o, req.Method, p), p, ""
+}
+
+// route returns the first rule matching "METHOD /path", or nil. The path is matched as
+// forwarded, not cleaned: "/free/" and "/free" can reach different upstream handlers,
+// and dot or empty segments never get here (reqpath refuses them). All rules of
 // an offer are one compiled regular expression (with the offer's prefix optional in
 // front of each pattern, so a path already stripped of it matches too) with a group
 // per rule: matching is one stdlib call however many rules there are, and the loop
 // only finds the matched group. Kept tiny: Yaegi allocates every value slot of a
 // function on each call.
 func route(o *offer, method, p string) *rule {
-	m := o.re.FindStringSubmatchIndex(method + " " + path.Clean(p))
+	m := o.re.FindStringSubmatchIndex(method + " " + p)
 	if m == nil {
 		return nil
 	}
