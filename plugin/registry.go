@@ -38,8 +38,10 @@ func newRegistry() *registry {
 		facilitators: map[string]*facilitator{},
 		metrics:      metrics.NewRegistry(failureReasons...),
 		servers:      metrics.NewListeners(),
-		replay:       replay.New(defaultReplayGuardEntries),
-		grace:        defaultLoaderGrace,
+		// Sized by the instances: each New() grows it to what its config asks for,
+		// so a process whose instances all ask for fewer entries gets fewer.
+		replay: replay.New(0),
+		grace:  defaultLoaderGrace,
 	}
 }
 
