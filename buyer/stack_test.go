@@ -108,8 +108,10 @@ func startStackOn(t testing.TB, price string, settlement string, chainID uint64)
 	t.Cleanup(facSrv.Close)
 
 	seller := chain.Account(devchain.RoleSeller)
+	// maxTimeoutSeconds 3600: a seller serving pre-signed pools publishes a window as
+	// long as the pools' (one hour here), because the gate bounds validBefore by it.
 	pay := routes.Payment{Scheme: "exact", Network: info.Network, Amount: price, Asset: info.Token.Address.Hex(), PayTo: seller.Address.Hex(),
-		MaxTimeoutSeconds: 60, EIP712Name: info.Token.Name, EIP712Version: info.Token.Version, AssetSymbol: info.Token.Symbol, AssetDecimals: int(info.Token.Decimals)}
+		MaxTimeoutSeconds: 3600, EIP712Name: info.Token.Name, EIP712Version: info.Token.Version, AssetSymbol: info.Token.Symbol, AssetDecimals: int(info.Token.Decimals)}
 	doc := routes.Document{Schema: routes.Schema, Generation: 1, Offers: []routes.Offer{{
 		Namespace: "shop", Name: "weather", State: routes.StateActive, PathPrefix: "/services/weather",
 		Settlement: settlement, Payments: []routes.Payment{pay},
@@ -136,7 +138,7 @@ func startStackOn(t testing.TB, price string, settlement string, chainID uint64)
 
 	s := &stack{chain: chain, gateURL: gateSrv.URL, payer: chain.Account(devchain.RoleBuyer), payTo: seller.Address, upstream: up, recorder: rec}
 	s.req = x402.Requirements{Scheme: "exact", Network: info.Network, Amount: price, Asset: info.Token.Address.Hex(), PayTo: seller.Address.Hex(),
-		MaxTimeoutSeconds: 60, Extra: json.RawMessage(fmt.Sprintf(`{"name":%q,"version":%q}`, info.Token.Name, info.Token.Version))}
+		MaxTimeoutSeconds: 3600, Extra: json.RawMessage(fmt.Sprintf(`{"name":%q,"version":%q}`, info.Token.Name, info.Token.Version))}
 	// Wait until the gate has loaded its routes (it answers 503 before).
 	deadline := time.Now().Add(10 * time.Second)
 	for {

@@ -130,7 +130,7 @@ func unsignedPayments(t testing.TB, n int, accepted x402.Requirements, resourceU
 					To:          accepted.PayTo,
 					Value:       accepted.Amount,
 					ValidAfter:  strconv.FormatInt(now-600, 10),
-					ValidBefore: strconv.FormatInt(now+3600, 10),
+					ValidBefore: strconv.FormatInt(now+accepted.MaxTimeoutSeconds, 10),
 					Nonce:       "0x" + hex.EncodeToString(nonce),
 				},
 			},

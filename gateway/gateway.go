@@ -34,6 +34,51 @@ type Options struct {
 	Upstream string
 	// Ready, when set, is called with the bound address once the gateway serves.
 	Ready func(addr string)
+
+	// Server limits; zero values take the defaults below, negative ones disable a
+	// timeout. They keep one client from holding connections (and memory) forever.
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
+}
+
+// Server limit defaults. The write timeout runs from the end of the request headers
+// to the end of the response, so it must cover the plugin's verify timeout (5 s) and
+// settle timeout (30 s) plus the upstream's own time: 2 minutes leaves 85 s for the
+// upstream. Streams longer than that (server-sent events) need a larger value or -1.
+// Headers: a payment header is at most 16 KiB of base64, so 64 KiB leaves room for the
+// rest while refusing header floods early (net/http answers 431).
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 60 * time.Second
+	DefaultWriteTimeout      = 2 * time.Minute
+	DefaultIdleTimeout       = 60 * time.Second
+	DefaultMaxHeaderBytes    = 64 << 10
+)
+
+// server returns the http.Server for h with o's limits applied.
+func server(h http.Handler, o Options) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: limit(o.ReadHeaderTimeout, DefaultReadHeaderTimeout),
+		ReadTimeout:       limit(o.ReadTimeout, DefaultReadTimeout),
+		WriteTimeout:      limit(o.WriteTimeout, DefaultWriteTimeout),
+		IdleTimeout:       limit(o.IdleTimeout, DefaultIdleTimeout),
+		MaxHeaderBytes:    int(limit(time.Duration(o.MaxHeaderBytes), DefaultMaxHeaderBytes)),
+	}
+}
+
+// limit: zero means the default, negative means none (net/http's zero).
+func limit(v, def time.Duration) time.Duration {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
 }
 
 // Handler builds the gate in front of upstream from the dynamic configuration. The
@@ -86,7 +131,7 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", o.Listen, err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := server(h, o)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Printf("gateway: serving %s -> %s", ln.Addr(), o.Upstream)

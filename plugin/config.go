@@ -66,12 +66,17 @@ type Config struct {
 	// upstream answered. A larger response is settled when the cap is reached and
 	// then streamed.
 	MaxBufferBytes int
-	// ReplayGuardEntries bounds the replay guard (process-wide; the largest value any
-	// instance asks for wins).
+	// ReplayGuardEntries bounds the replay guard. The guard is process-wide: the
+	// largest value any instance of this process asked for wins (there is no other
+	// floor); lowering it takes effect when the process restarts. A full guard
+	// refuses new payments (503 replay_guard_full), it never forgets live ones.
 	ReplayGuardEntries int
-	// MaxValiditySlackSeconds, when positive, refuses authorizations whose validBefore
-	// lies further ahead than the requirement's maxTimeoutSeconds plus this slack.
-	// Zero disables the check (the official Go client signs one-hour windows).
+	// MaxValiditySlackSeconds bounds an authorization's validity window: validBefore
+	// may lie at most the requirement's maxTimeoutSeconds plus this slack ahead, so a
+	// settled authorization leaves the replay guard soon. Zero (unset) means the
+	// default of 30 s; -1 disables the bound (e.g. for clients that sign longer
+	// windows than the requirement asks for; then guard entries live until their
+	// validBefore, however far ahead).
 	MaxValiditySlackSeconds int
 
 	// UnclaimedSettlement decides when a payment is settled for a settle-after route
@@ -95,18 +100,24 @@ const (
 	defaultMaxBufferBytes     = 8 << 20
 	defaultReplayGuardEntries = 100000
 	defaultAnswerCacheBytes   = 64 << 20
+	// defaultValiditySlack covers clock skew between the buyer and the gate and the
+	// seconds between signing and sending.
+	defaultValiditySlack = 30
+	// validityUnbounded is the MaxValiditySlackSeconds value that disables the bound.
+	validityUnbounded = -1
 )
 
 // CreateConfig returns the defaults Traefik decodes the user's keys over.
 func CreateConfig() *Config {
 	return &Config{
-		FacilitatorHeaders: map[string]string{},
-		VerifyTimeoutMs:    defaultVerifyTimeoutMs,
-		SettleTimeoutMs:    defaultSettleTimeoutMs,
-		PollIntervalMs:     defaultPollIntervalMs,
-		MaxBufferBytes:     defaultMaxBufferBytes,
-		ReplayGuardEntries: defaultReplayGuardEntries,
-		AnswerCacheBytes:   defaultAnswerCacheBytes,
+		FacilitatorHeaders:      map[string]string{},
+		VerifyTimeoutMs:         defaultVerifyTimeoutMs,
+		SettleTimeoutMs:         defaultSettleTimeoutMs,
+		PollIntervalMs:          defaultPollIntervalMs,
+		MaxBufferBytes:          defaultMaxBufferBytes,
+		ReplayGuardEntries:      defaultReplayGuardEntries,
+		MaxValiditySlackSeconds: defaultValiditySlack,
+		AnswerCacheBytes:        defaultAnswerCacheBytes,
 	}
 }
 
@@ -132,9 +143,15 @@ type settings struct {
 	pollIntervalMs            int
 	maxBuffer                 int
 	replayEntries             int
-	validitySlack             int64
-	unclaimedAfter            bool
-	answerCacheBytes          int
+	// validitySlack is the allowed excess of a validity window over
+	// maxTimeoutSeconds; negative: unbounded.
+	validitySlack int64
+	// strip lists every header key, as Go's HTTP server canonicalizes it, that an
+	// upstream might fold into a payment header or the payer header (any case, '_'
+	// for '-'): the request path deletes these keys instead of scanning the headers.
+	strip            []string
+	unclaimedAfter   bool
+	answerCacheBytes int
 }
 
 // validate checks the static configuration. Only mistakes a person must fix are
@@ -163,8 +180,11 @@ func (c *Config) validate() (*settings, error) {
 		pollIntervalMs:     orDefault(c.PollIntervalMs, defaultPollIntervalMs),
 		maxBuffer:          orDefault(c.MaxBufferBytes, defaultMaxBufferBytes),
 		replayEntries:      orDefault(c.ReplayGuardEntries, defaultReplayGuardEntries),
-		validitySlack:      int64(c.MaxValiditySlackSeconds),
 		answerCacheBytes:   orDefault(c.AnswerCacheBytes, defaultAnswerCacheBytes),
+		validitySlack:      int64(orDefault(c.MaxValiditySlackSeconds, defaultValiditySlack)),
+	}
+	if c.MaxValiditySlackSeconds == validityUnbounded {
+		s.validitySlack = validityUnbounded
 	}
 	var problems []string
 	ns, name, ok := splitNamespaced(c.Offer)
@@ -223,8 +243,16 @@ func (c *Config) validate() (*settings, error) {
 	if s.payerHeader != "" && strings.ContainsAny(s.payerHeader, " :\t\r\n") {
 		problems = append(problems, fmt.Sprintf("payerHeader %q is not a header name", c.PayerHeader))
 	}
-	if c.VerifyTimeoutMs < 0 || c.SettleTimeoutMs < 0 || c.PollIntervalMs < 0 || c.MaxBufferBytes < 0 || c.ReplayGuardEntries < 0 || c.MaxValiditySlackSeconds < 0 {
+	if c.VerifyTimeoutMs < 0 || c.SettleTimeoutMs < 0 || c.PollIntervalMs < 0 || c.MaxBufferBytes < 0 || c.ReplayGuardEntries < 0 {
 		problems = append(problems, "timeouts, intervals and sizes must not be negative")
+	}
+	if c.MaxValiditySlackSeconds < validityUnbounded {
+		problems = append(problems, fmt.Sprintf("maxValiditySlackSeconds %d: use a positive number of seconds, 0 for the default (%d) or -1 to disable the bound", c.MaxValiditySlackSeconds, defaultValiditySlack))
+	}
+	if n := strings.Count(s.payerHeader, "-") + strings.Count(s.payerHeader, "_"); n > maxHeaderSeparators {
+		problems = append(problems, fmt.Sprintf("payerHeader %q has %d '-' or '_' separators; at most %d are supported", c.PayerHeader, n, maxHeaderSeparators))
+	} else {
+		s.strip = stripNames(s.payerHeader)
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("turnpike: invalid configuration: %s", strings.Join(problems, "; "))
@@ -252,6 +280,52 @@ func splitNamespaced(s string) (string, string, bool) {
 		return "", "", false
 	}
 	return ns, name, true
+}
+
+// maxHeaderSeparators bounds the spellings of the payer header (2^n keys to strip).
+const maxHeaderSeparators = 6
+
+// stripNames returns the keys that Go's HTTP server can produce for the payment
+// headers and the payer header when a client spells them with '_' instead of '-' (or
+// the reverse) in any case: Go canonicalizes case, so a name with n separators has
+// 2^n spellings. Many upstreams (CGI, PHP, WSGI, nginx with underscores_in_headers)
+// fold '-' and '_' into one name, so each spelling must be removed.
+func stripNames(payerHeader string) []string {
+	names := []string{hkPaymentSignature, hkXPayment}
+	if payerHeader != "" {
+		names = append(names, payerHeader)
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range names {
+		for _, v := range separatorSpellings(strings.ReplaceAll(n, "_", "-")) {
+			k := http.CanonicalHeaderKey(v)
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
+	return out
+}
+
+// separatorSpellings returns name with every combination of '-' and '_' at its
+// separators.
+func separatorSpellings(name string) []string {
+	out := []string{""}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		var next []string
+		for _, prefix := range out {
+			if c == '-' {
+				next = append(next, prefix+"-", prefix+"_")
+			} else {
+				next = append(next, prefix+string(c))
+			}
+		}
+		out = next
+	}
+	return out
 }
 
 func orDefault(v, def int) int {

@@ -1,11 +1,13 @@
 package plugin
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
 	"log"
 	"net/http"
 	"regexp"
@@ -350,12 +352,13 @@ func wantsHTML(req *http.Request) bool {
 }
 
 // stripPaymentHeaders removes what the upstream must not see: the payment itself and
-// any payer header a client tried to forge.
+// any payer header a client tried to forge, in every spelling an upstream might fold
+// into the same name (X_Turnpike_Payer, payment_signature). The spellings were
+// canonicalized at configuration time, so this is a few map deletes and no scan.
 func stripPaymentHeaders(g *Gate, req *http.Request) {
-	delete(req.Header, hkPaymentSignature)
-	delete(req.Header, hkXPayment)
-	if g.s.payerHeader != "" {
-		delete(req.Header, g.s.payerHeader) // canonical since validate
+	h := req.Header
+	for _, k := range g.s.strip {
+		delete(h, k)
 	}
 }
 
@@ -573,6 +576,9 @@ func decodePayment(p *payment, header string) bool {
 	if err == nil {
 		err = json.Unmarshal(raw, &p.pl)
 	}
+	if err == nil {
+		err = unambiguous(raw)
+	}
 	if err != nil {
 		p.code = reasonInvalidHeader
 		p.detail = err.Error()
@@ -590,6 +596,128 @@ func decodePayment(p *payment, header string) bool {
 	}
 	return true
 }
+
+// errAmbiguous refuses a payload that two JSON parsers could read differently: the
+// gate reads it with encoding/json (keys matched case-insensitively, the last of
+// duplicate keys wins) but forwards the raw bytes to the facilitator, whose parser
+// may be case-sensitive or keep the first duplicate. The replay key and the checks
+// must describe the authorization the facilitator settles.
+var errAmbiguous = errors.New("ambiguous JSON: a duplicate key, or a key that differs from its x402 spelling only by case; send each field once, spelled exactly as in the x402 spec")
+
+// payloadKeys are the keys of a PaymentPayload that encoding/json fills into
+// struct fields. knownKeyFold counts them in any case (and the Unicode folds Go's
+// decoder also accepts, e.g. U+017F for s), knownKeyExact spelled exactly; a
+// difference is a key only case-insensitive parsers read.
+const payloadKeys = `x402Version|resource|accepted|scheme|network|payload|extensions|url|description|mimeType|amount|asset|payTo|maxTimeoutSeconds|extra|signature|authorization|from|to|value|validAfter|validBefore|nonce`
+
+var (
+	knownKeyFold  = regexp.MustCompile(`(?i)"(?:` + payloadKeys + `)":`)
+	knownKeyExact = regexp.MustCompile(`"(?:` + payloadKeys + `)":`)
+	keyEnd        = []byte(`":`)
+)
+
+// unambiguous refuses duplicate keys at any level and case variants of the keys the
+// gate reads. Without a backslash in the payload (every real client) a quote always
+// delimits a string, so in the compacted form `":` ends a key or opens a value that
+// starts with ':' the same way in the re-encoding: decoding into generic maps drops
+// exactly the duplicates, and the count of `":` falls. A handful of compiled calls,
+// no interpreted loop; payloads with escapes take the exact token walk.
+func unambiguous(raw []byte) error {
+	if bytes.IndexByte(raw, '\\') >= 0 {
+		return unambiguousSlow(raw)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, raw); err != nil {
+		return err
+	}
+	c := compact.Bytes()
+	if len(knownKeyFold.FindAllIndex(c, -1)) != len(knownKeyExact.FindAllIndex(c, -1)) {
+		return errAmbiguous
+	}
+	var generic any
+	if err := json.Unmarshal(c, &generic); err != nil {
+		return err
+	}
+	again, err := json.Marshal(generic)
+	if err != nil {
+		return err
+	}
+	if bytes.Count(c, keyEnd) != bytes.Count(again, keyEnd) {
+		return errAmbiguous
+	}
+	return nil
+}
+
+// foldedKeys maps each payload key, lower-cased, to its exact spelling.
+var foldedKeys = foldKeys(payloadKeys)
+
+func foldKeys(list string) map[string]string {
+	m := map[string]string{}
+	for _, k := range strings.Split(list, "|") {
+		m[strings.ToLower(k)] = k
+	}
+	return m
+}
+
+// unambiguousSlow walks the tokens of a payload that contains escapes (rare: no x402
+// client writes them), checking every object for duplicate keys (after unescaping,
+// as every parser compares them) and case variants of the payload keys.
+func unambiguousSlow(raw []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	// One key set per open object; nil for an open array.
+	var stack []map[string]bool
+	expectKey := false
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if d, ok := tok.(json.Delim); ok {
+			switch d {
+			case '{':
+				stack = append(stack, map[string]bool{})
+				expectKey = true
+			case '[':
+				stack = append(stack, nil)
+				expectKey = false
+			default:
+				stack = stack[:len(stack)-1]
+				expectKey = len(stack) > 0 && stack[len(stack)-1] != nil
+			}
+			continue
+		}
+		top := len(stack) - 1
+		if top < 0 || stack[top] == nil {
+			continue
+		}
+		if !expectKey {
+			expectKey = true // that was a value; a key follows (or the object ends)
+			continue
+		}
+		k := tok.(string)
+		if stack[top][k] {
+			return errAmbiguous
+		}
+		stack[top][k] = true
+		if exact, ok := foldedKeys[foldKey(k)]; ok && exact != k {
+			return errAmbiguous
+		}
+		expectKey = false
+	}
+}
+
+// foldKey lower-cases k and maps the non-ASCII letters that Go's decoder folds into
+// ASCII ones (U+017F to s, U+212A to k), so every spelling encoding/json would match
+// to a payload key is found.
+func foldKey(k string) string {
+	return strings.ToLower(asciiFolds.Replace(k))
+}
+
+var asciiFolds = strings.NewReplacer("\u017f", "s", "\u212a", "k")
 
 // matchPayment finds the one offered requirement and runs the local checks.
 func matchPayment(p *payment) bool {
@@ -897,7 +1025,7 @@ func checkAuthorization(opt *challenge.Option, a *x402.Authorization, now time.T
 	if before < ts+x402.ClockSkewMarginSeconds {
 		return reasonExpired, 0
 	}
-	if slack > 0 && before-ts > opt.Req.MaxTimeoutSeconds+slack {
+	if slack >= 0 && before-ts > opt.Req.MaxTimeoutSeconds+slack {
 		return reasonTooLong, 0
 	}
 	return "", before

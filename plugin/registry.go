@@ -40,9 +40,11 @@ func newRegistry() *registry {
 		facilitators: map[string]*facilitator{},
 		metrics:      metrics.NewRegistry(failureReasons...),
 		servers:      metrics.NewListeners(),
-		replay:       replay.New(defaultReplayGuardEntries),
-		answers:      answers.New(defaultAnswerCacheBytes),
-		grace:        defaultLoaderGrace,
+		// Sized by the instances: each New() grows it to what its config asks for,
+		// so a process whose instances all ask for fewer entries gets fewer.
+		replay:  replay.New(0),
+		answers: answers.New(defaultAnswerCacheBytes),
+		grace:   defaultLoaderGrace,
 	}
 }
 

@@ -71,6 +71,11 @@ type entry struct {
 // ErrCorrupt marks a state file that does not parse; the file is kept untouched.
 var ErrCorrupt = errors.New("buyer state is corrupt")
 
+// ErrLocked: another process (or another Store in this one) has the state open. Two
+// writers would truncate each other's journal and offer the same authorizations
+// twice, so the second one is refused before it reads or writes anything.
+var ErrLocked = errors.New("buyer state is in use by another buyer")
+
 // Store is the durable set of consumed authorization keys. Safe for concurrent use.
 type Store struct {
 	path, journalPath string
@@ -79,6 +84,7 @@ type Store struct {
 	mu      sync.Mutex // guards recs, journal writes, seq counters
 	recs    map[string]Record
 	journal *os.File
+	lock    *os.File // holds the flock on path+".lock" until Close
 	lines   int    // journal lines since the last snapshot
 	written uint64 // sequence number of the last line written to the journal
 	closed  bool
@@ -93,7 +99,10 @@ type Options struct {
 }
 
 // Open loads the state at path (a missing file is an empty state), replays the journal
-// and writes a fresh snapshot, so every later run starts from one durable file.
+// and writes a fresh snapshot, so every later run starts from one durable file. It
+// first takes an exclusive lock on path+".lock" and fails with ErrLocked (naming the
+// holder's pid) when another buyer has the state open; nothing is read or truncated
+// before the lock is held.
 func Open(path string, opts Options) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("state path is empty")
@@ -101,6 +110,21 @@ func Open(path string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("create state dir: %w", err)
 	}
+	lock, err := lockFile(path + ".lock")
+	if err != nil {
+		return nil, err
+	}
+	s, err := openLocked(path, opts)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
+}
+
+// openLocked does the work of Open once the lock is held.
+func openLocked(path string, opts Options) (*Store, error) {
 	s := &Store{path: path, journalPath: path + ".journal", compactEvery: opts.CompactEvery, recs: map[string]Record{}}
 	if s.compactEvery <= 0 {
 		s.compactEvery = DefaultCompactEvery
@@ -387,6 +411,12 @@ func (s *Store) Close() error {
 	s.closed = true
 	if cerr := s.journal.Close(); err == nil && cerr != nil {
 		err = cerr
+	}
+	if s.lock != nil {
+		// Last: a new buyer may take over only after the final snapshot is written.
+		if cerr := s.lock.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
 	}
 	return err
 }

@@ -19,6 +19,13 @@ func open(t *testing.T, path string, opts Options) *Store {
 	return s
 }
 
+// die drops a store the way a killed process does: the kernel closes its files (and
+// so releases the flock), nothing is compacted.
+func die(s *Store) {
+	s.journal.Close()
+	s.lock.Close()
+}
+
 func TestPutReleaseSurviveReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sub", "consumed.json")
 	s := open(t, path, Options{})
@@ -34,6 +41,7 @@ func TestPutReleaseSurviveReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	// No Close: the process "dies" here. The journal must carry everything durable.
+	die(s)
 	got, err := Read(path)
 	if err != nil {
 		t.Fatal(err)

@@ -536,11 +536,19 @@ func (r *Reconciler) preSigned(ctx context.Context, pr *v1alpha1.PurchaseRequest
 	return out, nil
 }
 
-// signN signs n authorizations for req valid for validFor seconds (default 1 day).
-// They are stored in the compact flat form so a large pool fits a ConfigMap.
+// signN signs n authorizations for req valid for validFor seconds (default 1 day),
+// but never longer than the seller's maxTimeoutSeconds: Turnpike gates refuse a
+// validBefore further ahead than that (plus a small slack) with
+// authorization_validity_too_long, because every settled authorization occupies their
+// replay guard until it expires. A seller who serves pre-signed pools raises
+// maxTimeoutSeconds on its offer. They are stored in the compact flat form so a large
+// pool fits a ConfigMap.
 func signN(key *ecdsa.PrivateKey, req x402.Requirements, validFor int64, n int, now time.Time) ([]auth.PreSigned, error) {
 	if validFor <= 0 {
 		validFor = 86400
+	}
+	if req.MaxTimeoutSeconds > 0 && validFor > req.MaxTimeoutSeconds {
+		validFor = req.MaxTimeoutSeconds
 	}
 	out := make([]auth.PreSigned, 0, n)
 	for i := 0; i < n; i++ {

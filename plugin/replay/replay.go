@@ -36,12 +36,14 @@ type entry struct {
 	validBefore int64 // unix seconds
 }
 
-// New returns a guard holding at most max live authorizations.
+// New returns a guard holding at most max live authorizations (0: none until Grow).
 func New(max int) *Guard {
 	return &Guard{max: max, entries: map[string]entry{}}
 }
 
-// Grow raises the bound to max if it is lower (the largest bound asked for wins).
+// Grow raises the bound to max if it is lower: several gate instances share one
+// guard per process, and the largest bound any of them asked for wins. It never
+// shrinks, because entries already admitted must stay until they expire.
 func Grow(g *Guard, max int) {
 	g.mu.Lock()
 	if max > g.max {
@@ -97,6 +99,14 @@ func Settle(g *Guard, key string) {
 	e.settled = true
 	g.entries[key] = e
 	g.mu.Unlock()
+}
+
+// Max is the current bound.
+func Max(g *Guard) int {
+	g.mu.Lock()
+	n := g.max
+	g.mu.Unlock()
+	return n
 }
 
 // Size is the number of authorizations remembered.
