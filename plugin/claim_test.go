@@ -377,3 +377,44 @@ func TestRetryOfASettledPayment(t *testing.T) {
 		})
 	}
 }
+
+// A verify whose answer was lost (the facilitator went down after it may have taken
+// the claim) must not leave the buyer's authorization locked until validBefore: the
+// gate releases the attempt, retrying until the facilitator answers.
+func TestLostVerifyAnswerIsReleased(t *testing.T) {
+	tests := []struct {
+		desc   string
+		verify string
+	}{
+		{desc: "verify answered 502", verify: "down"},
+		{desc: "verify answered garbage", verify: "garbage"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			tg := newTestGate(t, testDoc(1), nil)
+			tg.fac.set(tc.verify, "ok")
+			rec := tg.do("GET", base+"/forecast/a", payHeader(t))
+			if rec.Code != http.StatusServiceUnavailable || decodeRejection(t, rec.Body.Bytes()).Reason != reasonFacilitatorDown {
+				t.Fatalf("status %d %s, want 503 %s", rec.Code, rec.Body.String(), reasonFacilitatorDown)
+			}
+			waitFor(t, "release of the lost attempt", func() bool { return tg.fac.releaseCalls.Load() >= 1 })
+			tg.fac.mu.Lock()
+			defer tg.fac.mu.Unlock()
+			var verifyAttempt, releaseAttempt string
+			for _, a := range tg.fac.attempts {
+				if strings.HasPrefix(a, "/verify ") {
+					verifyAttempt = strings.TrimPrefix(a, "/verify ")
+				}
+				if strings.HasPrefix(a, "/release ") {
+					releaseAttempt = strings.TrimPrefix(a, "/release ")
+				}
+			}
+			if verifyAttempt == "" || releaseAttempt != verifyAttempt {
+				t.Fatalf("released attempt %q, want the verify's %q", releaseAttempt, verifyAttempt)
+			}
+			if n := tg.up.calls.Load(); n != 0 {
+				t.Fatalf("upstream hits %d, want 0", n)
+			}
+		})
+	}
+}

@@ -518,16 +518,29 @@ func releasePayment(p *payment) {
 	}
 }
 
+// releaseClaim retries while the facilitator gives no answer (down, restarting): a
+// claim left behind would lock the buyer's authorization until its validBefore.
 func releaseClaim(g *Gate, body []byte, attempt http.Header) {
-	res, err := x402.ReleaseEncoded(g.fac.client, context.Background(), body, attempt)
-	if err != nil {
-		log.Printf("turnpike: %s: release: %v", g.name, err)
-		return
-	}
-	if !res.Released {
-		log.Printf("turnpike: %s: release: facilitator kept the claim (%s)", g.name, res.Reason)
+	delay := time.Second
+	for i := 0; i < releaseTries; i++ {
+		res, err := x402.ReleaseEncoded(g.fac.client, context.Background(), body, attempt)
+		if err == nil {
+			if !res.Released && res.Reason != reasonNotClaimed {
+				log.Printf("turnpike: %s: release: facilitator kept the claim (%s)", g.name, res.Reason)
+			}
+			return
+		}
+		log.Printf("turnpike: %s: release (try %d of %d): %v", g.name, i+1, releaseTries, err)
+		time.Sleep(delay)
+		delay = delay * 2
 	}
 }
+
+// releaseTries bounds releaseClaim: 1+2+4+8+16 s covers a facilitator restart.
+const releaseTries = 6
+
+// reasonNotClaimed: the facilitator held no claim of this attempt (nothing to release).
+const reasonNotClaimed = "not_claimed"
 
 // unclaimed notes a verified payment whose facilitator did not confirm the claim
 // (counted, logged once per facilitator) and reports whether it must settle before
@@ -784,6 +797,10 @@ func verifyRefused(p *payment, vres *x402.VerifyResponse, err error) bool {
 	if err != nil {
 		log.Printf("turnpike: %s: verify: %v", p.g.name, err)
 		p.code = reasonFacilitatorDown
+		// The facilitator may have claimed the authorization for this attempt before
+		// the answer was lost: release it, or the buyer's retry on any replica would
+		// meet authorization_claimed until validBefore.
+		go releaseClaim(p.g, p.body, p.attempt)
 		return false
 	}
 	if vres.InvalidReason == reasonAuthClaimed || vres.InvalidReason == reasonAuthSettled {
