@@ -150,6 +150,9 @@ type traefikOptions struct {
 	Providers map[string]any
 	// Env is added to the process environment (e.g. HTTP_PROXY).
 	Env []string
+	// WebHTTP is the web entry point's `http` section (e.g. encodedCharacters,
+	// sanitizePath); nil keeps Traefik's defaults.
+	WebHTTP map[string]any
 }
 
 // traefik is a running Traefik process.
@@ -222,6 +225,9 @@ func startTraefik(t testing.TB, opts traefikOptions) *traefik {
 			"abortOnPluginFailure": !opts.KeepRunningOnPluginFailure,
 			"localPlugins":         plugins,
 		},
+	}
+	if opts.WebHTTP != nil {
+		static["entryPoints"].(map[string]any)["web"].(map[string]any)["http"] = opts.WebHTTP
 	}
 	if opts.DebugAddr != "" {
 		static["entryPoints"].(map[string]any)["traefik"] = map[string]any{"address": opts.DebugAddr}
