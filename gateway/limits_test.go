@@ -99,7 +99,7 @@ func startGateway(t *testing.T, o Options) (addr string, seen func() http.Header
 
 type limits struct {
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
-	MaxHeaderBytes                                           int
+	MaxHeaderBytes                                            int
 }
 
 func TestServerDefaults(t *testing.T) {

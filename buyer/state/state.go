@@ -85,8 +85,8 @@ type Store struct {
 	recs    map[string]Record
 	journal *os.File
 	lock    *os.File // holds the flock on path+".lock" until Close
-	lines   int    // journal lines since the last snapshot
-	written uint64 // sequence number of the last line written to the journal
+	lines   int      // journal lines since the last snapshot
+	written uint64   // sequence number of the last line written to the journal
 	closed  bool
 
 	syncMu sync.Mutex // serialises fsyncs; concurrent callers share one (group commit)

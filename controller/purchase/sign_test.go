@@ -45,4 +45,3 @@ func requirement(maxTimeout int64) x402.Requirements {
 		Asset: "0x036CbD53842c5426634e7929541eC2318f3dCF7e", PayTo: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
 		MaxTimeoutSeconds: maxTimeout, Extra: json.RawMessage(`{"name":"USDC","version":"2"}`)}
 }
-
