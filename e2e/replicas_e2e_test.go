@@ -306,7 +306,7 @@ func send(client *http.Client, url, header string) answer {
 }
 
 // pathUpstream counts calls per path and keeps the headers of the last call per
-// path; paths containing /fail/ answer 500.
+// path; paths containing /fail/ answer 500, paths containing /slow/ take 300 ms.
 type pathUpstream struct {
 	URL     string
 	hits    atomic.Int64
@@ -323,6 +323,13 @@ func newPathUpstream(t testing.TB) *pathUpstream {
 		u.paths[r.URL.Path]++
 		u.headers[r.URL.Path] = r.Header.Clone()
 		u.mu.Unlock()
+		if strings.Contains(r.URL.Path, "/slow/") {
+			select {
+			case <-time.After(300 * time.Millisecond):
+			case <-r.Context().Done():
+				return
+			}
+		}
 		if strings.Contains(r.URL.Path, "/fail/") {
 			http.Error(rw, `{"error":"upstream broke"}`, http.StatusInternalServerError)
 			return
