@@ -426,3 +426,82 @@ func envInt(name string, def int) int {
 	}
 	return def
 }
+
+// TestReplicasWithoutClaims measures what the safe default buys with a facilitator
+// that cannot claim (the official TypeScript facilitator, as x402.org or CDP would
+// behave): two Traefik replicas, every payment sent 4 times to each at once. The gate
+// sees no claim, settles before the upstream, and only the replica whose settle
+// spends the nonce calls the upstream: at most one answer, one upstream call, one
+// transfer per payment; when concurrent settles all fail, nothing moved and the retry
+// is served. The refusals are logged (docs/gate.md, "Guarantees").
+func TestReplicasWithoutClaims(t *testing.T) {
+	const payments, copies = 10, 4
+	cw := startChainWorld(t)
+	official := startOfficialFacilitator(t, cw)
+	w := &replicaWorld{chain: cw.chain, info: cw.info, up: newPathUpstream(t)}
+	sellerKey, err := crypto.GenerateKey()
+	must(t, err, "seller key")
+	w.seller = crypto.PubkeyToAddress(sellerKey.PublicKey)
+	w.buyer, err = crypto.GenerateKey()
+	must(t, err, "buyer key")
+	must(t, cw.chain.Fund(context.Background(), crypto.PubkeyToAddress(w.buyer.PublicKey), nil, big.NewInt(1_000_000)), "fund buyer")
+	pay := payment(w.info.Network, w.info.Token.Address.Hex(), w.seller.Hex(), price, w.info.Token.Name, w.info.Token.Version)
+	cm := newConfigMapDir(t)
+	cm.Write(t, map[string][]byte{routes.DataKey: routesJSON(t, 1, shopOffer(pay))})
+	metrics := []string{}
+	for i := 0; i < 2; i++ {
+		addr := freeAddr(t)
+		metrics = append(metrics, "http://"+addr+"/metrics")
+		dyn := newDyn().Plugin("x402", turnpikePlugin, gateConfig(cm, official, addr)).Service("up", w.up.URL).
+			Router("paid", "PathPrefix(`/api`)", "up", 0, "x402")
+		tr := startTraefik(t, traefikOptions{Turnpike: true, Dynamic: dyn.Map(), LogLevel: "INFO"})
+		tr.WaitRoute(t, "/api/probe", 30*time.Second)
+		w.replicas = append(w.replicas, "http://"+tr.Web)
+	}
+	for _, r := range w.replicas {
+		eventually(t, 15*time.Second, "replica "+r+" serves the routes document", func() string {
+			if a := get(t, r+"/api/item"); a.Status != http.StatusPaymentRequired {
+				return a.String()
+			}
+			return ""
+		})
+	}
+	w.accepted = paymentRequired(t, w.replicas[0]+"/api/item").Accepts[0]
+	batch := w.signPayments(t, payments)
+	before := w.balance(t, w.seller)
+	served := w.storm(t, batch, copies, nil)
+	unanswered := 0
+	for i := range batch {
+		if len(served[i].txs()) == 0 {
+			unanswered++
+		}
+	}
+	// Two replicas settling one authorization at the same moment may both be refused
+	// (nothing moves, both say so); the buyer's retry with the same payment is served.
+	w.settleStragglers(t, batch, served)
+	refusals := map[string]int{}
+	for i, p := range batch {
+		if got := served[i].txs(); len(got) != 1 {
+			t.Errorf("payment %d: served with %d distinct transactions, want 1 (refusals %v)", i, len(got), served[i].other)
+		}
+		if h := w.up.PathHits(p.path); h != 1 {
+			t.Errorf("payment %d (%s): upstream called %d times, want 1", i, p.path, h)
+		}
+		for k, n := range served[i].other {
+			refusals[k] += n
+		}
+	}
+	if d := new(big.Int).Sub(w.balance(t, w.seller), before); d.Cmp(big.NewInt(payments*10_000)) != 0 {
+		t.Errorf("seller received %s, want %d transfers", d, payments)
+	}
+	var unclaimed float64
+	for _, m := range metrics {
+		v, _ := metricValue(scrapeMetrics(t, m), "turnpike_payment_unclaimed_total", map[string]string{"offer_name": "api"})
+		unclaimed += v
+	}
+	if unclaimed == 0 {
+		t.Errorf("turnpike_payment_unclaimed_total counts nothing: the gates did not notice the facilitator cannot claim")
+	}
+	t.Logf("no-claim facilitator, 2 replicas x %d copies: %d payments, %d unanswered in the storm (served on retry), %d upstream calls, refusals %v, unclaimed payments settled first %v",
+		copies, payments, unanswered, w.up.Hits(), refusals, unclaimed)
+}
