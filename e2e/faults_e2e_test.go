@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"math/big"
@@ -17,9 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ethereum/go-ethereum/crypto"
-
-	"github.com/turnpike-x402/turnpike/devchain"
 	"github.com/turnpike-x402/turnpike/eip3009"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 	"github.com/turnpike-x402/turnpike/x402"
@@ -33,18 +29,7 @@ import (
 // payment), in the gate's metrics (every transfer counted) and by retrying with the
 // same payment (the answer, not an error).
 func TestPaidMeansServed(t *testing.T) {
-	ctx := context.Background()
-	c, err := devchain.Start(ctx, devchain.Options{ChainID: e2eChainID, MaxDrift: 2 * time.Hour})
-	must(t, err, "start dev chain")
-	t.Cleanup(func() { _ = c.Close() })
-	w := &replicaWorld{chain: c, info: c.Info(), up: newPathUpstream(t)}
-	w.fac = startFacilitatorProcess(t, c)
-	sellerKey, err := crypto.GenerateKey()
-	must(t, err, "seller key")
-	w.seller = crypto.PubkeyToAddress(sellerKey.PublicKey)
-	w.buyer, err = crypto.GenerateKey()
-	must(t, err, "buyer key")
-	must(t, c.Fund(ctx, crypto.PubkeyToAddress(w.buyer.PublicKey), nil, big.NewInt(1_000_000_000)), "fund buyer")
+	w := startPaidWorld(t)
 
 	// The facilitator as the gate sees it: a proxy that can hold back or break the
 	// first /settle answer of each attempt after the real facilitator has answered.

@@ -42,11 +42,14 @@ func TestHostile(t *testing.T) {
 }
 
 type hostile struct {
-	w      *replicaWorld
-	base   string
-	client *http.Client
-	v1     x402.RequirementsV1
-	seq    atomic.Int64
+	// releasedMark is the facilitator's released-claims count before a case whose
+	// upstream fails.
+	releasedMark float64
+	w            *replicaWorld
+	base         string
+	client       *http.Client
+	v1           x402.RequirementsV1
+	seq          atomic.Int64
 }
 
 // hostileCase is one request (or a scripted few) and what it may cause.
@@ -184,6 +187,12 @@ func (h *hostile) storm(t *testing.T, method, path string, hdr []string, copies 
 		return answers[paid]
 	}
 	return answers[0]
+}
+
+// released reads turnpike_facilitator_claims_total{outcome="released"}.
+func (h *hostile) released(t *testing.T) float64 {
+	v, _ := metricValue(scrapeMetrics(t, h.w.fac.url+"/metrics"), "turnpike_facilitator_claims_total", map[string]string{"outcome": "released"})
+	return v
 }
 
 func (h *hostile) requirementsV1(t *testing.T) x402.RequirementsV1 {
@@ -456,8 +465,19 @@ func (h *hostile) cases(t *testing.T) []hostileCase {
 		}
 		cs = append(cs,
 			hostileCase{desc: fmt.Sprintf("v%d upstream error: passed through, nothing charged", v), path: fmt.Sprintf("/api/fail/v%d", v),
+				before:  func(t *testing.T) { h.releasedMark = h.released(t) },
 				headers: func(t *testing.T) []string { return []string{headerName(v), failFirst(t)} }, wantStatus: http.StatusInternalServerError, wantUpstream: 1},
+			// The gate releases the facilitator's claim in the background after the
+			// upstream error (until then a reuse is told to retry in a few seconds).
 			hostileCase{desc: fmt.Sprintf("v%d the same payment then buys an answer", v),
+				before: func(t *testing.T) {
+					eventually(t, 15*time.Second, "the claim is released", func() string {
+						if n := h.released(t); n <= h.releasedMark {
+							return fmt.Sprintf("released claims %v", n)
+						}
+						return ""
+					})
+				},
 				headers: func(t *testing.T) []string { return []string{headerName(v), failFirst(t)} }, wantStatus: http.StatusOK, wantUpstream: 1, wantTransfers: 1},
 			hostileCase{desc: fmt.Sprintf("v%d stream settles before the upstream", v), path: fmt.Sprintf("/api/sse/paid-v%d", v),
 				headers: honest(v), wantStatus: http.StatusOK, wantUpstream: 1, wantTransfers: 1},

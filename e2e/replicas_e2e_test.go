@@ -96,6 +96,27 @@ func TestReplicasOnePaymentOneAnswer(t *testing.T) {
 	}
 }
 
+// startPaidWorld starts the parts every replica world shares: the dev chain, the
+// facilitator process on a state file, a counting upstream, a seller and a funded
+// buyer. Hundreds of settlements in a few seconds: the dev chain may run ahead of the
+// wall clock instead of waiting a second per block past the default 20 s cap.
+func startPaidWorld(t *testing.T) *replicaWorld {
+	t.Helper()
+	ctx := context.Background()
+	c, err := devchain.Start(ctx, devchain.Options{ChainID: e2eChainID, MaxDrift: 2 * time.Hour})
+	must(t, err, "start dev chain")
+	t.Cleanup(func() { _ = c.Close() })
+	w := &replicaWorld{chain: c, info: c.Info(), up: newPathUpstream(t)}
+	w.fac = startFacilitatorProcess(t, c)
+	sellerKey, err := crypto.GenerateKey()
+	must(t, err, "seller key")
+	w.seller = crypto.PubkeyToAddress(sellerKey.PublicKey)
+	w.buyer, err = crypto.GenerateKey()
+	must(t, err, "buyer key")
+	must(t, c.Fund(ctx, crypto.PubkeyToAddress(w.buyer.PublicKey), nil, big.NewInt(1_000_000_000)), "fund buyer")
+	return w
+}
+
 // replicaWorld: dev chain, facilitator process, counting upstream, 2 Traefik + 3
 // gateway replicas sharing one routes document.
 type replicaWorld struct {
@@ -111,22 +132,7 @@ type replicaWorld struct {
 
 func startReplicaWorld(t *testing.T, traefiks, gateways int) *replicaWorld {
 	t.Helper()
-	ctx := context.Background()
-	// Hundreds of settlements in a few seconds: the dev chain may run ahead of the
-	// wall clock instead of waiting a second per block past the default 20 s cap.
-	c, err := devchain.Start(ctx, devchain.Options{ChainID: e2eChainID, MaxDrift: 2 * time.Hour})
-	must(t, err, "start dev chain")
-	t.Cleanup(func() { _ = c.Close() })
-	w := &replicaWorld{chain: c, info: c.Info(), up: newPathUpstream(t)}
-	w.fac = startFacilitatorProcess(t, c)
-
-	sellerKey, err := crypto.GenerateKey()
-	must(t, err, "seller key")
-	w.seller = crypto.PubkeyToAddress(sellerKey.PublicKey)
-	w.buyer, err = crypto.GenerateKey()
-	must(t, err, "buyer key")
-	must(t, c.Fund(ctx, crypto.PubkeyToAddress(w.buyer.PublicKey), nil, big.NewInt(1_000_000_000)), "fund buyer")
-
+	w := startPaidWorld(t)
 	pay := payment(w.info.Network, w.info.Token.Address.Hex(), w.seller.Hex(), price, w.info.Token.Name, w.info.Token.Version)
 	pay.AssetSymbol = w.info.Token.Symbol
 	cm := newConfigMapDir(t)
