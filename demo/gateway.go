@@ -47,6 +47,9 @@ http:
           metricsAddress: %q
           payerHeader: %q
           pollIntervalMs: 100
+          # Demo only: the payments it signs in advance for curl are valid for an hour.
+          # In production keep the default (maxTimeoutSeconds + 30 s).
+          maxValiditySlackSeconds: 3600
   routers:
     weather:
       rule: "PathPrefix(%s)"

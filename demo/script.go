@@ -233,10 +233,11 @@ func (s *Stack) RunScript(ctx context.Context, n int) (*Report, error) {
 		}
 	}
 
-	// The same signed authorization again: the gate refuses it before any upstream call.
+	// The same signed authorization for another request: the gate refuses it before
+	// any upstream call. (For the same request it would give the same answer again.)
 	if first.header != "" {
-		if err := p.step("replay payment #1 (same signature)", func() (string, error) {
-			status, _, body, err := get(ctx, first.url, map[string]string{x402.HeaderPaymentSignature: first.header})
+		if err := p.step("replay payment #1 (same signature, another request)", func() (string, error) {
+			status, _, body, err := get(ctx, first.url+"?replay=1", map[string]string{x402.HeaderPaymentSignature: first.header})
 			if err != nil {
 				return "", err
 			}

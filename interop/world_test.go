@@ -234,6 +234,9 @@ const gatewayConfig = `http:
           # Generous: the first calls into a cold node process under -race on 2 cores.
           verifyTimeoutMs: 30000
           settleTimeoutMs: 60000
+          # One gateway here: keep settle-after with the official facilitator (which
+          # cannot claim), so its settle failures after the upstream are exercised.
+          unclaimedSettlement: after
   routers:
     api:
       rule: "PathPrefix(` + "`" + pathPrefix + "`" + `)"
