@@ -2,7 +2,9 @@ package pool_test
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -106,7 +108,10 @@ func TestRecordsSurviveReloadAndRestart(t *testing.T) {
 	if next.Auth.Key != as[2].Key {
 		t.Fatalf("after reload took %s, want the third", next.Auth.ID)
 	}
-	// "Crash": a new store and pool over the same path, without Close.
+	// "Crash": a new store and pool over the files as the dead process left them,
+	// without Close. The files are copied to where the new process opens them: the
+	// first store still holds the state lock, which only its process's death frees.
+	path = crashCopy(t, path)
 	st2, err := state.Open(path, state.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -196,4 +201,28 @@ func TestConcurrentTakesNeverShareAnAuthorization(t *testing.T) {
 	if total+exhausted == 0 {
 		t.Fatal("nothing happened")
 	}
+}
+
+// crashCopy copies the state files next to path (all but the lock file) into a fresh
+// folder and returns the state path there.
+func crashCopy(t *testing.T, path string) string {
+	t.Helper()
+	dst := t.TempDir()
+	entries, err := os.ReadDir(filepath.Dir(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() || strings.HasSuffix(e.Name(), ".lock") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(filepath.Dir(path), e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(dst, filepath.Base(path))
 }
