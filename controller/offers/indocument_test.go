@@ -41,7 +41,12 @@ func TestInDocument(t *testing.T) {
 		{desc: "draining in its grace period", offer: offer(true, time.Minute, 4, nil), want: true},
 		{desc: "drain just ended, its own reconcile has not run yet", offer: offer(true, -time.Second, 4, nil), want: true},
 		{desc: "route removed, gate still up", offer: offer(false, -2*time.Second, 4, at(-time.Second)), want: true},
-		{desc: "route removed long enough ago: the teardown is due", offer: offer(false, -5*time.Second, 4, at(-3*time.Second)), want: false},
+		{desc: "route removed long ago, its own teardown has not run yet", offer: offer(false, -5*time.Second, 4, at(-3*time.Second)), want: true},
+		{desc: "its own teardown ran (Draining=False Drained)", offer: func() *v1alpha1.ServiceOffer {
+			o := offer(false, -5*time.Second, 4, at(-3*time.Second))
+			o.Status.Conditions = append(o.Status.Conditions, metav1.Condition{Type: v1alpha1.ConditionDraining, Status: metav1.ConditionFalse, Reason: ReasonDrained})
+			return o
+		}(), want: false},
 		{desc: "drain ended while not in the document", offer: offer(false, -time.Second, 0, nil), want: false},
 		{desc: "torn down", offer: offer(false, -time.Hour, 0, at(-time.Hour)), want: false},
 		{desc: "being deleted", offer: func() *v1alpha1.ServiceOffer {

@@ -443,8 +443,11 @@ func (r *Reconciler) endDrain(ctx context.Context, o *v1alpha1.ServiceOffer, key
 	if err := r.deleteChild(ctx, o, render.MiddlewareGVK); err != nil {
 		return ctrl.Result{}, err
 	}
-	_, err := r.syncRoutes(ctx, o, key, false)
-	return ctrl.Result{}, err
+	if _, err := r.syncRoutes(ctx, o, key, false); err != nil {
+		return ctrl.Result{}, err
+	}
+	st.RoutesGeneration = 0
+	return ctrl.Result{}, nil
 }
 
 func (r *Reconciler) setDrainCondition(o *v1alpha1.ServiceOffer, now time.Time, set func(string, metav1.ConditionStatus, string, string)) {
@@ -705,9 +708,17 @@ func (r *Reconciler) inDocument(o *v1alpha1.ServiceOffer, now time.Time) bool {
 	if Serving(o, now) {
 		return true
 	}
+	// Only the offer's own teardown (endDrain: Middleware deleted, then Draining=False
+	// reason Drained) takes a drained entry out: a time-based cut-off here would let
+	// another offer's reconcile drop it while the gate still stands.
 	st := &o.Status
-	return o.DeletionTimestamp.IsZero() && o.DrainExpired(now) && st.RoutesGeneration != 0 &&
-		(st.RouteRemovedAt == nil || now.Before(st.RouteRemovedAt.Add(r.routeRemovalDelay())))
+	return o.DeletionTimestamp.IsZero() && o.DrainExpired(now) && st.RoutesGeneration != 0 && !tornDown(o)
+}
+
+// tornDown: endDrain finished the offer's teardown.
+func tornDown(o *v1alpha1.ServiceOffer) bool {
+	c := meta.FindStatusCondition(o.Status.Conditions, v1alpha1.ConditionDraining)
+	return c != nil && c.Status == metav1.ConditionFalse && c.Reason == ReasonDrained
 }
 
 func (r *Reconciler) event(o *v1alpha1.ServiceOffer, typ, reason, action, note string) {
