@@ -68,10 +68,12 @@ func New(ctx context.Context, next http.Handler, config *Config, name string) (h
 			log.Printf("turnpike: metrics listener on %s: %v", s.metricsAddress, err)
 		}
 	}
-	l := g.loader
+	// The registry that handed out the loader takes it back (read now, not when the
+	// context ends).
+	l, r := g.loader, reg
 	go func() {
 		<-ctx.Done()
-		reg.releaseLoader(l)
+		r.releaseLoader(l)
 	}()
 	return g, nil
 }
