@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"html"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/turnpike-x402/turnpike/plugin/routes"
@@ -25,37 +26,78 @@ func WritePaywall(rw http.ResponseWriter, ps *Set, resURL string) {
 	_, _ = rw.Write([]byte(page))
 }
 
+// PaywallBudget is the most bytes the page may have around the resource URL and
+// the PAYMENT-REQUIRED value for one payment option: it is sent on every unpaid
+// browser request, and everything (style, script) is inline.
+const PaywallBudget = 24 << 10
+
 // renderPaywall renders the browser page once per price set with two NUL-separated
-// holes: the escaped resource URL and the PAYMENT-REQUIRED value.
+// holes: the escaped resource URL and the PAYMENT-REQUIRED value. The page reads
+// without JavaScript (prices, networks and the header are plain HTML); the script
+// takes the requirements from that same header, so what the wallet signs is exactly
+// what the gate offered.
 func renderPaywall(src *routes.Offer, desc string, ps *Set) string {
 	var b strings.Builder
-	b.WriteString("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
+	b.WriteString("<!doctype html>\n<html lang=\"en\" data-state=\"static\"><head><meta charset=\"utf-8\">")
 	b.WriteString("<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">")
 	b.WriteString("<title>Payment required</title><style>")
-	b.WriteString("body{font-family:system-ui,sans-serif;max-width:44rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}")
-	b.WriteString("table{border-collapse:collapse}td,th{padding:.3rem .8rem;border-bottom:1px solid #ddd;text-align:left}")
-	b.WriteString("code,pre{background:#f4f4f4;padding:.1rem .3rem;word-break:break-all;white-space:pre-wrap}")
-	b.WriteString("</style></head><body><h1>Payment required</h1>")
-	b.WriteString("<p>This resource is sold per request with the <a href=\"https://x402.org\">x402</a> protocol.</p>")
+	b.WriteString(paywallCSS)
+	b.WriteString("</style></head><body><main><h1>Payment required</h1>")
+	b.WriteString("<p>This resource is sold <strong>per request</strong> with the <a href=\"https://x402.org\">x402</a> protocol.</p>")
 	b.WriteString("<p>Resource: <code>\x00</code></p>")
 	if desc != "" {
 		b.WriteString("<p>" + html.EscapeString(desc) + "</p>")
 	}
 	b.WriteString("<p>Offered by <code>" + html.EscapeString(src.Namespace+"/"+src.Name) + "</code>. Accepted payments:</p>")
-	b.WriteString("<table><tr><th>Price</th><th>Asset</th><th>Network</th><th>Pay to</th></tr>")
-	for _, o := range ps.Options {
+	b.WriteString("<table><tr><th>Price</th><th>Network</th><th>Asset</th><th>Pay to</th></tr>")
+	cfg := make([]map[string]any, 0, len(ps.Options))
+	var choices strings.Builder
+	for i, o := range ps.Options {
 		sym := "token"
 		if s := findSymbol(src, o); s != "" {
 			sym = s
 		}
-		b.WriteString("<tr><td>" + html.EscapeString(x402.FormatUnits(o.Amount, o.Decimals)) + "</td><td>" +
-			html.EscapeString(sym) + " <code>" + html.EscapeString(o.Req.Asset) + "</code></td><td>" +
-			html.EscapeString(o.Req.Network) + "</td><td><code>" + html.EscapeString(o.Req.PayTo) + "</code></td></tr>")
+		price := x402.FormatUnits(o.Amount, o.Decimals) + " " + sym
+		net, chainID, _ := LookupNetwork(o.Req.Network)
+		b.WriteString("<tr><td><strong>" + html.EscapeString(price) + "</strong> per request</td><td>" +
+			html.EscapeString(net.Name) + " <small><code>" + html.EscapeString(o.Req.Network) + "</code></small></td><td>" +
+			html.EscapeString(sym) + " <code>" + html.EscapeString(o.Req.Asset) + "</code></td><td><code>" +
+			html.EscapeString(o.Req.PayTo) + "</code></td></tr>")
+		c := map[string]any{
+			"i": i, "price": price, "sym": sym, "dec": o.Decimals, "network": o.Req.Network,
+			"name": net.Name, "chainId": chainID, "rpc": net.RPC, "explorer": net.Explorer, "currency": net.Currency,
+		}
+		// Only the exact scheme on an EVM chain can be paid with an EIP-3009 signature.
+		if o.Req.Scheme != "exact" || chainID == 0 {
+			continue
+		}
+		cfg = append(cfg, c)
+		choices.WriteString("<option value=\"" + strconv.Itoa(len(cfg)-1) + "\">" +
+			html.EscapeString(price+" on "+net.Name) + "</option>")
 	}
-	b.WriteString("</table><p>Pay with an x402 client (for example <code>@x402/fetch</code>): it reads the ")
+	b.WriteString("</table>")
+	if len(cfg) > 0 {
+		b.WriteString("<section id=\"pay\" hidden><h2>Pay from your browser wallet</h2>")
+		if len(cfg) > 1 {
+			b.WriteString("<p><label>Pay with <select id=\"opt\">" + choices.String() + "</select></label></p>")
+		}
+		b.WriteString("<p><button id=\"go\" type=\"button\">Pay</button></p>")
+		b.WriteString("<p id=\"status\" role=\"status\" aria-live=\"polite\"></p>")
+		b.WriteString("<dl id=\"receipt\" hidden></dl><div id=\"content\" hidden></div></section>")
+		b.WriteString("<noscript><p>Paying from this page needs JavaScript and a browser wallet.</p></noscript>")
+	}
+	b.WriteString("<p>Any x402 client (for example <code>@x402/fetch</code>) can pay too: it reads the ")
 	b.WriteString("<code>PAYMENT-REQUIRED</code> header of this response, signs an EIP-3009 authorization and ")
 	b.WriteString("repeats the request with a <code>PAYMENT-SIGNATURE</code> header.</p>")
-	b.WriteString("<details><summary>PAYMENT-REQUIRED</summary><pre id=\"payment-required\">\x00</pre></details>")
+	b.WriteString("<details><summary>PAYMENT-REQUIRED</summary><pre id=\"payment-required\">\x00</pre></details></main>")
+	if len(cfg) > 0 {
+		// json.Marshal escapes <, > and & so the data cannot close its script element.
+		raw, err := json.Marshal(cfg)
+		if err == nil {
+			b.WriteString("<script type=\"application/json\" id=\"x402-cfg\">" + string(raw) + "</script>")
+			b.WriteString("<script type=\"module\">" + paywallJS + "</script>")
+		}
+	}
 	b.WriteString("</body></html>\n")
 	return b.String()
 }
