@@ -122,7 +122,7 @@ func TestWritePaywall(t *testing.T) {
 	if rec.Code != 402 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
 		t.Fatalf("status %d type %q", rec.Code, rec.Header().Get("Content-Type"))
 	}
-	if strings.Contains(page, "<script>") || !strings.Contains(page, "&lt;script&gt;") || !strings.Contains(page, "Weather &lt;now&gt;") {
+	if strings.Contains(page, "w/<script>") || !strings.Contains(page, "w/&lt;script&gt;") || !strings.Contains(page, "Weather &lt;now&gt;") {
 		t.Fatalf("page does not escape: %s", page)
 	}
 	hdr := rec.Header().Get("Payment-Required")
