@@ -128,7 +128,7 @@ func (p *Page) Click(sel string) error {
 func (p *Page) Eval(expr string) (string, error) {
 	ctx, cancel := p.timeout(15 * time.Second)
 	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[string]("String(" + expr + ")"))
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[string]("String("+expr+")"))
 	if err != nil {
 		return "", fmt.Errorf("evaluate %s: %w", expr, err)
 	}

@@ -33,6 +33,7 @@ func TestPaywallBudget(t *testing.T) {
 		{desc: "one payment option", set: one, budget: PaywallBudget},
 		{desc: "two payment options", set: compileTest(t), budget: PaywallBudget + 1024},
 	} {
+		tc := tc // Yaegi keeps one loop variable for all iterations
 		t.Run(tc.desc, func(t *testing.T) {
 			fixed := len(tc.set.htmlParts[0]) + len(tc.set.htmlParts[1]) + len(tc.set.htmlParts[2])
 			t.Logf("paywall: %d bytes around the URL and header", fixed)
@@ -60,6 +61,7 @@ func TestPaywallContent(t *testing.T) {
 		{desc: "the typed data primary type", want: "primaryType:\"TransferWithAuthorization\""},
 		{desc: "random nonce from the browser", want: "crypto.getRandomValues"},
 	} {
+		tc := tc // Yaegi keeps one loop variable for all iterations
 		t.Run(tc.desc, func(t *testing.T) {
 			if !strings.Contains(page, tc.want) {
 				t.Fatalf("page lacks %q", tc.want)
@@ -86,6 +88,7 @@ func TestPaywallSelfContained(t *testing.T) {
 		{desc: "no CSS import or url()", re: `@import|url\(`},
 		{desc: "no image or frame from elsewhere", re: `<(img|iframe)[^>]*\ssrc="?https?:`},
 	} {
+		tc := tc // Yaegi keeps one loop variable for all iterations
 		t.Run(tc.desc, func(t *testing.T) {
 			if m := regexp.MustCompile(tc.re).FindString(page); m != "" {
 				t.Fatalf("page has %q", m)
@@ -157,6 +160,7 @@ func TestLookupNetwork(t *testing.T) {
 		{desc: "not EVM", network: "solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp", name: "solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp"},
 		{desc: "bad chain id", network: "eip155:x", name: "eip155:x"},
 	} {
+		tc := tc // Yaegi keeps one loop variable for all iterations
 		t.Run(tc.desc, func(t *testing.T) {
 			n, id, ok := LookupNetwork(tc.network)
 			if n.Name != tc.name || id != tc.id || ok != tc.ok {
