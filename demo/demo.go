@@ -44,6 +44,10 @@ type Options struct {
 	// does inside Traefik) to the components' log while the stack runs, and drops it
 	// after Close. For the command, which owns the process; tests leave it off.
 	CaptureLog bool
+	// ChainID is the dev chain's id; 0: devchain.DefaultChainID. 84532 (Base
+	// Sepolia's id) gives the chain a v1 name, base-sepolia, so x402 v1 clients
+	// (x402-fetch, x402-axios) pay the demo unmodified.
+	ChainID uint64
 }
 
 // Stack is the running demo: every part listening on 127.0.0.1, ephemeral ports.
@@ -110,7 +114,7 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 
 	p.section("Starting Turnpike on this machine (everything on 127.0.0.1, nothing leaves it)")
 	if err := p.step("dev chain (go-ethereum, in process)", func() (string, error) {
-		c, err := devchain.Start(ctx, devchain.Options{InfoFile: s.InfoFile})
+		c, err := devchain.Start(ctx, devchain.Options{InfoFile: s.InfoFile, ChainID: opts.ChainID})
 		if err != nil {
 			return "", err
 		}

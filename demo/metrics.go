@@ -46,9 +46,12 @@ func offerLines(text string) []string {
 	return out
 }
 
-// sample returns the value of the offer's series of a metric (the first one whose
+// sample returns the value of a metric summed over the offer's series (those whose
 // labels include the offer), as an integer; absent series count as zero.
 func sample(text, metric string) (*big.Int, error) {
+	// Summed over the offer's series: the registry is per process, and a demo started
+	// earlier in the same process (tests) on another chain id left series of its own.
+	sum := new(big.Int)
 	for _, l := range strings.Split(text, "\n") {
 		if !strings.HasPrefix(l, metric+"{") || !strings.Contains(l, offerLabels) {
 			continue
@@ -61,7 +64,7 @@ func sample(text, metric string) (*big.Int, error) {
 		if !ok {
 			return nil, fmt.Errorf("sample %q is not an integer", l)
 		}
-		return v, nil
+		sum.Add(sum, v)
 	}
-	return new(big.Int), nil
+	return sum, nil
 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/turnpike-x402/turnpike/x402"
 )
 
 // RunOptions configures Run, which is `turnpike demo`.
@@ -72,6 +74,26 @@ func Run(ctx context.Context, o RunOptions) error {
 	return nil
 }
 
+// clientNotes tells x402 client users what this chain needs: the v1 network name (or
+// that v1 clients cannot name it), and the one setting v2 clients need to pay a token
+// that is not among their default assets.
+func clientNotes(s *Stack) string {
+	var b strings.Builder
+	token := s.Info.Token.Address.Hex()
+	if name, ok := x402.V1Name(s.Info.Network); ok {
+		fmt.Fprintf(&b, "  # x402 v1 clients (x402-fetch, x402-axios) pay as is: the chain is %q in v1 terms;\n"+
+			"  # give them a viem wallet client on JSON-RPC %s (chain id %d)\n", name, s.Info.RPCURL, s.Info.ChainID)
+	} else {
+		fmt.Fprintf(&b, "  # x402 v1 clients cannot pay here: v1 has no name for %s (run with -chain-id 84532,\n"+
+			"  # a local stand-in for Base Sepolia, \"base-sepolia\" in v1 terms)\n", s.Info.Network)
+	}
+	fmt.Fprintf(&b, "  # x402 v2 clients (@x402/fetch, @x402/axios) pay only assets they know unless told; allow the\n"+
+		"  # test token with the client's spend controls:\n"+
+		"  #   client.setSpendControls({ allowedAssets: [{ network: %q, asset: %q, maxAmountPerPayment: %q }] })\n",
+		s.Info.Network, token, s.Price.String())
+	return b.String()
+}
+
 // PrintTryIt prints commands to try the running stack by hand, with a few payments
 // signed in advance (valid for an hour) so plain curl can pay.
 func (s *Stack) PrintTryIt(w io.Writer) error {
@@ -100,6 +122,7 @@ func (s *Stack) PrintTryIt(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "  # the receipt (PAYMENT-RESPONSE) names the settlement transaction; decode it like the challenge\n")
 	fmt.Fprintf(&b, "  # sending the same file twice is refused: payment_already_used\n")
+	fmt.Fprintf(&b, "\n%s", clientNotes(s))
 	fmt.Fprintf(&b, "\n  # a browser gets the HTML paywall: open %s/paris\n", g)
 	fmt.Fprintf(&b, "  # the gate's metrics (Prometheus text format)\n  curl -s %s | grep '^turnpike_'\n\n", s.MetricsURL)
 	fmt.Fprintf(&b, "  # the facilitator: what it settles, and its health\n  curl -s %s/supported\n  curl -s %s/healthz\n\n", s.FacilitatorURL, s.FacilitatorURL)

@@ -25,9 +25,14 @@ func TestRun(t *testing.T) {
 		desc    string
 		opts    RunOptions
 		wantErr string
+		wantOut []string
 	}{
 		{desc: "script only: exits nil and removes its temporary files", opts: RunOptions{Requests: 2}},
-		{desc: "serve: commands work until cancelled", opts: RunOptions{Requests: 1, Serve: true}},
+		{desc: "serve: commands work until cancelled", opts: RunOptions{Requests: 1, Serve: true},
+			wantOut: []string{"x402 v1 clients cannot pay here", `allowedAssets: [{ network: "eip155:1337"`}},
+		{desc: "serve under Base Sepolia's chain id: v1 clients can name it, v2 clients are told the token",
+			opts:    RunOptions{Options: Options{ChainID: 84532}, Requests: 1, Serve: true},
+			wantOut: []string{`the chain is "base-sepolia" in v1 terms`, `allowedAssets: [{ network: "eip155:84532", asset: "0x`}},
 		{desc: "a zero price is refused before anything serves", opts: RunOptions{Options: Options{Price: "0"}}, wantErr: "price"},
 		{desc: "a malformed price is refused", opts: RunOptions{Options: Options{Price: "one cent"}}, wantErr: "price"},
 	}
@@ -95,6 +100,11 @@ func TestRun(t *testing.T) {
 			}
 			if !strings.Contains(out.String(), "OK: ") {
 				t.Errorf("no OK result line:\n%s", out.String())
+			}
+			for _, want := range tc.wantOut {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("output lacks %q:\n%s", want, out.String())
+				}
 			}
 		})
 	}

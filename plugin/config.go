@@ -14,6 +14,8 @@ import (
 	"net/url"
 	"os"
 	"strings"
+
+	"github.com/turnpike-x402/turnpike/plugin/cors"
 )
 
 // Config is filled by Traefik's decoder (mapstructure): keys match field names
@@ -90,6 +92,14 @@ type Config struct {
 	// AnswerCacheBytes bounds the answers kept for retries of settled payments
 	// (process-wide; the largest value any instance asks for wins).
 	AnswerCacheBytes int
+
+	// CORSAllowOrigins and CORSMaxAgeSeconds are this instance's cross-origin policy
+	// for offers whose routes document entry has no `cors` (and while no document is
+	// loaded): the web origins whose pages may read the gate's answers (empty or "*":
+	// any) and how long a browser may cache a preflight (0: 600 s). Credentials are
+	// never allowed. See docs/gate.md, "CORS".
+	CORSAllowOrigins  []string
+	CORSMaxAgeSeconds int
 }
 
 // Defaults.
@@ -152,6 +162,8 @@ type settings struct {
 	strip            []string
 	unclaimedAfter   bool
 	answerCacheBytes int
+	// cors is the instance's cross-origin policy (an offer's own replaces it).
+	cors *cors.Policy
 }
 
 // validate checks the static configuration. Only mistakes a person must fix are
@@ -236,6 +248,11 @@ func (c *Config) validate() (*settings, error) {
 		s.unclaimedAfter = true
 	default:
 		problems = append(problems, fmt.Sprintf("unclaimedSettlement %q must be \"before\" or \"after\"", c.UnclaimedSettlement))
+	}
+	if pol, err := cors.Compile(trimAll(c.CORSAllowOrigins), c.CORSMaxAgeSeconds); err != nil {
+		problems = append(problems, "corsAllowOrigins/corsMaxAgeSeconds: "+err.Error())
+	} else {
+		s.cors = pol
 	}
 	if c.AnswerCacheBytes < 0 {
 		problems = append(problems, "answerCacheBytes must not be negative")
@@ -324,6 +341,18 @@ func separatorSpellings(name string) []string {
 			}
 		}
 		out = next
+	}
+	return out
+}
+
+// trimAll drops empty entries and surrounding spaces (a label list "a, b" or a
+// trailing comma).
+func trimAll(list []string) []string {
+	var out []string
+	for _, v := range list {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
 	}
 	return out
 }

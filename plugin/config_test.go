@@ -39,6 +39,12 @@ func TestNew(t *testing.T) {
 			c.PayerHeader = "X-Payer"
 			c.MaxValiditySlackSeconds = 30
 		}},
+		{desc: "cors origins with spaces and a trailing comma", mutate: func(c *Config) {
+			c.CORSAllowOrigins = []string{" https://app.example.com", ""}
+			c.CORSMaxAgeSeconds = 30
+		}},
+		{desc: "cors origin with a path", mutate: func(c *Config) { c.CORSAllowOrigins = []string{"https://app.example.com/x"} }, wantErr: "corsAllowOrigins"},
+		{desc: "cors max-age too large", mutate: func(c *Config) { c.CORSMaxAgeSeconds = 100000 }, wantErr: "maxAgeSeconds"},
 		{desc: "offer without namespace", mutate: func(c *Config) { c.Offer = "weather" }, wantErr: "offer"},
 		{desc: "offer empty", mutate: func(c *Config) { c.Offer = "" }, wantErr: "offer"},
 		{desc: "offer with two slashes", mutate: func(c *Config) { c.Offer = "a/b/c" }, wantErr: "offer"},

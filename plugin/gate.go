@@ -18,6 +18,7 @@ import (
 
 	"github.com/turnpike-x402/turnpike/plugin/answers"
 	"github.com/turnpike-x402/turnpike/plugin/challenge"
+	"github.com/turnpike-x402/turnpike/plugin/cors"
 	"github.com/turnpike-x402/turnpike/plugin/metrics"
 	"github.com/turnpike-x402/turnpike/plugin/replay"
 	"github.com/turnpike-x402/turnpike/plugin/reqpath"
@@ -112,6 +113,9 @@ const (
 	// reasonAnswerNotKept: a retry of a settled payment whose answer was streamed (or
 	// outgrew the answer cache) gets the receipt, not the answer again.
 	reasonAnswerNotKept = "answer_not_kept"
+	// reasonOriginNotAllowed: a preflight from a web origin the offer's CORS policy
+	// does not list.
+	reasonOriginNotAllowed = "origin_not_allowed"
 )
 
 // failureReasons are the reasons a request with a payment can be refused with (every
@@ -140,6 +144,7 @@ const (
 	hkContentType      = "Content-Type"
 	hkCacheControl     = "Cache-Control"
 	hkRetryAfter       = "Retry-After"
+	hkOrigin           = cors.HeaderOrigin
 )
 
 // ServeHTTP gates one request. Nothing unpaid reaches the upstream unless a route
@@ -149,8 +154,12 @@ const (
 // calls is a plain function (Yaegi calls methods of interpreted types ~10x slower than
 // functions), header maps are indexed directly, and the per-request work is a handful
 // of stdlib calls on bytes prepared when the routes document loaded.
+//
+// Cross-origin headers are set here, once, before any answer is written: so the 402,
+// every refusal and the paid answer carry them whichever path writes it.
 func (g *Gate) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 	hdr := req.Header
+	cors.Apply(corsPolicy(g), rw.Header(), hdr[hkOrigin])
 	if hdr[hkPaymentSignature] != nil || hdr[hkXPayment] != nil {
 		servePaid(g, rw, req)
 		return
@@ -161,6 +170,24 @@ func (g *Gate) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 		return
 	}
 	writeChallenge(rw, c)
+}
+
+// corsPolicy is the loaded offer's cross-origin policy, else the instance's (also
+// while no routes document is loaded, so that 503 is readable too).
+func corsPolicy(g *Gate) *cors.Policy {
+	if t, _ := g.loader.current.Load().(*table); t != nil {
+		if o := t.offers[g.s.offerKey]; o != nil && o.cors != nil {
+			return o.cors
+		}
+	}
+	return g.s.cors
+}
+
+func offerCORS(g *Gate, o *offer) *cors.Policy {
+	if o.cors != nil {
+		return o.cors
+	}
+	return g.s.cors
 }
 
 // fastChallenge returns the challenge for the common case, an unpaid request (not
@@ -268,7 +295,7 @@ func servePaid(g *Gate, rw http.ResponseWriter, req *http.Request) {
 func serveSlow(g *Gate, rw http.ResponseWriter, req *http.Request) {
 	hdr := req.Header
 	if req.Method == http.MethodOptions && len(hdr[hkACRequestMethod]) > 0 {
-		preflight(rw, req)
+		preflight(g, rw, req)
 		return
 	}
 	t, _ := g.loader.current.Load().(*table)
@@ -306,6 +333,8 @@ func serveSlow(g *Gate, rw http.ResponseWriter, req *http.Request) {
 	if r.free {
 		atomic.AddInt64(&o.primary.Requests, 1)
 		stripPaymentHeaders(g, req)
+		// A free path is the upstream's own answer, under its own CORS.
+		cors.Clear(rw.Header())
 		g.next.ServeHTTP(rw, req)
 		return
 	}
@@ -326,21 +355,50 @@ func serveSlow(g *Gate, rw http.ResponseWriter, req *http.Request) {
 	pay(g, rw, req, o, r.prices, before, v1[0], x402.V1)
 }
 
-const exposeHeaders = "PAYMENT-REQUIRED, PAYMENT-RESPONSE, X-PAYMENT-RESPONSE"
+const exposeHeaders = cors.ExposeHeaders
 
-func preflight(rw http.ResponseWriter, req *http.Request) {
-	h := rw.Header()
-	origin := req.Header.Get("Origin")
-	if origin == "" {
-		origin = "*"
+// preflight answers a CORS preflight for the offer's paid and refused paths (the
+// answer for the real request comes from the gate, so the gate allows it); a
+// preflight for a free path goes to the upstream, whose answer it is. ServeHTTP has
+// already set Allow-Origin for an allowed origin.
+func preflight(g *Gate, rw http.ResponseWriter, req *http.Request) {
+	pol := g.s.cors
+	if t, _ := g.loader.current.Load().(*table); t != nil {
+		if o := t.offers[g.s.offerKey]; o != nil {
+			pol = offerCORS(g, o)
+			if freePreflight(o, req) {
+				cors.Clear(rw.Header())
+				g.next.ServeHTTP(rw, req)
+				return
+			}
+		}
 	}
-	h.Set("Access-Control-Allow-Origin", origin)
-	h.Add("Vary", "Origin")
-	h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")
-	h.Set("Access-Control-Allow-Headers", "payment-signature, x-payment, access-control-expose-headers, content-type, authorization")
-	h.Set(hkExpose, exposeHeaders)
-	h.Set("Access-Control-Max-Age", "600")
+	origin := req.Header[hkOrigin]
+	if !cors.Allowed(pol, origin) {
+		got := "no Origin header"
+		if len(origin) > 0 {
+			got = "origin " + origin[0]
+		}
+		reject(rw, http.StatusForbidden, "Forbidden", reasonOriginNotAllowed,
+			got+" may not read this offer's answers; its CORS policy allows "+strings.Join(pol.Origins, ", ")+" (ServiceOffer spec.cors.allowOrigins)")
+		return
+	}
+	cors.Preflight(pol, rw.Header())
 	rw.WriteHeader(http.StatusNoContent)
+}
+
+// freePreflight reports whether a preflight is for a free path rule, routed with the
+// method the real request will use.
+func freePreflight(o *offer, req *http.Request) bool {
+	if o.re == nil {
+		return false
+	}
+	p, problem := reqpath.Forwarded(req.RequestURI, req.URL)
+	if problem != "" {
+		return false
+	}
+	r := route(o, strings.ToUpper(req.Header.Get(hkACRequestMethod)), p)
+	return r != nil && r.free
 }
 
 func acceptsEventStream(req *http.Request) bool {
@@ -453,11 +511,15 @@ type payment struct {
 	// retry: this request retries a payment this process already answered for.
 	retry    *answers.Entry
 	retryKey string
+	// cors is the offer's cross-origin policy: an answer the upstream wrote headers
+	// into, or one replayed from the answers cache, is put back under it.
+	cors *cors.Policy
 }
 
 // pay handles a request that carries a payment.
 func pay(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, ps *challenge.Set, before bool, header string, version int) {
 	p := &payment{g: g, rw: rw, req: req, ps: ps, primary: o.primary, sr: o.primary, now: g.now(), version: version}
+	p.cors = offerCORS(g, o)
 	if !decodePayment(p, header) || !matchPayment(p) || !verifyPayment(p) {
 		payFailed(p)
 		return

@@ -11,6 +11,7 @@ import (
 
 	"github.com/turnpike-x402/turnpike/plugin/answers"
 	"github.com/turnpike-x402/turnpike/plugin/challenge"
+	"github.com/turnpike-x402/turnpike/plugin/cors"
 	"github.com/turnpike-x402/turnpike/plugin/metrics"
 	"github.com/turnpike-x402/turnpike/plugin/replay"
 	"github.com/turnpike-x402/turnpike/x402"
@@ -87,6 +88,7 @@ func settleFailed(st *payment, rw http.ResponseWriter, res *x402.SettleResponse,
 	}
 	if st.upstreamHeaders {
 		resetHeaders(rw.Header())
+		cors.Apply(st.cors, rw.Header(), st.req.Header[hkOrigin])
 	}
 	sr := st.sr
 	if err != nil || res.ErrorReason == x402.ReasonUnexpectedSettleError {
@@ -207,6 +209,8 @@ func serveRetry(p *payment) {
 		for k, v := range e.Header {
 			h[k] = v
 		}
+		// The kept headers hold the first request's Allow-Origin; this one's counts.
+		cors.Enforce(p.cors, h, p.req.Header[hkOrigin])
 		applyReceipt(h, p.receiptHeader, e.Receipt)
 		rw.WriteHeader(e.Status)
 		_, _ = rw.Write(e.Body)
@@ -236,7 +240,8 @@ func serveLate(p *payment) {
 func applyReceipt(h http.Header, name, receipt string) {
 	h[name] = []string{receipt}
 	h[hkCacheControl] = hvPrivateNoStore
-	h[hkExpose] = hvExpose
+	// Expose-Headers is the CORS policy's (set at the entry, enforced on commit), so
+	// an upstream's own exposed headers add to it instead of being replaced.
 }
 
 var hvPrivateNoStore = []string{"private, no-store"}
@@ -319,6 +324,8 @@ func commitBuffered(b *bufferedWriter, receipt string) {
 	if receipt != "" {
 		applyReceipt(b.h, b.st.receiptHeader, receipt)
 	}
+	// The upstream added its headers to the gate's: the gate's CORS decision stands.
+	cors.Enforce(b.st.cors, b.h, b.st.req.Header[hkOrigin])
 	b.committed = true
 	b.rw.WriteHeader(b.status)
 	_, _ = b.rw.Write(b.buf.Bytes())

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/turnpike-x402/turnpike/plugin/challenge"
+	"github.com/turnpike-x402/turnpike/plugin/cors"
 	"github.com/turnpike-x402/turnpike/plugin/metrics"
 	"github.com/turnpike-x402/turnpike/plugin/reqpath"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
@@ -35,6 +36,7 @@ type offer struct {
 	all             *rule          // the rule of an offer without rules: charge with def
 	def             *challenge.Set
 	primary         *metrics.Series // labels of the first payment option, for request counts
+	cors            *cors.Policy    // nil: the gate instance's policy
 	// fast maps "METHOD proto host request-target" of unpaid requests already routed
 	// to their challenge (bounded; emptied when full; dropped with the table).
 	fastMu sync.RWMutex
@@ -74,6 +76,13 @@ func compileOffer(src *routes.Offer, m *metrics.Registry) (*offer, error) {
 			return nil, fmt.Errorf("drainEndsAt: %w", err)
 		}
 		o.drainEndsAt = end
+	}
+	if src.CORS != nil {
+		pol, err := cors.Compile(src.CORS.AllowOrigins, src.CORS.MaxAgeSeconds)
+		if err != nil {
+			return nil, err
+		}
+		o.cors = pol
 	}
 	def, err := challenge.Compile(src, src.Payments, src.Description, src.MimeType, m)
 	if err != nil {

@@ -15,7 +15,7 @@ mkdir -p "$gopath/src/$(dirname "$module")"
 ln -s "$repo" "$gopath/src/$module"
 pkgs=("$@")
 if [ ${#pkgs[@]} -eq 0 ]; then
-  pkgs=("$module/x402" "$module/plugin/routes" "$module/plugin/replay" "$module/plugin/answers" "$module/plugin/metrics" "$module/plugin/challenge" "$module/plugin/source" "$module/plugin/reqpath" "$module/plugin")
+  pkgs=("$module/x402" "$module/plugin/cors" "$module/plugin/routes" "$module/plugin/replay" "$module/plugin/answers" "$module/plugin/metrics" "$module/plugin/challenge" "$module/plugin/source" "$module/plugin/reqpath" "$module/plugin")
 fi
 cd "$gopath/src/$module"
 for p in "${pkgs[@]}"; do

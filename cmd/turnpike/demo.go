@@ -10,6 +10,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/turnpike-x402/turnpike/demo"
+	"github.com/turnpike-x402/turnpike/devchain"
 )
 
 func init() {
@@ -22,6 +23,7 @@ func runDemo(ctx context.Context, args []string) error {
 	fs.IntVar(n, "n", demo.DefaultRequests, "shorthand for -requests")
 	price := fs.String("price", demo.DefaultPrice, "price per request in token units (dev USDC, 6 decimals)")
 	serve := fs.Bool("serve", false, "keep everything running after the script (until Ctrl-C) and print commands to try by hand")
+	chainID := fs.Uint64("chain-id", devchain.DefaultChainID, "dev chain id; 84532 (Base Sepolia's) lets x402 v1 clients name the network (base-sepolia)")
 	dir := fs.String("dir", "", "directory for the routes document, dev chain info and logs (default: a temporary one, removed on exit)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: turnpike demo [flags]\n\n"+
@@ -38,12 +40,15 @@ func runDemo(ctx context.Context, args []string) error {
 	if *n <= 0 {
 		return fmt.Errorf("-requests must be positive")
 	}
+	if *chainID == 0 {
+		return fmt.Errorf("-chain-id must not be 0 (default %d; 84532 for a local Base Sepolia stand-in)", devchain.DefaultChainID)
+	}
 	var wait io.Reader
 	if term.IsTerminal(int(os.Stdin.Fd())) {
 		wait = os.Stdin
 	}
 	return demo.Run(ctx, demo.RunOptions{
-		Options:  demo.Options{Price: *price, Out: os.Stdout, Dir: *dir, CaptureLog: true},
+		Options:  demo.Options{Price: *price, Out: os.Stdout, Dir: *dir, CaptureLog: true, ChainID: *chainID},
 		Requests: *n,
 		Serve:    *serve,
 		WaitFor:  wait,

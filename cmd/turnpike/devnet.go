@@ -25,6 +25,9 @@ func runDevnet(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *chainID == 0 {
+		return fmt.Errorf("-chain-id must not be 0 (default %d; 84532 for a local Base Sepolia stand-in)", devchain.DefaultChainID)
+	}
 	c, err := devchain.Start(ctx, devchain.Options{
 		Addr: *addr, ChainID: *chainID, Accounts: *accounts,
 		TokenName: *tokenName, TokenVersion: *tokenVersion, InfoFile: *infoFile, MaxDrift: *maxDrift,

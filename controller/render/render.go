@@ -190,6 +190,9 @@ func RoutesOffer(o *v1alpha1.ServiceOffer, state, drainEndsAt string) (routes.Of
 	if state == routes.StateDraining {
 		out.DrainEndsAt = drainEndsAt
 	}
+	if c := o.Spec.CORS; c != nil && (len(c.AllowOrigins) > 0 || c.MaxAgeSeconds != 0) {
+		out.CORS = &routes.CORS{AllowOrigins: append([]string(nil), c.AllowOrigins...), MaxAgeSeconds: int(c.MaxAgeSeconds)}
+	}
 	for i, r := range o.Spec.Paths {
 		rule := routes.PathRule{
 			Pattern:    r.Path,

@@ -384,6 +384,35 @@ func TestRoutesOffer(t *testing.T) {
 			},
 		},
 		{
+			desc: "cors is passed into the routes document",
+			offer: offer(func(o *v1alpha1.ServiceOffer) {
+				o.Spec.CORS = &v1alpha1.CORSSpec{AllowOrigins: []string{"https://app.example.com"}, MaxAgeSeconds: 120}
+			}),
+			state: routes.StateActive,
+			check: func(t *testing.T, o routes.Offer) {
+				if o.CORS == nil || len(o.CORS.AllowOrigins) != 1 || o.CORS.AllowOrigins[0] != "https://app.example.com" || o.CORS.MaxAgeSeconds != 120 {
+					t.Fatalf("cors %+v", o.CORS)
+				}
+			},
+		},
+		{
+			desc:  "no cors in the spec: none in the document (any origin)",
+			offer: offer(),
+			state: routes.StateActive,
+			check: func(t *testing.T, o routes.Offer) {
+				if o.CORS != nil {
+					t.Fatalf("cors %+v", o.CORS)
+				}
+			},
+		},
+		{
+			desc: "an origin with a path is a spec error",
+			offer: offer(func(o *v1alpha1.ServiceOffer) {
+				o.Spec.CORS = &v1alpha1.CORSSpec{AllowOrigins: []string{"https://app.example.com/"}}
+			}),
+			state: routes.StateActive, wantReason: ReasonInvalidSpec,
+		},
+		{
 			desc: "a free path with an amount is a spec error",
 			offer: offer(func(o *v1alpha1.ServiceOffer) {
 				o.Spec.Paths = []v1alpha1.PathRule{{Path: "/x", Free: true, Amount: "5"}}

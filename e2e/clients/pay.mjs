@@ -1,11 +1,12 @@
 // Pays one x402 request with an official client and prints what came back as JSON:
 //   node pay.mjs v2 <url> <privateKey> <rpcURL>   (@x402/fetch 2.x, protocol v2)
 //   node pay.mjs v1 <url> <privateKey> <rpcURL>   (x402-fetch 1.x, protocol v1)
+//   node pay.mjs v1-axios <url> <privateKey> <rpcURL>   (x402-axios, protocol v1)
 // The e2e tests run it against Traefik with the gate, so the gate is checked against
 // the clients buyers actually use, not against our own encoder.
 const [version, url, key, rpc] = process.argv.slice(2);
 if (!version || !url || !key || !rpc) {
-  console.error("usage: node pay.mjs <v1|v2> <url> <privateKey> <rpcURL>");
+  console.error("usage: node pay.mjs <v1|v1-axios|v2> <url> <privateKey> <rpcURL>");
   process.exit(2);
 }
 
@@ -39,6 +40,25 @@ if (version === "v2") {
   const { wrapFetchWithPayment } = await import("x402-fetch");
   const wallet = createWalletClient({ account, chain, transport });
   paidFetch = wrapFetchWithPayment(fetch, wallet);
+} else if (version === "v1-axios") {
+  // The axios interceptor, adapted to the fetch-shaped use below.
+  const { withPaymentInterceptor } = await import("x402-axios");
+  const { default: axios } = await import("axios");
+  const wallet = createWalletClient({ account, chain, transport });
+  // The interceptor pays on the 402 error and reads the parsed v1 body, so axios keeps
+  // its defaults: statuses >= 400 are errors (their response is reported like fetch's)
+  // and JSON bodies are parsed (and re-serialized below).
+  const api = withPaymentInterceptor(axios.create(), wallet);
+  paidFetch = async (u) => {
+    let res;
+    try {
+      res = await api.get(u);
+    } catch (err) {
+      if (!err.response) throw err;
+      res = err.response;
+    }
+    return { status: res.status, headers: { get: (n) => res.headers[n.toLowerCase()] }, text: async () => (typeof res.data === "string" ? res.data : JSON.stringify(res.data)) };
+  };
 } else {
   console.error(`unknown client version ${version}`);
   process.exit(2);

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/turnpike-x402/turnpike/plugin/cors"
 	"github.com/turnpike-x402/turnpike/x402"
 )
 
@@ -69,6 +70,18 @@ type Offer struct {
 	// Paths are matched in order, first match wins. An offer with no paths charges
 	// every request under PathPrefix with Payments.
 	Paths []PathRule `json:"paths,omitempty"`
+	// CORS decides which web origins may read the offer's answers; nil: any origin.
+	CORS *CORS `json:"cors,omitempty"`
+}
+
+// CORS is an offer's cross-origin policy (see plugin/cors). Credentials are never
+// allowed, whatever it says.
+type CORS struct {
+	// AllowOrigins lists the origins ("https://app.example.com") whose pages may
+	// read the answers; empty or ["*"]: any origin.
+	AllowOrigins []string `json:"allowOrigins,omitempty"`
+	// MaxAgeSeconds is how long a browser may cache a preflight; 0: 600.
+	MaxAgeSeconds int `json:"maxAgeSeconds,omitempty"`
 }
 
 // Payment is one accepted payment option (an x402 `accepts` entry) plus display data.
@@ -160,6 +173,11 @@ func (d *Document) Validate() error {
 			add("%s: pathPrefix %q must start with /", where, o.PathPrefix)
 		}
 		checkSettlement(add, where, o.Settlement)
+		if o.CORS != nil {
+			if _, err := cors.Compile(o.CORS.AllowOrigins, o.CORS.MaxAgeSeconds); err != nil {
+				add("%s: %v", where, err)
+			}
+		}
 		if len(o.Payments) == 0 {
 			add("%s: at least one payment option is required", where)
 		}

@@ -37,6 +37,13 @@ func TestValidate(t *testing.T) {
 		{desc: "draining without end", mutate: func(d *Document) { d.Offers[0].State = StateDraining }, want: []string{"drainEndsAt"}},
 		{desc: "unknown state", mutate: func(d *Document) { d.Offers[0].State = "paused" }, want: []string{"state \"paused\""}},
 		{desc: "duplicate offer", mutate: func(d *Document) { d.Offers = append(d.Offers, d.Offers[0]) }, want: []string{"duplicate offer"}},
+		{desc: "cors with origins", mutate: func(d *Document) {
+			d.Offers[0].CORS = &CORS{AllowOrigins: []string{"https://app.example.com"}, MaxAgeSeconds: 60}
+		}},
+		{desc: "cors origin with a path", mutate: func(d *Document) {
+			d.Offers[0].CORS = &CORS{AllowOrigins: []string{"https://app.example.com/pay"}}
+		}, want: []string{"offers[0]", "is not an origin"}},
+		{desc: "cors max-age negative", mutate: func(d *Document) { d.Offers[0].CORS = &CORS{MaxAgeSeconds: -5} }, want: []string{"maxAgeSeconds -5"}},
 		{desc: "no payments", mutate: func(d *Document) { d.Offers[0].Payments = nil }, want: []string{"at least one payment"}},
 		{desc: "float amount", mutate: func(d *Document) { d.Offers[0].Payments[0].Amount = "0.01" }, want: []string{"amount"}},
 		{desc: "zero amount", mutate: func(d *Document) { d.Offers[0].Payments[0].Amount = "0" }, want: []string{"amount is zero"}},

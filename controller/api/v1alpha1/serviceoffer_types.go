@@ -91,6 +91,13 @@ type ServiceOfferSpec struct {
 	// +kubebuilder:validation:MaxItems=64
 	Paths []PathRule `json:"paths,omitempty"`
 
+	// cors says which web origins may read the gate's answers for this offer (the
+	// 402 challenge, refusals, the paid answer and its receipt), so browser x402
+	// clients on other sites can pay. Absent: any origin. Credentials (cookies, HTTP
+	// authentication) are never allowed.
+	// +optional
+	CORS *CORSSpec `json:"cors,omitempty"`
+
 	// route says how the offer is exposed through Traefik.
 	// +optional
 	Route RouteSpec `json:"route,omitempty"`
@@ -117,6 +124,26 @@ type ServiceOfferSpec struct {
 	// +optional
 	// +kubebuilder:default="1h"
 	DrainGracePeriod *metav1.Duration `json:"drainGracePeriod,omitempty"`
+}
+
+// CORSSpec is an offer's cross-origin policy.
+type CORSSpec struct {
+	// allowOrigins lists the origins (scheme://host[:port], no path) whose pages
+	// may read the answers: a listed origin is echoed in
+	// Access-Control-Allow-Origin, others get none and their preflights 403
+	// origin_not_allowed. Empty or ["*"]: any origin.
+	// +optional
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=253
+	// +kubebuilder:validation:items:Pattern=`^(\*|https?://[^/?#*]+)$`
+	AllowOrigins []string `json:"allowOrigins,omitempty"`
+
+	// maxAgeSeconds is how long a browser may cache a preflight answer; 0 or
+	// absent: 600.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=86400
+	MaxAgeSeconds int32 `json:"maxAgeSeconds,omitempty"`
 }
 
 // UpstreamSpec points at the Service that serves paid requests.
