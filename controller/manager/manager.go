@@ -227,10 +227,13 @@ func (f startHook) Start(ctx context.Context) error { return f(ctx) }
 // NeedLeaderElection: start hooks run on every replica.
 func (f startHook) NeedLeaderElection() bool { return false }
 
-// newLeaseLock builds the leader-election lock. client-go's leaselock only gets,
-// creates and updates its Lease, and only in the controller's own namespace.
+// Leader election: client-go's leaselock only gets, creates and updates its Lease,
+// and only in the controller's own namespace (generated into the controller's Role
+// by scripts/controller-gen.sh).
 //
 // +kubebuilder:rbac:groups=coordination.k8s.io,namespace=turnpike-system,resources=leases,verbs=get;create;update
+
+// newLeaseLock builds the leader-election lock on a client that is never throttled.
 func newLeaseLock(cfg *rest.Config, ns, name, id string) (resourcelock.Interface, error) {
 	cfg = rest.CopyConfig(cfg)
 	// The lease must be renewed even when the main client is throttled.

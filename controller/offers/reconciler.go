@@ -256,8 +256,6 @@ func (s samePathClaimants) requests(ctx context.Context, obj client.Object) []re
 	return reqs
 }
 
-// Reconcile implements reconcile.Reconciler.
-//
 // The markers below generate the controller's ClusterRole and its Role in
 // turnpike-system (scripts/controller-gen.sh); they list only what this reconciler
 // calls. Offers and their status are patched (finalizer, optimistic-lock status),
@@ -274,6 +272,8 @@ func (s samePathClaimants) requests(ctx context.Context, obj client.Object) []re
 // +kubebuilder:rbac:groups="",resources=services,verbs=get
 // +kubebuilder:rbac:groups="";events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups="",namespace=turnpike-system,resources=configmaps,verbs=get;create;update
+
+// Reconcile implements reconcile.Reconciler.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	logger := log.FromContext(ctx)
 	var offer v1alpha1.ServiceOffer

@@ -124,8 +124,6 @@ func (r *Reconciler) defaults() {
 // ConfigMap key stem, unique across namespaces.
 func UpstreamName(pr *v1alpha1.PurchaseRequest) string { return pr.Namespace + "." + pr.Name }
 
-// Reconcile runs one pass: probe, sign within caps, write ConfigMaps, report status.
-//
 // The markers below generate the cluster-wide part of the controller's ClusterRole
 // (scripts/controller-gen.sh). Requests are updated (finalizer) and their status
 // updated; nothing is owned, so no finalizers subresource grant. The Secrets and the
@@ -137,6 +135,8 @@ func UpstreamName(pr *v1alpha1.PurchaseRequest) string { return pr.Namespace + "
 // +kubebuilder:rbac:groups=x402.turnpike.dev,resources=purchaserequests,verbs=get;list;watch;update
 // +kubebuilder:rbac:groups=x402.turnpike.dev,resources=purchaserequests/status,verbs=update
 // +kubebuilder:rbac:groups="";events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile runs one pass: probe, sign within caps, write ConfigMaps, report status.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	r.defaults()
 	var pr v1alpha1.PurchaseRequest
