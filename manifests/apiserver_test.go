@@ -360,7 +360,7 @@ func checkControllerRBAC(t *testing.T, c *cluster) {
 		{"create", "middlewares.traefik.io", "shop", true},
 		{"delete", "ingressroutes.traefik.io", "shop", true},
 		{"create", "httproutes.gateway.networking.k8s.io", "shop", true},
-		{"list", "services", "shop", true},
+		{"get", "services", "shop", true},
 		{"create", "events", "shop", true},
 		{"create", "configmaps", "turnpike-system", true},
 		{"update", "leases.coordination.k8s.io", "turnpike-system", true},
@@ -369,6 +369,13 @@ func checkControllerRBAC(t *testing.T, c *cluster) {
 		{"get", "secrets", "turnpike-system", false},
 		{"get", "secrets", "shop", false},
 		{"create", "services", "shop", false},
+		// Upstream Services are read one GET at a time, never cached cluster-wide.
+		{"list", "services", "shop", false},
+		// The controller patches offers and server-side applies its children; it never
+		// updates them whole.
+		{"update", "serviceoffers.x402.turnpike.dev", "shop", false},
+		{"update", "middlewares.traefik.io", "shop", false},
+		{"delete", "configmaps", "turnpike-system", false},
 		{"create", "pods", "turnpike-system", false},
 		{"update", "leases.coordination.k8s.io", "kube-system", false},
 		{"create", "gateways.gateway.networking.k8s.io", "shop", false},

@@ -20,6 +20,7 @@ func TestKustomizationsRender(t *testing.T) {
 			"Role turnpike-system/turnpike-routes-reader",
 		},
 		"base":                   {"Deployment turnpike-system/turnpike-controller", "ClusterRole /turnpike-controller"},
+		"base/rbac":              {"ClusterRole /turnpike-controller", "Role turnpike-system/turnpike-controller"},
 		"monitoring":             {"PodMonitor turnpike-system/turnpike-gate", "PrometheusRule turnpike-system/turnpike", "ConfigMap turnpike-system/turnpike-grafana-dashboard", "ServiceMonitor turnpike-system/turnpike-controller", "ServiceMonitor turnpike-system/turnpike-facilitator", "PodMonitor turnpike-system/turnpike-buyer"},
 		"overlays/facilitator":   {"Deployment turnpike-system/turnpike-controller", "Deployment turnpike-system/turnpike-facilitator", "Service turnpike-system/turnpike-facilitator"},
 		"overlays/monitoring":    {"Deployment turnpike-system/turnpike-controller", "PrometheusRule turnpike-system/turnpike"},

@@ -1,5 +1,7 @@
 # Controller: CRD YAML and deepcopy are generated from controller/api (the Go types are
-# the single source of truth); `make test` fails when the committed files drift.
+# the single source of truth), the controller's ClusterRole and Role from the
+# +kubebuilder:rbac markers next to the code that needs them; `make test` fails when
+# the committed files drift.
 .PHONY: generate-controller check-controller-generated
 generate-controller:
 	bash scripts/controller-gen.sh

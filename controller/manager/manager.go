@@ -15,7 +15,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	coordinationv1 "k8s.io/client-go/kubernetes/typed/coordination/v1"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
@@ -23,12 +22,9 @@ import (
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1alpha1 "github.com/turnpike-x402/turnpike/controller/api/v1alpha1"
 	"github.com/turnpike-x402/turnpike/controller/claimprobe"
@@ -166,12 +162,11 @@ func Run(ctx context.Context, o Options) error {
 		Claims:       &claimprobe.Probe{},
 		RecheckAfter: o.RecheckAfter,
 		RetryAfter:   o.RetryAfter,
-		RouteKinds:   map[string]bool{},
 
 		RouteRemovalDelay: o.RouteRemovalDelay,
 	}
-	if err := setupController(mgr, r); err != nil {
-		return err
+	if err := r.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("service offers: %w", err)
 	}
 	buyers := &purchase.Reconciler{
 		Client:         mgr.GetClient(),
@@ -232,49 +227,13 @@ func (f startHook) Start(ctx context.Context) error { return f(ctx) }
 // NeedLeaderElection: start hooks run on every replica.
 func (f startHook) NeedLeaderElection() bool { return false }
 
-func setupController(mgr ctrl.Manager, r *offers.Reconciler) error {
-	b := ctrl.NewControllerManagedBy(mgr).
-		Named("serviceoffer").
-		For(&v1alpha1.ServiceOffer{}).
-		// One worker: the routes document is rebuilt from all offers on every
-		// reconcile, and a single writer keeps its generations strictly ordered.
-		WithOptions(controller.Options{MaxConcurrentReconciles: 1})
-	mapper := mgr.GetRESTMapper()
-	for _, gvk := range []schema.GroupVersionKind{render.MiddlewareGVK, render.HTTPRouteGVK, render.IngressRouteGVK} {
-		if _, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
-			mgr.GetLogger().Info("kind not served by the cluster; offers needing it report an error", "kind", gvk.String(), "error", err.Error())
-			continue
-		}
-		if gvk != render.MiddlewareGVK {
-			r.RouteKinds[gvk.Kind] = true
-		}
-		u := &unstructured.Unstructured{}
-		u.SetGroupVersionKind(gvk)
-		b = b.Owns(u)
-	}
-	// An offer losing a path conflict gets the path when the winner goes away: wake
-	// every offer that claims the same path whenever one of them changes.
-	b = b.Watches(&v1alpha1.ServiceOffer{}, handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, obj client.Object) []reconcile.Request {
-		changed, ok := obj.(*v1alpha1.ServiceOffer)
-		if !ok {
-			return nil
-		}
-		var list v1alpha1.ServiceOfferList
-		if err := mgr.GetClient().List(ctx, &list); err != nil {
-			return nil
-		}
-		var reqs []reconcile.Request
-		for i := range list.Items {
-			o := &list.Items[i]
-			if (o.Namespace != changed.Namespace || o.Name != changed.Name) && o.EffectivePath() == changed.EffectivePath() {
-				reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(o)})
-			}
-		}
-		return reqs
-	}))
-	return b.Complete(r)
-}
+// Leader election: client-go's leaselock only gets, creates and updates its Lease,
+// and only in the controller's own namespace (generated into the controller's Role
+// by scripts/controller-gen.sh).
+//
+// +kubebuilder:rbac:groups=coordination.k8s.io,namespace=turnpike-system,resources=leases,verbs=get;create;update
 
+// newLeaseLock builds the leader-election lock on a client that is never throttled.
 func newLeaseLock(cfg *rest.Config, ns, name, id string) (resourcelock.Interface, error) {
 	cfg = rest.CopyConfig(cfg)
 	// The lease must be renewed even when the main client is throttled.

@@ -22,10 +22,14 @@ import (
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1alpha1 "github.com/turnpike-x402/turnpike/controller/api/v1alpha1"
+	"github.com/turnpike-x402/turnpike/controller/conditions"
 	"github.com/turnpike-x402/turnpike/controller/render"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 )
@@ -125,6 +129,27 @@ type Reconciler struct {
 // DefaultRouteRemovalDelay is Traefik's default providersThrottleDuration plus a margin.
 const DefaultRouteRemovalDelay = 3 * time.Second
 
+// ConflictRetry is the wait after a status write lost its optimistic lock: the status
+// was computed from a stale cache, and by then the cache has usually caught up with
+// the write that won, so the next pass computes from fresh state.
+const ConflictRetry = 250 * time.Millisecond
+
+// verdict is one step's outcome in the form a condition records it.
+type verdict struct {
+	ok      bool
+	reason  string
+	message string
+}
+
+// notServing records that the offer is not reachable for the given reason: gate,
+// route and summary all say why, and the offer holds no routes-document generation.
+func notServing(c conditions.Setter, st *v1alpha1.ServiceOfferStatus, reason, msg string) {
+	c.False(v1alpha1.ConditionPaymentGateReady, reason, msg)
+	c.False(v1alpha1.ConditionRoutePublished, reason, msg)
+	c.False(v1alpha1.ConditionReady, reason, msg)
+	st.RoutesGeneration = 0
+}
+
 // claimNote tells a seller what the facilitator means for settlement: without
 // claims, one payment could be served by two gate replicas, so the gate settles
 // before the upstream (docs/gate.md, "Guarantees").
@@ -174,6 +199,80 @@ func (r *Reconciler) recheck() time.Duration {
 	return 2 * time.Minute
 }
 
+// SetupWithManager registers the reconciler: it watches ServiceOffers and the gates
+// and routes it renders next to them, for the route kinds the cluster serves (it
+// records those in RouteKinds, so an offer asking for a missing one is told why).
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	b := ctrl.NewControllerManagedBy(mgr).
+		Named("serviceoffer").
+		For(&v1alpha1.ServiceOffer{}).
+		// One worker: the routes document is rebuilt from all offers on every
+		// reconcile, and a single writer keeps its generations strictly ordered.
+		WithOptions(controller.Options{MaxConcurrentReconciles: 1})
+	r.RouteKinds = map[string]bool{}
+	mapper := mgr.GetRESTMapper()
+	for _, gvk := range []schema.GroupVersionKind{render.MiddlewareGVK, render.HTTPRouteGVK, render.IngressRouteGVK} {
+		if _, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
+			mgr.GetLogger().Info("kind not served by the cluster; offers needing it report an error", "kind", gvk.String(), "error", err.Error())
+			continue
+		}
+		if gvk != render.MiddlewareGVK {
+			r.RouteKinds[gvk.Kind] = true
+		}
+		u := &unstructured.Unstructured{}
+		u.SetGroupVersionKind(gvk)
+		b = b.Owns(u)
+	}
+	// An offer losing a path conflict gets the path when the winner goes away: wake
+	// every offer that claims the same path whenever one of them changes.
+	b = b.Watches(&v1alpha1.ServiceOffer{}, handler.EnqueueRequestsFromMapFunc(samePathClaimants{reader: mgr.GetClient()}.requests))
+	if err := b.Complete(r); err != nil {
+		return fmt.Errorf("set up the ServiceOffer controller: %w", err)
+	}
+	return nil
+}
+
+// samePathClaimants maps a changed offer to every other offer claiming its path.
+type samePathClaimants struct {
+	reader client.Reader
+}
+
+func (s samePathClaimants) requests(ctx context.Context, obj client.Object) []reconcile.Request {
+	changed, ok := obj.(*v1alpha1.ServiceOffer)
+	if !ok {
+		return nil
+	}
+	var list v1alpha1.ServiceOfferList
+	if err := s.reader.List(ctx, &list); err != nil {
+		return nil
+	}
+	var reqs []reconcile.Request
+	for i := range list.Items {
+		o := &list.Items[i]
+		if (o.Namespace != changed.Namespace || o.Name != changed.Name) && o.EffectivePath() == changed.EffectivePath() {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(o)})
+		}
+	}
+	return reqs
+}
+
+// The markers below generate the controller's ClusterRole and its Role in
+// turnpike-system (scripts/controller-gen.sh); they list only what this reconciler
+// calls. Offers and their status are patched (finalizer, optimistic-lock status),
+// never updated. Gates and routes are server-side applied (create and patch),
+// deleted, and watched as owned objects; the finalizers grant lets their owner
+// references block the offer's deletion. Services are read one GET at a time through
+// the API reader, never cached. The routes ConfigMap lives in turnpike-system only.
+//
+// +kubebuilder:rbac:groups=x402.turnpike.dev,resources=serviceoffers,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=x402.turnpike.dev,resources=serviceoffers/status,verbs=patch
+// +kubebuilder:rbac:groups=x402.turnpike.dev,resources=serviceoffers/finalizers,verbs=update
+// +kubebuilder:rbac:groups=traefik.io,resources=middlewares;ingressroutes,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=httproutes,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups="",resources=services,verbs=get
+// +kubebuilder:rbac:groups="";events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups="",namespace=turnpike-system,resources=configmaps,verbs=get;create;update
+
 // Reconcile implements reconcile.Reconciler.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	logger := log.FromContext(ctx)
@@ -216,7 +315,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			return ctrl.Result{}, nil
 		}
 		if apierrors.IsConflict(err) && rerr == nil {
-			return ctrl.Result{Requeue: true}, nil
+			return ctrl.Result{RequeueAfter: ConflictRetry}, nil
 		}
 		return ctrl.Result{}, errors.Join(rerr, fmt.Errorf("update status: %w", err))
 	}
@@ -239,25 +338,11 @@ func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffe
 		end := metav1.NewTime(o.DrainEndsAt().UTC().Truncate(time.Second))
 		st.DrainEndsAt = &end
 	}
-	set := func(t string, s metav1.ConditionStatus, reason, msg string) {
-		meta.SetStatusCondition(&st.Conditions, metav1.Condition{
-			Type: t, Status: s, Reason: reason, Message: msg, ObservedGeneration: o.Generation,
-		})
-	}
-	notServing := func(reason, msg string) {
-		set(v1alpha1.ConditionPaymentGateReady, metav1.ConditionFalse, reason, msg)
-		set(v1alpha1.ConditionRoutePublished, metav1.ConditionFalse, reason, msg)
-		set(v1alpha1.ConditionReady, metav1.ConditionFalse, reason, msg)
-		st.RoutesGeneration = 0
-	}
+	c := conditions.For(&st.Conditions, o.Generation)
 	key := types.NamespacedName{Namespace: o.Namespace, Name: o.Name}
 
 	// 1. The spec must render into a document the gate accepts.
-	state, drainEnds := routes.StateActive, ""
-	if o.IsDraining() {
-		state, drainEnds = routes.StateDraining, o.DrainEndsAt().UTC().Format(time.RFC3339)
-	}
-	rendered, err := render.RoutesOffer(o, state, drainEnds)
+	rendered, err := RoutesEntry(o)
 	if err == nil {
 		st.Price = render.Price(rendered.Payments[0])
 		err = r.checkTokens(ctx, rendered)
@@ -268,8 +353,8 @@ func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffe
 		if errors.As(err, &p) {
 			reason = p.Reason
 		}
-		notServing(reason, err.Error())
-		r.setDrainCondition(o, now, set)
+		notServing(c, st, reason, err.Error())
+		r.setDrainCondition(o, now, c)
 		if err := r.deleteChildren(ctx, o); err != nil {
 			return ctrl.Result{}, err
 		}
@@ -284,17 +369,17 @@ func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffe
 
 	// 2. A drain that ended removes the route, then the gate, and keeps the record.
 	if o.DrainExpired(now) {
-		return r.endDrain(ctx, o, key, now, set, notServing)
+		return r.endDrain(ctx, o, key, now, c)
 	}
 	st.RouteRemovedAt = nil // a drain cancelled during the teardown starts over
-	r.setDrainCondition(o, now, set)
+	r.setDrainCondition(o, now, c)
 
 	// 3. The oldest claimant of a path keeps it.
 	if winner, err := r.pathOwner(ctx, o, now); err != nil {
 		return ctrl.Result{}, err
 	} else if winner != nil {
 		msg := fmt.Sprintf("path %s is already served by the older offer %s/%s", o.EffectivePath(), winner.Namespace, winner.Name)
-		notServing(ReasonPathConflict, msg)
+		notServing(c, st, ReasonPathConflict, msg)
 		if err := r.deleteChildren(ctx, o); err != nil {
 			return ctrl.Result{}, err
 		}
@@ -305,17 +390,13 @@ func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffe
 	}
 
 	// 4. The upstream must exist and answer its health path.
-	healthy, hReason, hMsg := r.checkUpstream(ctx, o)
-	if healthy {
-		set(v1alpha1.ConditionUpstreamHealthy, metav1.ConditionTrue, hReason, hMsg)
-	} else {
-		set(v1alpha1.ConditionUpstreamHealthy, metav1.ConditionFalse, hReason, hMsg)
-	}
+	upstream := r.checkUpstream(ctx, o)
+	c.Set(v1alpha1.ConditionUpstreamHealthy, upstream.ok, upstream.reason, upstream.message)
 	published := meta.IsStatusConditionTrue(st.Conditions, v1alpha1.ConditionRoutePublished)
-	if !healthy && !published {
-		set(v1alpha1.ConditionPaymentGateReady, metav1.ConditionFalse, ReasonWaitingForUpstream, "the upstream is not healthy yet")
-		set(v1alpha1.ConditionRoutePublished, metav1.ConditionFalse, ReasonWaitingForGate, "the payment gate is not ready yet")
-		set(v1alpha1.ConditionReady, metav1.ConditionFalse, hReason, hMsg)
+	if !upstream.ok && !published {
+		c.False(v1alpha1.ConditionPaymentGateReady, ReasonWaitingForUpstream, "the upstream is not healthy yet")
+		c.False(v1alpha1.ConditionRoutePublished, ReasonWaitingForGate, "the payment gate is not ready yet")
+		c.False(v1alpha1.ConditionReady, upstream.reason, upstream.message)
 		st.RoutesGeneration = 0
 		if _, err := r.syncRoutes(ctx, o, key, false); err != nil {
 			return ctrl.Result{}, err
@@ -328,16 +409,16 @@ func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffe
 	// 404 that would look like the offer never existed.
 	if err := r.applyChildren(ctx, o); err != nil {
 		msg := err.Error()
-		set(v1alpha1.ConditionPaymentGateReady, metav1.ConditionFalse, ReasonApplyFailed, msg)
-		set(v1alpha1.ConditionRoutePublished, metav1.ConditionFalse, ReasonApplyFailed, msg)
-		set(v1alpha1.ConditionReady, metav1.ConditionFalse, ReasonApplyFailed, msg)
+		c.False(v1alpha1.ConditionPaymentGateReady, ReasonApplyFailed, msg)
+		c.False(v1alpha1.ConditionRoutePublished, ReasonApplyFailed, msg)
+		c.False(v1alpha1.ConditionReady, ReasonApplyFailed, msg)
 		return ctrl.Result{}, err
 	}
 	routeDesc := fmt.Sprintf("%s %s/%s publishes %s", o.RouteKind(), o.Namespace, render.ChildName(o.Name), o.EffectivePath())
-	if reason, msg := r.routeRejected(ctx, o); reason != "" {
-		set(v1alpha1.ConditionPaymentGateReady, metav1.ConditionFalse, ReasonWaitingForRoute, "the route is not accepted: "+msg)
-		set(v1alpha1.ConditionRoutePublished, metav1.ConditionFalse, reason, msg)
-		set(v1alpha1.ConditionReady, metav1.ConditionFalse, reason, msg)
+	if route := r.routeAccepted(ctx, o); !route.ok {
+		c.False(v1alpha1.ConditionPaymentGateReady, ReasonWaitingForRoute, "the route is not accepted: "+route.message)
+		c.False(v1alpha1.ConditionRoutePublished, route.reason, route.message)
+		c.False(v1alpha1.ConditionReady, route.reason, route.message)
 		st.RoutesGeneration = 0
 		if _, err := r.syncRoutes(ctx, o, key, false); err != nil {
 			return ctrl.Result{}, err
@@ -346,39 +427,35 @@ func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffe
 	}
 
 	// 6. Registration.
-	regDone, regReason, regMsg, regErr := r.register(ctx, o, persist)
-	if regDone {
-		set(v1alpha1.ConditionRegistered, metav1.ConditionTrue, regReason, regMsg)
-	} else {
-		set(v1alpha1.ConditionRegistered, metav1.ConditionFalse, regReason, regMsg)
-	}
+	reg, regErr := r.register(ctx, o, persist)
+	c.Set(v1alpha1.ConditionRegistered, reg.ok, reg.reason, reg.message)
 
 	// 7. The offer serves when everything holds; then it enters the routes document.
-	serving := healthy && regDone
+	serving := upstream.ok && reg.ok
 	gen, err := r.syncRoutes(ctx, o, key, serving)
 	if err != nil {
-		set(v1alpha1.ConditionPaymentGateReady, metav1.ConditionFalse, ReasonApplyFailed, "routes document: "+err.Error())
-		set(v1alpha1.ConditionReady, metav1.ConditionFalse, ReasonApplyFailed, "routes document: "+err.Error())
+		c.False(v1alpha1.ConditionPaymentGateReady, ReasonApplyFailed, "routes document: "+err.Error())
+		c.False(v1alpha1.ConditionReady, ReasonApplyFailed, "routes document: "+err.Error())
 		return ctrl.Result{}, err
 	}
 	mw := fmt.Sprintf("Middleware %s/%s", o.Namespace, render.ChildName(o.Name))
 	switch {
 	case serving:
 		st.RoutesGeneration = gen
-		set(v1alpha1.ConditionPaymentGateReady, metav1.ConditionTrue, ReasonReconciled,
+		c.True(v1alpha1.ConditionPaymentGateReady, ReasonReconciled,
 			fmt.Sprintf("%s gates the route; routes document generation %d carries the offer%s", mw, gen, r.claimNote(ctx, o)))
-		set(v1alpha1.ConditionRoutePublished, metav1.ConditionTrue, ReasonReconciled, routeDesc)
-		set(v1alpha1.ConditionReady, metav1.ConditionTrue, ReasonReconciled, "serving paid requests at "+o.EffectivePath())
+		c.True(v1alpha1.ConditionRoutePublished, ReasonReconciled, routeDesc)
+		c.True(v1alpha1.ConditionReady, ReasonReconciled, "serving paid requests at "+o.EffectivePath())
 	default:
 		st.RoutesGeneration = 0
-		reason, msg := hReason, hMsg
-		if healthy {
-			reason, msg = regReason, regMsg
+		blocker := upstream
+		if upstream.ok {
+			blocker = reg
 		}
-		set(v1alpha1.ConditionPaymentGateReady, metav1.ConditionFalse, ReasonNotPublished,
-			fmt.Sprintf("%s is in place but the offer is not in the routes document: %s", mw, msg))
-		set(v1alpha1.ConditionRoutePublished, metav1.ConditionTrue, ReasonNotReady, routeDesc+" (requests are refused until the offer is ready)")
-		set(v1alpha1.ConditionReady, metav1.ConditionFalse, reason, msg)
+		c.False(v1alpha1.ConditionPaymentGateReady, ReasonNotPublished,
+			fmt.Sprintf("%s is in place but the offer is not in the routes document: %s", mw, blocker.message))
+		c.True(v1alpha1.ConditionRoutePublished, ReasonNotReady, routeDesc+" (requests are refused until the offer is ready)")
+		c.False(v1alpha1.ConditionReady, blocker.reason, blocker.message)
 	}
 
 	res := ctrl.Result{RequeueAfter: r.recheck()}
@@ -404,8 +481,7 @@ func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffe
 //  3. then the entry leaves the document in the next generation.
 //
 // status.routeRemovedAt records step 1 across reconciles and leader changes.
-func (r *Reconciler) endDrain(ctx context.Context, o *v1alpha1.ServiceOffer, key types.NamespacedName, now time.Time,
-	set func(string, metav1.ConditionStatus, string, string), notServing func(string, string)) (ctrl.Result, error) {
+func (r *Reconciler) endDrain(ctx context.Context, o *v1alpha1.ServiceOffer, key types.NamespacedName, now time.Time, c conditions.Setter) (ctrl.Result, error) {
 	st := &o.Status
 	end := o.DrainEndsAt().UTC().Format(time.RFC3339)
 	inDocument := st.RoutesGeneration != 0
@@ -426,9 +502,9 @@ func (r *Reconciler) endDrain(ctx context.Context, o *v1alpha1.ServiceOffer, key
 			fmt.Sprintf("drain ended at %s: route deleted; the gate refuses with offer_drained until Traefik has dropped the route", end))
 	}
 	msg := fmt.Sprintf("Drain ended at %s; route and gate torn down", end)
-	notServing(ReasonDrained, msg)
+	notServing(c, st, ReasonDrained, msg)
 	if wait := st.RouteRemovedAt.Add(r.routeRemovalDelay()).Sub(now); wait > 0 {
-		set(v1alpha1.ConditionDraining, metav1.ConditionTrue, ReasonDraining,
+		c.True(v1alpha1.ConditionDraining, ReasonDraining,
 			fmt.Sprintf("Drain ended at %s; route removed, the gate refuses requests until Traefik has dropped the route", end))
 		gen, err := r.syncRoutes(ctx, o, key, inDocument)
 		if err != nil {
@@ -439,7 +515,7 @@ func (r *Reconciler) endDrain(ctx context.Context, o *v1alpha1.ServiceOffer, key
 		}
 		return ctrl.Result{RequeueAfter: wait + 50*time.Millisecond}, nil
 	}
-	set(v1alpha1.ConditionDraining, metav1.ConditionFalse, ReasonDrained, msg)
+	c.False(v1alpha1.ConditionDraining, ReasonDrained, msg)
 	if err := r.deleteChild(ctx, o, render.MiddlewareGVK); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -450,29 +526,30 @@ func (r *Reconciler) endDrain(ctx context.Context, o *v1alpha1.ServiceOffer, key
 	return ctrl.Result{}, nil
 }
 
-func (r *Reconciler) setDrainCondition(o *v1alpha1.ServiceOffer, now time.Time, set func(string, metav1.ConditionStatus, string, string)) {
+func (r *Reconciler) setDrainCondition(o *v1alpha1.ServiceOffer, now time.Time, c conditions.Setter) {
 	if o.IsDraining() && !o.DrainExpired(now) {
-		set(v1alpha1.ConditionDraining, metav1.ConditionTrue, ReasonDraining,
+		c.True(v1alpha1.ConditionDraining, ReasonDraining,
 			fmt.Sprintf("Drain ends at %s; no longer advertised, still served until then", o.DrainEndsAt().UTC().Format(time.RFC3339)))
 		return
 	}
 	if !o.IsDraining() {
-		set(v1alpha1.ConditionDraining, metav1.ConditionFalse, ReasonActive, "not draining")
+		c.False(v1alpha1.ConditionDraining, ReasonActive, "not draining")
 	}
 }
 
-// routeRejected reads what the Gateway controller (Traefik) said about the offer's
+// routeAccepted reads what the Gateway controller (Traefik) said about the offer's
 // HTTPRoute: a parent that did not accept it, or references it could not resolve (the
 // Middleware), means buyers cannot reach the gate there. No status yet is not a
 // rejection: a cluster may run no Gateway controller that reports one.
-func (r *Reconciler) routeRejected(ctx context.Context, o *v1alpha1.ServiceOffer) (string, string) {
+func (r *Reconciler) routeAccepted(ctx context.Context, o *v1alpha1.ServiceOffer) verdict {
+	accepted := verdict{ok: true}
 	if o.RouteKind() != v1alpha1.RouteKindHTTPRoute {
-		return "", ""
+		return accepted
 	}
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(render.HTTPRouteGVK)
 	if err := r.Client.Get(ctx, types.NamespacedName{Namespace: o.Namespace, Name: render.ChildName(o.Name)}, u); err != nil {
-		return "", ""
+		return accepted
 	}
 	parents, _, _ := unstructured.NestedSlice(u.Object, "status", "parents")
 	for _, p := range parents {
@@ -486,14 +563,14 @@ func (r *Reconciler) routeRejected(ctx context.Context, o *v1alpha1.ServiceOffer
 			if (typ == "Accepted" || typ == "ResolvedRefs") && status == string(metav1.ConditionFalse) {
 				reason, _ := cm["reason"].(string)
 				msg, _ := cm["message"].(string)
-				return ReasonRouteNotAccepted, fmt.Sprintf("Gateway %s: %s=False (%s) %s", ref, typ, reason, msg)
+				return verdict{reason: ReasonRouteNotAccepted, message: fmt.Sprintf("Gateway %s: %s=False (%s) %s", ref, typ, reason, msg)}
 			}
 		}
 	}
-	return "", ""
+	return accepted
 }
 
-func (r *Reconciler) checkUpstream(ctx context.Context, o *v1alpha1.ServiceOffer) (bool, string, string) {
+func (r *Reconciler) checkUpstream(ctx context.Context, o *v1alpha1.ServiceOffer) verdict {
 	// Read directly: through the cached client the first offer would start a
 	// cluster-wide Service informer (list and watch every Service) and wait for it.
 	reader := r.APIReader
@@ -503,10 +580,10 @@ func (r *Reconciler) checkUpstream(ctx context.Context, o *v1alpha1.ServiceOffer
 	var svc corev1.Service
 	err := reader.Get(ctx, types.NamespacedName{Namespace: o.Namespace, Name: o.Spec.Upstream.Service}, &svc)
 	if apierrors.IsNotFound(err) {
-		return false, ReasonMissingService, fmt.Sprintf("Service %s/%s does not exist", o.Namespace, o.Spec.Upstream.Service)
+		return verdict{reason: ReasonMissingService, message: fmt.Sprintf("Service %s/%s does not exist", o.Namespace, o.Spec.Upstream.Service)}
 	}
 	if err != nil {
-		return false, ReasonMissingService, fmt.Sprintf("read Service %s/%s: %v", o.Namespace, o.Spec.Upstream.Service, err)
+		return verdict{reason: ReasonMissingService, message: fmt.Sprintf("read Service %s/%s: %v", o.Namespace, o.Spec.Upstream.Service, err)}
 	}
 	found := false
 	for _, p := range svc.Spec.Ports {
@@ -515,19 +592,19 @@ func (r *Reconciler) checkUpstream(ctx context.Context, o *v1alpha1.ServiceOffer
 		}
 	}
 	if !found && svc.Spec.Type != corev1.ServiceTypeExternalName {
-		return false, ReasonMissingPort, fmt.Sprintf("Service %s/%s has no port %d", o.Namespace, svc.Name, o.Spec.Upstream.Port)
+		return verdict{reason: ReasonMissingPort, message: fmt.Sprintf("Service %s/%s has no port %d", o.Namespace, svc.Name, o.Spec.Upstream.Port)}
 	}
 	path := o.Spec.Upstream.HealthPath
 	if path == "" {
 		path = "/health"
 	}
 	if r.Health == nil {
-		return true, ReasonHealthy, "no health checker configured"
+		return verdict{ok: true, reason: ReasonHealthy, message: "no health checker configured"}
 	}
 	if err := r.Health.Check(ctx, &svc, o.Spec.Upstream.Port, path); err != nil {
-		return false, ReasonUnhealthy, err.Error()
+		return verdict{reason: ReasonUnhealthy, message: err.Error()}
 	}
-	return true, ReasonHealthy, fmt.Sprintf("GET %s answered 2xx", path)
+	return verdict{ok: true, reason: ReasonHealthy, message: fmt.Sprintf("GET %s answered 2xx", path)}
 }
 
 func (r *Reconciler) checkTokens(ctx context.Context, e routes.Offer) error {
@@ -552,25 +629,25 @@ func (r *Reconciler) checkTokens(ctx context.Context, e routes.Offer) error {
 	return nil
 }
 
-func (r *Reconciler) register(ctx context.Context, o *v1alpha1.ServiceOffer, persist func(context.Context) error) (bool, string, string, error) {
+func (r *Reconciler) register(ctx context.Context, o *v1alpha1.ServiceOffer, persist func(context.Context) error) (verdict, error) {
 	if !o.RegistrationEnabled() {
-		return true, ReasonDisabled, "registration is not enabled for this offer", nil
+		return verdict{ok: true, reason: ReasonDisabled, message: "registration is not enabled for this offer"}, nil
 	}
 	if r.Registrar == nil {
-		return false, ReasonRegistrarMissing, "registration is enabled but the controller has no ERC-8004 registrar configured", nil
+		return verdict{reason: ReasonRegistrarMissing, message: "registration is enabled but the controller has no ERC-8004 registrar configured"}, nil
 	}
 	var peers v1alpha1.ServiceOfferList
 	if err := r.Client.List(ctx, &peers); err != nil {
-		return false, ReasonRegistering, "list offers: " + err.Error(), err
+		return verdict{reason: ReasonRegistering, message: "list offers: " + err.Error()}, fmt.Errorf("list offers: %w", err)
 	}
 	done, msg, err := r.Registrar.Reconcile(ctx, o, peers.Items, persist)
 	if err != nil {
-		return false, ReasonRegistering, err.Error(), err
+		return verdict{reason: ReasonRegistering, message: err.Error()}, err
 	}
 	if done {
-		return true, ReasonReconciled, msg, nil
+		return verdict{ok: true, reason: ReasonReconciled, message: msg}, nil
 	}
-	return false, ReasonRegistering, msg, nil
+	return verdict{reason: ReasonRegistering, message: msg}, nil
 }
 
 // pathOwner returns the older live offer that claims the same path on an

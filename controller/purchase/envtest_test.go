@@ -163,7 +163,7 @@ func TestPurchaseRequestReconcile(t *testing.T) {
 			if err != nil {
 				t.Fatalf("reconcile: %v", err)
 			}
-			if !res.Requeue {
+			if res.RequeueAfter != purchase.ConflictRetry {
 				break
 			}
 		}

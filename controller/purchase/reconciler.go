@@ -15,7 +15,6 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
@@ -27,6 +26,7 @@ import (
 	"github.com/turnpike-x402/turnpike/buyer/challenge"
 	"github.com/turnpike-x402/turnpike/buyer/config"
 	v1alpha1 "github.com/turnpike-x402/turnpike/controller/api/v1alpha1"
+	"github.com/turnpike-x402/turnpike/controller/conditions"
 	"github.com/turnpike-x402/turnpike/eip3009"
 	"github.com/turnpike-x402/turnpike/x402"
 )
@@ -36,6 +36,10 @@ const (
 	DefaultConfigMap      = "turnpike-buyer-config"
 	DefaultAuthsConfigMap = "turnpike-buyer-auths"
 	DefaultRequeue        = 30 * time.Second
+	// ConflictRetry is the wait after a write lost its optimistic lock (someone else
+	// wrote the request or a buyer ConfigMap first): the next pass recounts from what
+	// won rather than overwriting it.
+	ConflictRetry = 250 * time.Millisecond
 	// Finalizer removes the request's keys from the buyer ConfigMaps on delete.
 	Finalizer = "x402.turnpike.dev/buyer-pool"
 	// ledgerSuffix names the ledger key next to `<upstream>.json`. The buyer reads
@@ -57,15 +61,10 @@ const (
 	ReasonInvalidAuths      = "InvalidPreSignedAuths"
 	ReasonSigned            = "Signed"
 	ReasonCapReached        = "CapReached"
+	ReasonNotReady          = "NotReady"
 )
 
 // Reconciler reconciles PurchaseRequests into the buyer sidecar's ConfigMaps.
-//
-// +kubebuilder:rbac:groups=x402.turnpike.dev,resources=purchaserequests,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=x402.turnpike.dev,resources=purchaserequests/status,verbs=get;update;patch
-// +kubebuilder:rbac:groups=x402.turnpike.dev,resources=purchaserequests/finalizers,verbs=update
-// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;update;patch
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 type Reconciler struct {
 	Client client.Client
 	// APIReader reads Secrets and the buyer ConfigMaps uncached (mgr.GetAPIReader()),
@@ -87,9 +86,13 @@ type Reconciler struct {
 	RequeueAfter time.Duration
 }
 
-// SetupWithManager registers the reconciler.
+// SetupWithManager registers the reconciler: it watches PurchaseRequests only (the
+// buyer ConfigMaps and Secrets are read uncached, see APIReader).
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).For(&v1alpha1.PurchaseRequest{}).Named("purchaserequest").Complete(r)
+	if err := ctrl.NewControllerManagedBy(mgr).For(&v1alpha1.PurchaseRequest{}).Named("purchaserequest").Complete(r); err != nil {
+		return fmt.Errorf("set up the PurchaseRequest controller: %w", err)
+	}
+	return nil
 }
 
 func (r *Reconciler) reader() client.Reader {
@@ -120,6 +123,18 @@ func (r *Reconciler) defaults() {
 // UpstreamName is the buyer's name for a request: `<namespace>.<name>`, a valid
 // ConfigMap key stem, unique across namespaces.
 func UpstreamName(pr *v1alpha1.PurchaseRequest) string { return pr.Namespace + "." + pr.Name }
+
+// The markers below generate the cluster-wide part of the controller's ClusterRole
+// (scripts/controller-gen.sh). Requests are updated (finalizer) and their status
+// updated; nothing is owned, so no finalizers subresource grant. The Secrets and the
+// buyer ConfigMaps this reconciler reads and writes live in namespaces only the
+// installer knows, so they are granted per namespace by hand, never cluster-wide:
+// Secrets get, ConfigMaps get, create and update (manifests/examples/purchase-rbac,
+// held to exactly that by manifests/purchase_rbac_test.go).
+//
+// +kubebuilder:rbac:groups=x402.turnpike.dev,resources=purchaserequests,verbs=get;list;watch;update
+// +kubebuilder:rbac:groups=x402.turnpike.dev,resources=purchaserequests/status,verbs=update
+// +kubebuilder:rbac:groups="";events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile runs one pass: probe, sign within caps, write ConfigMaps, report status.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
@@ -156,9 +171,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	now := r.Now()
 	st := pr.Status.DeepCopy()
 	st.ObservedGeneration = pr.Generation
-	terms, price, err := termsOf(pr.Spec.Payment)
+	c := conditions.For(&st.Conditions, pr.Generation)
+	terms, err := termsOf(pr.Spec.Payment)
 	if err != nil {
-		setCond(st, pr.Generation, v1alpha1.ConditionProbed, false, ReasonTermsMismatch, err.Error())
+		c.False(v1alpha1.ConditionProbed, ReasonTermsMismatch, err.Error())
 		return r.finish(ctx, &pr, st, false)
 	}
 
@@ -167,7 +183,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	probe := r.probe(ctx, pr.Spec.Endpoint, terms)
 	st.ProbedAt = &metav1.Time{Time: now}
 	st.ProbedPrice = probe.price
-	setCond(st, pr.Generation, v1alpha1.ConditionProbed, probe.ok, probe.reason, probe.message)
+	c.Set(v1alpha1.ConditionProbed, probe.ok, probe.reason, probe.message)
 	if !probe.ok {
 		r.event(&pr, corev1.EventTypeWarning, probe.reason, "Probe", probe.message)
 	}
@@ -206,7 +222,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	case len(pr.Spec.PreSignedAuths) > 0 || pr.Spec.PreSignedAuthsSecretRef != nil:
 		given, err := r.preSigned(ctx, &pr, terms)
 		if err != nil {
-			setCond(st, pr.Generation, v1alpha1.ConditionAuthorizationsReady, false, ReasonInvalidAuths, err.Error())
+			c.False(v1alpha1.ConditionAuthorizationsReady, ReasonInvalidAuths, err.Error())
 			r.event(&pr, corev1.EventTypeWarning, ReasonInvalidAuths, "Validate", err.Error())
 			return r.finish(ctx, &pr, st, false)
 		}
@@ -220,7 +236,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	case pr.Spec.SignerSecretRef != nil:
 		key, err := r.signer(ctx, &pr)
 		if err != nil {
-			setCond(st, pr.Generation, v1alpha1.ConditionAuthorizationsReady, false, ReasonSignerMissing, err.Error())
+			c.False(v1alpha1.ConditionAuthorizationsReady, ReasonSignerMissing, err.Error())
 			r.event(&pr, corev1.EventTypeWarning, ReasonSignerMissing, "Sign", err.Error())
 			return r.finish(ctx, &pr, st, false)
 		}
@@ -236,7 +252,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			}
 		}
 		if want > 0 && probe.ok {
-			caps := capsOf(&pr, price)
+			caps := capsOf(&pr, terms.Amount)
 			n, why := Allowance(caps, ledger, remaining, want, now)
 			if n > 0 {
 				signed, err := signN(key, probe.requirements, pr.Spec.Payment.ValidForSeconds, n, now)
@@ -244,17 +260,17 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 					return ctrl.Result{}, err
 				}
 				pool = append(pool, signed...)
-				ledger.Record(now, n, price)
+				ledger.Record(now, n, terms.Amount)
 				remaining += n
 				changed = true
-				r.event(&pr, corev1.EventTypeNormal, ReasonSigned, "Sign", fmt.Sprintf("signed %d authorizations of %s each (total ever signed %d)", n, price, ledger.TotalSigned))
+				r.event(&pr, corev1.EventTypeNormal, ReasonSigned, "Sign", fmt.Sprintf("signed %d authorizations of %s each (total ever signed %d)", n, terms.Amount, ledger.TotalSigned))
 			}
 			if why != "" && why != "PoolFull" {
 				r.event(&pr, corev1.EventTypeWarning, ReasonCapReached, "Sign", fmt.Sprintf("wanted %d authorizations, signed %d: %s", want, n, why))
 			}
 		}
 	default:
-		setCond(st, pr.Generation, v1alpha1.ConditionAuthorizationsReady, false, ReasonSignerMissing, "set one of preSignedAuths, preSignedAuthsSecretRef or signerSecretRef")
+		c.False(v1alpha1.ConditionAuthorizationsReady, ReasonSignerMissing, "set one of preSignedAuths, preSignedAuthsSecretRef or signerSecretRef")
 		return r.finish(ctx, &pr, st, false)
 	}
 
@@ -266,7 +282,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		authsCM.Data[up+ledgerSuffix] = ledger.String()
 		if err := r.Client.Update(ctx, authsCM); err != nil {
 			if apierrors.IsConflict(err) {
-				return ctrl.Result{Requeue: true}, nil
+				return ctrl.Result{RequeueAfter: ConflictRetry}, nil
 			}
 			return ctrl.Result{}, err
 		}
@@ -281,42 +297,35 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if bsErr == nil {
 		spent := bs.Spent + bs.Held
 		st.Spent = int32(spent)
-		st.TotalSpent = new(big.Int).Mul(big.NewInt(int64(spent)), price).String()
+		st.TotalSpent = new(big.Int).Mul(big.NewInt(int64(spent)), terms.Amount).String()
 	}
 	if remaining > 0 {
 		msg := fmt.Sprintf("%d authorizations ready", remaining)
 		if bsErr != nil {
 			msg += " (buyer status unknown: " + bsErr.Error() + ")"
 		}
-		setCond(st, pr.Generation, v1alpha1.ConditionAuthorizationsReady, true, ReasonPoolReady, msg)
+		c.True(v1alpha1.ConditionAuthorizationsReady, ReasonPoolReady, msg)
 	} else {
-		setCond(st, pr.Generation, v1alpha1.ConditionAuthorizationsReady, false, ReasonPoolEmpty, "no usable authorization left in the pool")
+		c.False(v1alpha1.ConditionAuthorizationsReady, ReasonPoolEmpty, "no usable authorization left in the pool")
 	}
 	return r.finish(ctx, &pr, st, probe.ok && remaining > 0)
 }
 
 func (r *Reconciler) finish(ctx context.Context, pr *v1alpha1.PurchaseRequest, st *v1alpha1.PurchaseRequestStatus, ready bool) (ctrl.Result, error) {
+	c := conditions.For(&st.Conditions, pr.Generation)
 	if ready {
-		setCond(st, pr.Generation, ConditionReady, true, ReasonPoolReady, "the buyer can pay this seller")
+		c.True(ConditionReady, ReasonPoolReady, "the buyer can pay this seller")
 	} else {
-		setCond(st, pr.Generation, ConditionReady, false, "NotReady", "see the Probed and AuthorizationsReady conditions")
+		c.False(ConditionReady, ReasonNotReady, "see the Probed and AuthorizationsReady conditions")
 	}
 	pr.Status = *st
 	if err := r.Client.Status().Update(ctx, pr); err != nil {
 		if apierrors.IsConflict(err) {
-			return ctrl.Result{Requeue: true}, nil
+			return ctrl.Result{RequeueAfter: ConflictRetry}, nil
 		}
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{RequeueAfter: r.RequeueAfter}, nil
-}
-
-func setCond(st *v1alpha1.PurchaseRequestStatus, gen int64, typ string, ok bool, reason, msg string) {
-	s := metav1.ConditionFalse
-	if ok {
-		s = metav1.ConditionTrue
-	}
-	meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: typ, Status: s, Reason: reason, Message: msg, ObservedGeneration: gen})
 }
 
 func (r *Reconciler) event(pr *v1alpha1.PurchaseRequest, typ, reason, action, note string) {
@@ -326,16 +335,17 @@ func (r *Reconciler) event(pr *v1alpha1.PurchaseRequest, typ, reason, action, no
 	r.Recorder.Eventf(pr, nil, typ, reason, action, "%s", note)
 }
 
-func termsOf(p v1alpha1.PurchasePayment) (auth.Terms, *big.Int, error) {
+// termsOf reads the agreed terms from the spec; Amount is the price of one request.
+func termsOf(p v1alpha1.PurchasePayment) (auth.Terms, error) {
 	network, err := x402.CAIP2(p.Network)
 	if err != nil {
-		return auth.Terms{}, nil, err
+		return auth.Terms{}, fmt.Errorf("payment network: %w", err)
 	}
 	price, err := x402.ParseAtomic(p.Amount)
 	if err != nil || price.Sign() <= 0 {
-		return auth.Terms{}, nil, fmt.Errorf("payment amount %q is not a positive integer", p.Amount)
+		return auth.Terms{}, fmt.Errorf("payment amount %q is not a positive integer", p.Amount)
 	}
-	return auth.Terms{Network: network, PayTo: p.PayTo, Asset: p.Asset, Amount: price}, price, nil
+	return auth.Terms{Network: network, PayTo: p.PayTo, Asset: p.Asset, Amount: price}, nil
 }
 
 func capsOf(pr *v1alpha1.PurchaseRequest, price *big.Int) Caps {
