@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/turnpike-x402/turnpike/devchain"
@@ -48,6 +49,9 @@ type Options struct {
 	// Sepolia's id) gives the chain a v1 name, base-sepolia, so x402 v1 clients
 	// (x402-fetch, x402-axios) pay the demo unmodified.
 	ChainID uint64
+	// LogLevel is the least severe record written to the components' log (JSON);
+	// nil means info.
+	LogLevel slog.Leveler
 }
 
 // Stack is the running demo: every part listening on 127.0.0.1, ephemeral ports.
@@ -83,6 +87,15 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 	if opts.Price == "" {
 		opts.Price = DefaultPrice
 	}
+	// The price is checked before anything starts, so a typo is blamed on the price
+	// and not on whichever part was starting when it was noticed.
+	price, err := x402.ParsePrice(opts.Price, devchain.TokenDecimals)
+	if err != nil {
+		return nil, fmt.Errorf("demo: price %q: %w", opts.Price, err)
+	}
+	if price.Sign() <= 0 {
+		return nil, fmt.Errorf("demo: price %q must be positive", opts.Price)
+	}
 	p := newProgress(opts.Out)
 	runCtx, cancel := context.WithCancel(context.Background())
 	s := &Stack{p: p, cancel: cancel, Dir: opts.Dir}
@@ -96,6 +109,8 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 			return nil, fmt.Errorf("demo: work directory: %w", err)
 		}
 		s.tmpDir = true
+	} else if err := os.MkdirAll(s.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("demo: work directory: %w", err)
 	}
 	s.InfoFile = filepath.Join(s.Dir, "devnet.json")
 	s.LogFile = filepath.Join(s.Dir, "components.log")
@@ -104,13 +119,18 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 		return nil, fmt.Errorf("demo: log file: %w", err)
 	}
 	s.closers = append(s.closers, logf.Close)
+	level := opts.LogLevel
+	if level == nil {
+		level = slog.LevelInfo
+	}
+	logger := slog.New(slog.NewJSONHandler(logf, &slog.HandlerOptions{Level: level}))
 	if opts.CaptureLog {
-		log.SetOutput(logf)
+		log.SetFlags(0)
+		log.SetOutput(stdLogWriter{logger: logger.With("component", "gate")})
 		// The gate's file poller outlives Close by a grace period and would report
 		// the removed directory; the process is ending, so its lines are dropped.
 		s.closers = append(s.closers, func() error { log.SetOutput(io.Discard); return nil })
 	}
-	logger := slog.New(slog.NewTextHandler(logf, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
 	p.section("Starting Turnpike on this machine (everything on 127.0.0.1, nothing leaves it)")
 	if err := p.step("dev chain (go-ethereum, in process)", func() (string, error) {
@@ -121,12 +141,8 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 		s.closers = append(s.closers, c.Close)
 		s.Chain, s.Info = c, c.Info()
 		s.Buyer, s.Seller = c.Account(devchain.RoleBuyer), c.Account(devchain.RoleSeller)
-		price, err := x402.ParsePrice(opts.Price, int(s.Info.Token.Decimals))
-		if err != nil {
-			return "", fmt.Errorf("price %q: %w", opts.Price, err)
-		}
-		if price.Sign() <= 0 {
-			return "", fmt.Errorf("price %q must be positive", opts.Price)
+		if s.Info.Token.Decimals != devchain.TokenDecimals {
+			return "", fmt.Errorf("dev token has %d decimals, the price was read with %d", s.Info.Token.Decimals, devchain.TokenDecimals)
 		}
 		s.Price = price
 		return fmt.Sprintf("%s at %s, %s token %s", s.Info.Network, s.Info.RPCURL, s.Info.Token.Symbol,
@@ -202,6 +218,7 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 			FacilitatorURL: s.FacilitatorURL,
 			UpstreamURL:    s.UpstreamURL,
 			Dir:            s.Dir,
+			Logger:         logger.With("component", "gateway"),
 		})
 		if err != nil {
 			return "", err
@@ -277,4 +294,14 @@ func waitReady(ctx context.Context, url string, limit time.Duration) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// stdLogWriter makes each standard-library log line (the gate logs through it, as it
+// does inside Traefik, where those lines are errors) one JSON record of the
+// components' log, so that file has one format.
+type stdLogWriter struct{ logger *slog.Logger }
+
+func (w stdLogWriter) Write(p []byte) (int, error) {
+	w.logger.Error(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }

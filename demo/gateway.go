@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -19,6 +20,7 @@ type gatewayConfig struct {
 	FacilitatorURL string
 	UpstreamURL    string
 	Dir            string
+	Logger         *slog.Logger
 }
 
 type gate struct {
@@ -77,7 +79,7 @@ func startGateway(ctx context.Context, c gatewayConfig) (*gate, error) {
 	done := make(chan error, 1)
 	go func() {
 		done <- gateway.Run(gctx, gateway.Options{DynamicConfig: file, Listen: "127.0.0.1:0", Upstream: c.UpstreamURL,
-			Ready: func(addr string) { ready <- addr }})
+			Logger: c.Logger, Ready: func(addr string) { ready <- addr }})
 	}()
 	var addr string
 	select {

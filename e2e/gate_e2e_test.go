@@ -216,6 +216,7 @@ func TestGateRoutesDocument(t *testing.T) {
 		{"corrupt JSON", []byte(`{"schema":"turnpike.x402.dev/routes/v1","generation":3,"offers":[{`)},
 		{"unknown schema", []byte(`{"schema":"turnpike.x402.dev/routes/v9","generation":4,"offers":[]}`)},
 		{"invalid offer (zero amount)", []byte(strings.Replace(string(routesJSON(t, 5, shopOffer(price("7")))), `"amount":"7"`, `"amount":"0"`, 1))},
+		{"unknown key (routes_unknown_key)", []byte(strings.Replace(string(routesJSON(t, 6, shopOffer(price("7")))), `"amount":"7"`, `"amount":"7","amountUsd":"0"`, 1))},
 	} {
 		t.Run("refused document keeps the last good one: "+bad.desc, func(t *testing.T) {
 			before := reloadErrors(t, g)
@@ -384,6 +385,35 @@ func TestGateOverlappingRouters(t *testing.T) {
 		}
 		if n := g.up.Hits(); n != 1 {
 			t.Errorf("upstream hits %d, want 1 (only /about)", n)
+		}
+	})
+
+	// A misspelt key must not leave its default silently in force: the gate refuses
+	// to build and names the key, Traefik drops the router, and with the safe setup
+	// the gated prefix answers 404 rather than being served unpaid.
+	t.Run("misspelt plugin key: refused by name, gated prefix never served unpaid", func(t *testing.T) {
+		cm.Write(t, map[string][]byte{routes.DataKey: routesJSON(t, 1, shopOffer(payment("eip155:84532", benchAsset, benchPayTo, "1000", "USDC", "2")))})
+		g := startGate(t, fac, cm, catchAll(safeRule))
+		g.waitLoaded(t)
+		g.tr.WriteDynamic(t, g.dynamic(map[string]any{"settleTimoutMs": 5}).Router("site", safeRule, "up", 1).Map())
+		g.tr.WaitRecord(t, map[string]string{"level": "error", "routerName": "paid@file", "error": `unknown key "settleTimoutMs"`}, 15*time.Second)
+		deadline := time.Now().Add(3 * time.Second)
+		saw404 := false
+		for time.Now().Before(deadline) {
+			a := get(t, g.tr.URL("/api/item"))
+			switch a.Status {
+			case http.StatusOK:
+				t.Fatalf("gated path served without the gate: %s", a)
+			case http.StatusNotFound:
+				saw404 = true
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if !saw404 {
+			t.Errorf("the gate router with the misspelt key was not dropped (no 404 seen)")
+		}
+		if n := g.up.Hits(); n != 0 {
+			t.Errorf("upstream hits %d, want 0", n)
 		}
 	})
 }

@@ -8,7 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -32,6 +32,9 @@ type Options struct {
 	Listen string
 	// Upstream is the service the paid requests go to.
 	Upstream string
+	// Logger receives the gateway's own records; nil means slog.Default(). (The gate
+	// inside logs through the standard library logger, as it does in Traefik.)
+	Logger *slog.Logger
 	// Ready, when set, is called with the bound address once the gateway serves.
 	Ready func(addr string)
 
@@ -108,7 +111,7 @@ func Handler(ctx context.Context, o Options) (http.Handler, error) {
 		// Stream as the upstream writes (server-sent events on settle-before routes).
 		FlushInterval: -1,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			log.Printf("gateway: upstream %s: %v", target.Host, err)
+			logger(o).Warn("gateway: upstream did not answer", "upstream", target.Host, "err", err)
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusBadGateway)
 			_, _ = w.Write([]byte(`{"error":"Bad gateway","reason":"upstream_unavailable","message":"the upstream service did not answer"}` + "\n"))
@@ -134,7 +137,7 @@ func Run(ctx context.Context, o Options) error {
 	srv := server(h, o)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Printf("gateway: serving %s -> %s", ln.Addr(), o.Upstream)
+	logger(o).Info("gateway serving", "addr", ln.Addr().String(), "upstream", o.Upstream)
 	if o.Ready != nil {
 		o.Ready(ln.Addr().String())
 	}
@@ -166,4 +169,11 @@ func forwardRequestURI(pr *httputil.ProxyRequest) {
 	}
 	pr.Out.URL.Path = u.Path
 	pr.Out.URL.RawPath = u.RawPath
+}
+
+func logger(o Options) *slog.Logger {
+	if o.Logger != nil {
+		return o.Logger
+	}
+	return slog.Default()
 }

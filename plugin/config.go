@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/turnpike-x402/turnpike/plugin/cors"
@@ -100,6 +102,11 @@ type Config struct {
 	// never allowed. See docs/gate.md, "CORS".
 	CORSAllowOrigins  []string
 	CORSMaxAgeSeconds int
+
+	// Unknown collects every key Traefik's decoder could not match to a field above
+	// (mapstructure's "remain"), so New() can refuse a misspelt key instead of
+	// silently running with the default it meant to change.
+	Unknown map[string]interface{} `json:"-" mapstructure:",remain"`
 }
 
 // Defaults.
@@ -199,6 +206,9 @@ func (c *Config) validate() (*settings, error) {
 		s.validitySlack = validityUnbounded
 	}
 	var problems []string
+	if len(c.Unknown) > 0 {
+		problems = append(problems, unknownKeys(c.Unknown))
+	}
 	ns, name, ok := splitNamespaced(c.Offer)
 	if !ok {
 		problems = append(problems, fmt.Sprintf("offer %q must be namespace/name", c.Offer))
@@ -289,6 +299,16 @@ func (s *settings) cdpSecretValue() (string, error) {
 		return "", fmt.Errorf("read cdpKeySecretFile: %w", err)
 	}
 	return strings.TrimSpace(string(raw)), nil
+}
+
+// unknownKeys names the keys no setting matched, sorted so the message is stable.
+func unknownKeys(m map[string]interface{}) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, strconv.Quote(k))
+	}
+	sort.Strings(keys)
+	return fmt.Sprintf("unknown key %s: not a turnpike setting (misspelt? keys are matched case-insensitively; docs/gate.md lists them)", strings.Join(keys, ", "))
 }
 
 func splitNamespaced(s string) (string, string, bool) {

@@ -60,6 +60,12 @@ func TestNew(t *testing.T) {
 		{desc: "CDP key without secret", mutate: func(c *Config) { c.CDPKeyID = "k" }, wantErr: "cdpKeySecret"},
 		{desc: "payer header with a colon", mutate: func(c *Config) { c.PayerHeader = "X-Payer: 1" }, wantErr: "payerHeader"},
 		{desc: "negative timeout", mutate: func(c *Config) { c.VerifyTimeoutMs = -1 }, wantErr: "negative"},
+		{desc: "misspelt key is named", mutate: func(c *Config) {
+			c.Unknown = map[string]interface{}{"facilitatorUrll": "http://x"}
+		}, wantErr: `unknown key "facilitatorUrll"`},
+		{desc: "every unknown key is named, sorted", mutate: func(c *Config) {
+			c.Unknown = map[string]interface{}{"zeta": 1, "alpha": true}
+		}, wantErr: `unknown key "alpha", "zeta"`},
 	}
 	for _, tc := range tests {
 		tc := tc

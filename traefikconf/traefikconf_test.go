@@ -2,6 +2,7 @@ package traefikconf
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"path"
@@ -197,6 +198,21 @@ func TestDecodeErrors(t *testing.T) {
 		{desc: "ambiguous middleware", run: func() error { _, _, err := LoadPluginConf(two, "", "turnpike"); return err }, wantErr: "name one"},
 		{desc: "named middleware missing", run: func() error { _, _, err := LoadPluginConf(two, "zzz", "turnpike"); return err }, wantErr: "no middleware"},
 		{desc: "other plugin", run: func() error { _, _, err := LoadPluginConf(two, "a", "other"); return err }, wantErr: "does not use plugin"},
+		{desc: "a misspelt key reaches New() and is refused by name", run: func() error {
+			raw, _, err := LoadPluginConf(write("typo.yml", "http:\n  middlewares:\n    a:\n      plugin:\n        turnpike: {offer: a/b, routesFile: /r.json, facilitatorURL: 'http://f', verifyTimeoutMS: 1, settleTimoutMs: 5}\n"), "", "turnpike")
+			if err != nil {
+				return err
+			}
+			c := plugin.CreateConfig()
+			if err := Decode(raw, c); err != nil {
+				return err
+			}
+			if c.VerifyTimeoutMs != 1 {
+				return fmt.Errorf("keys differing only in case must still match: verifyTimeoutMs = %d", c.VerifyTimeoutMs)
+			}
+			_, err = plugin.New(context.Background(), http.NotFoundHandler(), c, "t")
+			return err
+		}, wantErr: `unknown key "settleTimoutMs"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"os"
 	"strconv"
@@ -26,8 +24,14 @@ func init() {
 	register("controller", "turn ServiceOffers into Traefik objects, the routes document and discovery documents", runController)
 }
 
-func runController(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("controller", flag.ContinueOnError)
+func runController(ctx context.Context, std streams, args []string) error {
+	fs := newFlags("controller", "[flags]", `
+Runs the Kubernetes controller: it turns each ServiceOffer into a Traefik Middleware
+and an HTTPRoute or IngressRoute, writes the routes document the gates serve from,
+drains removed offers, serves the discovery documents (skill.md, services.json, the
+ERC-8004 registration file) and registers the agent on chain once; it also fills the
+buyer sidecar's pool from PurchaseRequests. One replica is active at a time (leader
+election); it uses the in-cluster config, -kubeconfig or ~/.kube/config.`)
 	var o manager.Options
 	podNS := os.Getenv("POD_NAMESPACE")
 	kubeconfig := fs.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig file (default: in-cluster, then ~/.kube/config)")
@@ -72,24 +76,25 @@ func runController(ctx context.Context, args []string) error {
 	lookupFrom := fs.Uint64("registry-from-block", 0, "first block to scan for earlier registrations (the registry's deployment block)")
 	lookupChunk := fs.Uint64("registry-log-chunk", 0, "largest block range per eth_getLogs call (0: no limit)")
 	tokenRPCs := fs.String("token-check-rpc", "", "chains whose token EIP-712 domains are verified, eip155:<id>=<rpc url>, comma-separated")
-	if err := fs.Parse(args); err != nil {
+	level := logLevelFlag(fs)
+	if err := parseFlags(fs, args, std.stdout); err != nil {
 		return err
 	}
 
 	if o.BuyerURL != "" {
 		if u, err := url.Parse(o.BuyerURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("--buyer-url %q must be an http(s) base URL", o.BuyerURL)
+			return usagef("--buyer-url %q must be an http(s) base URL", o.BuyerURL)
 		}
 	}
 	ns, name, ok := strings.Cut(*routesCM, "/")
 	if !ok || ns == "" || name == "" {
-		return fmt.Errorf("--routes-configmap %q must be namespace/name", *routesCM)
+		return usagef("--routes-configmap %q must be namespace/name", *routesCM)
 	}
 	o.Settings.RoutesConfigMapNamespace, o.Settings.RoutesConfigMapName = ns, name
 	if *gateway != "" {
 		parts := strings.Split(*gateway, "/")
 		if len(parts) < 2 || len(parts) > 3 {
-			return fmt.Errorf("--gateway %q must be namespace/name[/listener]", *gateway)
+			return usagef("--gateway %q must be namespace/name[/listener]", *gateway)
 		}
 		ref := v1alpha1.ParentRef{Namespace: parts[0], Name: parts[1]}
 		if len(parts) == 3 {
@@ -105,11 +110,11 @@ func runController(ctx context.Context, args []string) error {
 	svc, port, _ := strings.Cut(*discoverySvc, ":")
 	p, err := strconv.Atoi(port)
 	if err != nil || svc == "" || p < 1 || p > 65535 {
-		return fmt.Errorf("--discovery-service %q must be name:port", *discoverySvc)
+		return usagef("--discovery-service %q must be name:port", *discoverySvc)
 	}
 	o.DiscoveryRoute.ServiceName, o.DiscoveryRoute.ServicePort = svc, int32(p)
 
-	logger := logr.FromSlogHandler(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	logger := logr.FromSlogHandler(setupLogging(std.stderr, level, "controller").Handler())
 	ctrl.SetLogger(logger)
 	klog.SetLogger(logger)
 	ctx = logr.NewContext(ctx, logger)
@@ -126,10 +131,10 @@ func runController(ctx context.Context, args []string) error {
 	}
 	if *registry != "" {
 		if chainCfg.AgentURI == "" {
-			return fmt.Errorf("--registry needs --agent-uri, --public-base-url or --discovery-hostnames to know the registration file's URI")
+			return usagef("--registry needs --agent-uri, --public-base-url or --discovery-hostnames to know the registration file's URI")
 		}
 		if *ownerKeyFile == "" {
-			return fmt.Errorf("--registry needs --registry-key-file")
+			return usagef("--registry needs --registry-key-file")
 		}
 		key, err := os.ReadFile(*ownerKeyFile)
 		if err != nil {
@@ -140,7 +145,7 @@ func runController(ctx context.Context, args []string) error {
 	for _, kv := range controllerSplitList(*tokenRPCs) {
 		network, url, ok := strings.Cut(kv, "=")
 		if !ok || !strings.HasPrefix(network, "eip155:") || url == "" {
-			return fmt.Errorf("--token-check-rpc %q must be eip155:<id>=<url>", kv)
+			return usagef("--token-check-rpc %q must be eip155:<id>=<url>", kv)
 		}
 		chainCfg.TokenRPCs[network] = url
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"strings"
 	"testing"
 )
@@ -24,7 +25,7 @@ func TestControllerFlagErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.desc, func(t *testing.T) {
-			err := runController(context.Background(), c.args)
+			err := runController(context.Background(), streams{stdout: io.Discard, stderr: io.Discard}, c.args)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("want an error naming %s, got %v", c.want, err)
 			}

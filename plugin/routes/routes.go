@@ -8,6 +8,7 @@
 package routes
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -123,14 +124,29 @@ func (o Offer) Key() string { return o.Namespace + "/" + o.Name }
 // ErrInvalid marks a document the gate must refuse.
 var ErrInvalid = errors.New("invalid routes document")
 
+// ReasonUnknownKey is the stable code in the refusal of a document carrying a key
+// this gate does not know: a typo in a hand-written document, or a controller newer
+// than the gate. Either way serving it would ignore what the key asked for.
+const ReasonUnknownKey = "routes_unknown_key"
+
 // Parse decodes and validates a document.
 func Parse(data []byte) (*Document, error) {
 	if len(data) > MaxDocumentBytes {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrInvalid, len(data), MaxDocumentBytes)
 	}
 	var doc Document
-	if err := json.Unmarshal(data, &doc); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		// encoding/json names the field in a fixed form; anything else is a syntax or
+		// type error and keeps its own text.
+		if key, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return nil, fmt.Errorf("%w: %s: unknown key %s: this gate does not know it (misspelt, or written by a newer controller)", ErrInvalid, ReasonUnknownKey, key)
+		}
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: data after the JSON document", ErrInvalid)
 	}
 	if err := doc.Validate(); err != nil {
 		return nil, err

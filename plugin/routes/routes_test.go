@@ -130,3 +130,65 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// A key the gate does not know is refused with a stable code and its name: serving
+// the document would silently ignore whatever the key asked for.
+func TestParseRefusesUnknownKeys(t *testing.T) {
+	raw, err := json.Marshal(validDoc())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var generic map[string]any
+	if err := json.Unmarshal(raw, &generic); err != nil {
+		t.Fatal(err)
+	}
+	offer := func(m map[string]any) map[string]any { return m["offers"].([]any)[0].(map[string]any) }
+	tests := []struct {
+		desc    string
+		mutate  func(m map[string]any)
+		wantKey string
+	}{
+		{desc: "top level", mutate: func(m map[string]any) { m["generations"] = 4 }, wantKey: `"generations"`},
+		{desc: "in an offer", mutate: func(m map[string]any) { offer(m)["pathPrefx"] = "/x" }, wantKey: `"pathPrefx"`},
+		{desc: "in a payment", mutate: func(m map[string]any) {
+			offer(m)["payments"].([]any)[0].(map[string]any)["amountUsd"] = "1"
+		}, wantKey: `"amountUsd"`},
+		{desc: "in a path rule", mutate: func(m map[string]any) {
+			offer(m)["paths"].([]any)[0].(map[string]any)["methdos"] = []any{"GET"}
+		}, wantKey: `"methdos"`},
+	}
+	for _, tc := range tests {
+		tc := tc
+		t.Run(tc.desc, func(t *testing.T) {
+			var m map[string]any
+			if err := json.Unmarshal(raw, &m); err != nil {
+				t.Fatal(err)
+			}
+			tc.mutate(m)
+			data, err := json.Marshal(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Parse(data)
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), ReasonUnknownKey) || !strings.Contains(err.Error(), "unknown key "+tc.wantKey) {
+				t.Fatalf("err = %v, want ErrInvalid with %s naming %s", err, ReasonUnknownKey, tc.wantKey)
+			}
+		})
+	}
+	t.Run("known keys in another case still match", func(t *testing.T) {
+		generic["Generation"] = generic["generation"]
+		delete(generic, "generation")
+		data, err := json.Marshal(generic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Parse(data); err != nil {
+			t.Fatalf("Parse: %v", err)
+		}
+	})
+	t.Run("trailing data", func(t *testing.T) {
+		if _, err := Parse(append(append([]byte{}, raw...), []byte(` {}`)...)); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("err = %v, want ErrInvalid", err)
+		}
+	})
+}
