@@ -393,9 +393,9 @@ func encode(t *testing.T, v any) string {
 	return s
 }
 
-func decodeRejection(t *testing.T, body []byte) challenge.ErrorBody {
+func decodeRejection(t *testing.T, body []byte) x402.ErrorBody {
 	t.Helper()
-	var eb challenge.ErrorBody
+	var eb x402.ErrorBody
 	if err := json.Unmarshal(body, &eb); err != nil {
 		t.Fatalf("body is not a JSON rejection: %v: %s", err, body)
 	}
