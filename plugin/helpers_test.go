@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/turnpike-x402/turnpike/plugin/answers"
-	"github.com/turnpike-x402/turnpike/plugin/challenge"
 	"github.com/turnpike-x402/turnpike/plugin/replay"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 	"github.com/turnpike-x402/turnpike/x402"
