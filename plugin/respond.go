@@ -18,10 +18,9 @@ import (
 
 var newline = []byte("\n")
 
-// reject answers a refusal that is not a 402: an x402.ErrorBody, whose `error` is the
-// status text and `reason` the code.
+// reject answers a refusal that is not a 402 with an x402.ErrorBody.
 func reject(rw http.ResponseWriter, status int, code, msg string) {
-	body, _ := json.Marshal(x402.NewErrorBody(status, code, msg))
+	body, _ := json.Marshal(x402.NewErrorBody(code, msg))
 	h := rw.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")

@@ -1,7 +1,5 @@
 package x402
 
-import "net/http"
-
 // The vocabulary: every reason code the gate, the facilitator and the buyer write or
 // interpret, with what it means for the payment that met it. reasons.go holds the
 // codes of the x402 specs and SDKs; this file adds Turnpike's own and the table.
@@ -241,16 +239,19 @@ func FateOf(code string) Fate {
 }
 
 // ErrorBody is the JSON of every non-402 refusal by the gate and the buyer (402
-// refusals keep the x402 wire shape, see plugin/challenge). Error is a short title, the
-// HTTP status text; Reason is the stable code to key on; Message tells a person what
-// to do. Exported fields only: Yaegi marshals unexported ones under other names.
+// refusals keep the x402 wire shape, see plugin/challenge). Error and Reason hold the
+// same stable code: Reason is the field Turnpike clients key on; Error is what generic
+// clients show (x402 clients read `error` of a 402 body as a code, OpenAI-style SDKs
+// print it), so a code there, never a title, means the same in every answer. Message
+// tells a person what to do. Exported fields only: Yaegi marshals unexported ones
+// under other names.
 type ErrorBody struct {
 	Error   string `json:"error"`
 	Reason  string `json:"reason"`
 	Message string `json:"message"`
 }
 
-// NewErrorBody is the refusal with HTTP status status, code and message.
-func NewErrorBody(status int, code, message string) ErrorBody {
-	return ErrorBody{Error: http.StatusText(status), Reason: code, Message: message}
+// NewErrorBody is the refusal with code and message.
+func NewErrorBody(code, message string) ErrorBody {
+	return ErrorBody{Error: code, Reason: code, Message: message}
 }
