@@ -211,20 +211,24 @@ func servePaid(g *Gate, rw http.ResponseWriter, req *http.Request) {
 		serveSlow(g, rw, req)
 		return
 	}
-	v2 := req.Header[hkPaymentSignature]
-	v1 := req.Header[hkXPayment]
-	if len(v2) == 0 && len(v1) == 0 {
+	if len(req.Header[hkPaymentSignature]) == 0 && len(req.Header[hkXPayment]) == 0 {
 		serveSlow(g, rw, req)
 		return
 	}
+	payRule(g, rw, req, o, r)
+}
+
+// payRule is the one tail of both paths for a request that carries a payment to a
+// paid rule: count it, pick the protocol version and the settlement order, and pay.
+func payRule(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, r *rule) {
 	rw.Header()[hkExpose] = hvExpose
 	atomic.AddInt64(&o.primary.Requests, 1)
 	before := r.before || acceptsEventStream(req)
-	if len(v2) > 0 {
+	if v2 := req.Header[hkPaymentSignature]; len(v2) > 0 {
 		pay(g, rw, req, o, r.prices, before, v2[0], x402.V2)
 		return
 	}
-	pay(g, rw, req, o, r.prices, before, v1[0], x402.V1)
+	pay(g, rw, req, o, r.prices, before, req.Header[hkXPayment][0], x402.V1)
 }
 
 // serveSlow is the complete gate; ServeHTTP answers the common unpaid case itself,
@@ -273,21 +277,13 @@ func serveSlow(g *Gate, rw http.ResponseWriter, req *http.Request) {
 		g.next.ServeHTTP(rw, req)
 		return
 	}
-	rw.Header()[hkExpose] = []string{exposeHeaders}
-	v2 := hdr[hkPaymentSignature]
-	v1 := hdr[hkXPayment]
-	if len(v2) == 0 && len(v1) == 0 {
+	if len(hdr[hkPaymentSignature]) == 0 && len(hdr[hkXPayment]) == 0 {
+		rw.Header()[hkExpose] = hvExpose
 		atomic.AddInt64(&o.primary.Required, 1)
 		unpaid(g, rw, req, r.prices)
 		return
 	}
-	atomic.AddInt64(&o.primary.Requests, 1)
-	before := r.before || acceptsEventStream(req)
-	if len(v2) > 0 {
-		pay(g, rw, req, o, r.prices, before, v2[0], x402.V2)
-		return
-	}
-	pay(g, rw, req, o, r.prices, before, v1[0], x402.V1)
+	payRule(g, rw, req, o, r)
 }
 
 const exposeHeaders = "PAYMENT-REQUIRED, PAYMENT-RESPONSE, X-PAYMENT-RESPONSE"
