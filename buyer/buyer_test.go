@@ -82,11 +82,11 @@ func get(t *testing.T, url string) (int, http.Header, string) {
 
 func reason(t *testing.T, body string) string {
 	t.Helper()
-	var e struct{ Error, Message string }
-	if err := json.Unmarshal([]byte(body), &e); err != nil || e.Error == "" || e.Message == "" {
-		t.Fatalf("not a JSON error with reason and message: %q", body)
+	var e x402.ErrorBody
+	if err := json.Unmarshal([]byte(body), &e); err != nil || e.Error != e.Reason || e.Reason == "" || e.Message == "" {
+		t.Fatalf("not a JSON error with code (error = reason) and message: %q", body)
 	}
-	return e.Error
+	return e.Reason
 }
 
 func TestPaysInTheSellersVersion(t *testing.T) {

@@ -62,9 +62,9 @@ func TestPaidCallsSettleOnChain(t *testing.T) {
 			}
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			var e struct{ Error string }
+			var e struct{ Reason string }
 			_ = json.Unmarshal(body, &e)
-			if resp.StatusCode != 503 || e.Error != "pool_exhausted" {
+			if resp.StatusCode != 503 || e.Reason != "pool_exhausted" {
 				t.Fatalf("after the pool: %d %s", resp.StatusCode, body)
 			}
 

@@ -69,7 +69,7 @@ func TestClaimProtocol(t *testing.T) {
 		{desc: "release own claim, then another attempt may claim", steps: []step{
 			{"A claims", "verify", a, true, ""},
 			{"A releases", "release", a, true, ""},
-			{"A releases again: nothing held", "release", a, false, ReasonNotClaimed},
+			{"A releases again: nothing held", "release", a, false, x402.ReasonNotClaimed},
 			{"B claims", "verify", b, true, ""},
 			{"B settles", "settle", b, true, ""},
 		}},
@@ -87,7 +87,7 @@ func TestClaimProtocol(t *testing.T) {
 		{desc: "pending broadcast cannot be released or taken", mutC: func(c *fakeChain) { c.mine = make(chan struct{}) }, steps: []step{
 			{"A claims", "verify", a, true, ""},
 			{"A settle is pending", "settle", a, false, x402.ReasonSettlementPending},
-			{"A cannot release a broadcast", "release", a, false, ReasonSettlementBroadcast},
+			{"A cannot release a broadcast", "release", a, false, x402.ReasonSettlementBroadcast},
 			{"B refused", "settle", b, false, x402.ReasonAuthorizationClaimed},
 			{"A verify again keeps the claim", "verify", a, true, ""},
 		}},
@@ -97,9 +97,9 @@ func TestClaimProtocol(t *testing.T) {
 			{"A releases", "release", a, true, ""},
 		}},
 		{desc: "malformed attempts", steps: []step{
-			{"uppercase hex", "verify", strings.Repeat("AB", 16), false, ReasonInvalidAttempt},
-			{"short", "settle", "abc", false, ReasonInvalidAttempt},
-			{"release without attempt", "release", "", false, ReasonInvalidAttempt},
+			{"uppercase hex", "verify", strings.Repeat("AB", 16), false, x402.ReasonInvalidAttempt},
+			{"short", "settle", "abc", false, x402.ReasonInvalidAttempt},
+			{"release without attempt", "release", "", false, x402.ReasonInvalidAttempt},
 		}},
 	} {
 		c := newFakeChain(common.HexToAddress(fx.req.Asset))
@@ -322,14 +322,14 @@ func TestClaimStoreFull(t *testing.T) {
 				t.Fatalf("%s: claim %d: %+v", st.desc, i, v)
 			}
 		}
-		if v := f.VerifyAttempt(context.Background(), bodies[2], attemptID(2)); v.IsValid || v.InvalidReason != ReasonClaimStoreFull {
-			t.Errorf("%s: third claim: %+v, want %s", st.desc, v, ReasonClaimStoreFull)
+		if v := f.VerifyAttempt(context.Background(), bodies[2], attemptID(2)); v.IsValid || v.InvalidReason != x402.ReasonClaimStoreFull {
+			t.Errorf("%s: third claim: %+v, want %s", st.desc, v, x402.ReasonClaimStoreFull)
 		}
-		if s := f.SettleAttempt(context.Background(), bodies[2], attemptID(2)); s.Success || s.ErrorReason != ReasonClaimStoreFull {
-			t.Errorf("%s: third settle: %+v, want %s", st.desc, s, ReasonClaimStoreFull)
+		if s := f.SettleAttempt(context.Background(), bodies[2], attemptID(2)); s.Success || s.ErrorReason != x402.ReasonClaimStoreFull {
+			t.Errorf("%s: third settle: %+v, want %s", st.desc, s, x402.ReasonClaimStoreFull)
 		}
-		if s := f.Settle(context.Background(), bodies[2]); s.Success || s.ErrorReason != ReasonClaimStoreFull {
-			t.Errorf("%s: third settle without attempt: %+v, want %s", st.desc, s, ReasonClaimStoreFull)
+		if s := f.Settle(context.Background(), bodies[2]); s.Success || s.ErrorReason != x402.ReasonClaimStoreFull {
+			t.Errorf("%s: third settle without attempt: %+v, want %s", st.desc, s, x402.ReasonClaimStoreFull)
 		}
 		if s := f.SettleAttempt(context.Background(), bodies[0], attemptID(0)); !s.Success {
 			t.Errorf("%s: held claim settles when full: %+v", st.desc, s)
@@ -398,7 +398,7 @@ func TestClaimHTTP(t *testing.T) {
 	a := attemptID(7)
 	var v x402.VerifyResponse
 	post("/verify", "", &v)
-	if v.IsValid || v.InvalidReason != ReasonInvalidAttempt {
+	if v.IsValid || v.InvalidReason != x402.ReasonInvalidAttempt {
 		t.Errorf("empty attempt header: %+v", v)
 	}
 	post("/verify", a, &v)
@@ -407,7 +407,7 @@ func TestClaimHTTP(t *testing.T) {
 	}
 	var rel x402.ReleaseResponse
 	post("/release", "-", &rel)
-	if rel.Released || rel.Reason != ReasonInvalidAttempt {
+	if rel.Released || rel.Reason != x402.ReasonInvalidAttempt {
 		t.Errorf("release without header: %+v", rel)
 	}
 	post("/release", a, &rel)

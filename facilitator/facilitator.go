@@ -30,20 +30,6 @@ import (
 	"github.com/turnpike-x402/turnpike/x402"
 )
 
-// Reasons of the turnpike-claim extension that x402/claim.go leaves to the facilitator.
-const (
-	// ReasonInvalidAttempt: the X-Turnpike-Attempt header is not 32 lowercase hex.
-	ReasonInvalidAttempt = "invalid_turnpike_attempt"
-	// ReasonClaimStoreFull: the claim store is at its bound; the payment is refused
-	// rather than accepted without a claim.
-	ReasonClaimStoreFull = "claim_store_full"
-	// ReasonNotClaimed (release): no live claim on the authorization.
-	ReasonNotClaimed = "not_claimed"
-	// ReasonSettlementBroadcast (release): a transaction was sent for the claim, so
-	// its outcome must be reconciled, not released.
-	ReasonSettlementBroadcast = "settlement_broadcast"
-)
-
 // Config configures a Facilitator. Only Chains is required.
 type Config struct {
 	// Chains are the EVM chains served, one per chain id.
@@ -273,7 +259,7 @@ func (f *Facilitator) claim(p *payment, attempt string) (x402.ClaimInfo, *Reject
 	})
 	switch {
 	case errors.Is(err, ErrStoreFull):
-		return info, reject(ReasonClaimStoreFull, "the facilitator's claim store holds %d authorizations, its bound; retry later", f.store.Len())
+		return info, reject(x402.ReasonClaimStoreFull, "the facilitator's claim store holds %d authorizations, its bound; retry later", f.store.Len())
 	case err != nil:
 		return info, reject(x402.ReasonUnexpectedVerifyError, "%v", err)
 	case rej != nil:
@@ -366,7 +352,7 @@ func checkAttempt(a string) *Rejection {
 		ok = c >= '0' && c <= '9' || c >= 'a' && c <= 'f'
 	}
 	if !ok {
-		return reject(ReasonInvalidAttempt, "header %s must be 32 lowercase hex characters, fresh per paid request; got %q", x402.HeaderAttempt, truncate(a, 80))
+		return reject(x402.ReasonInvalidAttempt, "header %s must be 32 lowercase hex characters, fresh per paid request; got %q", x402.HeaderAttempt, truncate(a, 80))
 	}
 	return nil
 }
@@ -585,7 +571,7 @@ func (f *Facilitator) recordBroadcast(p *payment, attempt string, tx common.Hash
 		return next, nil
 	})
 	if errors.Is(err, ErrStoreFull) {
-		return &claimError{rej: reject(ReasonClaimStoreFull, "the facilitator's claim store is at its bound; nothing was broadcast")}
+		return &claimError{rej: reject(x402.ReasonClaimStoreFull, "the facilitator's claim store is at its bound; nothing was broadcast")}
 	}
 	if cerr != nil {
 		f.countRefusal(cerr.rej)
@@ -813,7 +799,7 @@ func (f *Facilitator) alreadySettled(ctx context.Context, p *payment, attempt st
 // authorization in body, when nothing was broadcast for it.
 func (f *Facilitator) Release(ctx context.Context, body []byte, attempt string) x402.ReleaseResponse {
 	if attempt == "" {
-		return x402.ReleaseResponse{Reason: ReasonInvalidAttempt}
+		return x402.ReleaseResponse{Reason: x402.ReasonInvalidAttempt}
 	}
 	if rej := checkAttempt(attempt); rej != nil {
 		return x402.ReleaseResponse{Reason: rej.Reason}
@@ -828,13 +814,13 @@ func (f *Facilitator) Release(ctx context.Context, body []byte, attempt string) 
 		out = x402.ReleaseResponse{}
 		switch {
 		case cur == nil || !cur.live(now):
-			out.Reason = ReasonNotClaimed
+			out.Reason = x402.ReasonNotClaimed
 		case cur.Phase == PhaseSettled:
 			out.Reason = x402.ReasonAuthorizationSettled
 		case cur.Attempt != attempt || cur.Digest != digest:
 			out.Reason = x402.ReasonAuthorizationClaimed
 		case cur.Phase == PhaseBroadcast:
-			out.Reason = ReasonSettlementBroadcast
+			out.Reason = x402.ReasonSettlementBroadcast
 		default:
 			out.Released = true
 			return nil, nil

@@ -53,7 +53,7 @@ func (f *Facilitator) Handler(gatherer prometheus.Gatherer) http.Handler {
 		}
 		attempt, rej := attemptHeader(r)
 		if rej == nil && attempt == "" {
-			rej = reject(ReasonInvalidAttempt, "release needs the %s header of the attempt that holds the claim", x402.HeaderAttempt)
+			rej = reject(x402.ReasonInvalidAttempt, "release needs the %s header of the attempt that holds the claim", x402.HeaderAttempt)
 		}
 		if rej != nil {
 			writeJSON(w, http.StatusOK, x402.ReleaseResponse{Reason: rej.Reason})
@@ -94,7 +94,7 @@ func attemptHeader(r *http.Request) (string, *Rejection) {
 		return "", nil
 	}
 	if len(vals) != 1 || vals[0] == "" {
-		return "", reject(ReasonInvalidAttempt, "header %s must appear once with 32 lowercase hex characters", x402.HeaderAttempt)
+		return "", reject(x402.ReasonInvalidAttempt, "header %s must appear once with 32 lowercase hex characters", x402.HeaderAttempt)
 	}
 	return vals[0], checkAttempt(vals[0])
 }

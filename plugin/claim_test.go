@@ -104,8 +104,8 @@ func TestClaimDecidesWhenToSettle(t *testing.T) {
 		{desc: "no claim: settle before by default", noClaim: true, wantStatus: 200, wantOrder: "verify,settle,upstream", wantUp: 1, wantUnclaimed: 1},
 		{desc: "a claim for another attempt is no claim: settle before", claimFor: strings.Repeat("ab", 16), wantStatus: 200, wantOrder: "verify,settle,upstream", wantUp: 1, wantUnclaimed: 1},
 		{desc: "no claim, opted out: settle after", noClaim: true, unclaimed: "after", wantStatus: 200, wantOrder: "verify,upstream,settle", wantUp: 1, wantUnclaimed: 1},
-		{desc: "claimed by another attempt: refused, upstream not called", verify: "claimed", wantStatus: 409, wantReason: reasonAuthClaimed, wantOrder: "verify"},
-		{desc: "settled for another attempt: refused, upstream not called", verify: "settled", wantStatus: 409, wantReason: reasonAuthSettled, wantOrder: "verify"},
+		{desc: "claimed by another attempt: refused, upstream not called", verify: "claimed", wantStatus: 409, wantReason: x402.ReasonAuthorizationClaimed, wantOrder: "verify"},
+		{desc: "settled for another attempt: refused, upstream not called", verify: "settled", wantStatus: 409, wantReason: x402.ReasonAuthorizationSettled, wantOrder: "verify"},
 	}
 	for _, tc := range tests {
 		tc := tc
@@ -277,7 +277,7 @@ func TestUnknownSettleIsReconciled(t *testing.T) {
 			tg.fac.settleOKFrom = tc.okFrom
 			hdr := payHeader(t)
 			rec := tg.do("GET", base+tc.path, hdr)
-			if rec.Code != 503 || decodeRejection(t, rec.Body.Bytes()).Reason != reasonSettlementUnknown || strings.Contains(rec.Body.String(), "sunny") {
+			if rec.Code != 503 || decodeRejection(t, rec.Body.Bytes()).Reason != x402.ReasonSettlementUnknown || strings.Contains(rec.Body.String(), "sunny") {
 				t.Fatalf("first answer %d %s", rec.Code, rec.Body.String())
 			}
 			if tc.okFrom == 0 {
@@ -340,8 +340,8 @@ func TestRetryOfASettledPayment(t *testing.T) {
 		identical  bool
 	}{
 		{desc: "same request: the cached answer, byte-identical", path: "/forecast/a", retryPath: "/forecast/a", wantStatus: 200, identical: true},
-		{desc: "another request: refused", path: "/forecast/a", retryPath: "/forecast/b", wantStatus: 402, wantReason: reasonReplaySettled},
-		{desc: "same stream: the receipt and a message", path: "/stream", retryPath: "/stream", wantStatus: 409, wantReason: reasonAnswerNotKept},
+		{desc: "another request: refused", path: "/forecast/a", retryPath: "/forecast/b", wantStatus: 402, wantReason: x402.ReasonPaymentUsed},
+		{desc: "same stream: the receipt and a message", path: "/stream", retryPath: "/stream", wantStatus: 409, wantReason: x402.ReasonAnswerNotKept},
 	}
 	for _, tc := range tests {
 		tc := tc
@@ -394,8 +394,8 @@ func TestLostVerifyAnswerIsReleased(t *testing.T) {
 			tg := newTestGate(t, testDoc(1), nil)
 			tg.fac.set(tc.verify, "ok")
 			rec := tg.do("GET", base+"/forecast/a", payHeader(t))
-			if rec.Code != http.StatusServiceUnavailable || decodeRejection(t, rec.Body.Bytes()).Reason != reasonFacilitatorDown {
-				t.Fatalf("status %d %s, want 503 %s", rec.Code, rec.Body.String(), reasonFacilitatorDown)
+			if rec.Code != http.StatusServiceUnavailable || decodeRejection(t, rec.Body.Bytes()).Reason != x402.ReasonFacilitatorUnavailable {
+				t.Fatalf("status %d %s, want 503 %s", rec.Code, rec.Body.String(), x402.ReasonFacilitatorUnavailable)
 			}
 			waitFor(t, "release of the lost attempt", func() bool { return tg.fac.releaseCalls.Load() >= 1 })
 			tg.fac.mu.Lock()

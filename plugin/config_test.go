@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/turnpike-x402/turnpike/x402"
 )
 
 func TestNew(t *testing.T) {
@@ -107,7 +109,7 @@ func TestFacilitatorUnconfiguredAuthAnswers503(t *testing.T) {
 		c.CDPKeySecretFile = "/nonexistent/cdp-secret"
 	})
 	rec := tg.do("GET", base+"/forecast/a", map[string]string{"PAYMENT-SIGNATURE": encode(t, paymentV2(requirementOf(basePayment())))})
-	if rec.Code != 503 || decodeRejection(t, rec.Body.Bytes()).Reason != reasonFacilitatorDown || tg.fac.verifyCalls.Load() != 0 {
+	if rec.Code != 503 || decodeRejection(t, rec.Body.Bytes()).Reason != x402.ReasonFacilitatorUnavailable || tg.fac.verifyCalls.Load() != 0 {
 		t.Fatalf("status %d body %s verify calls %d", rec.Code, rec.Body.String(), tg.fac.verifyCalls.Load())
 	}
 }

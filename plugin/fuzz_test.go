@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/turnpike-x402/turnpike/plugin/answers"
-	"github.com/turnpike-x402/turnpike/plugin/challenge"
 	"github.com/turnpike-x402/turnpike/plugin/metrics"
 	"github.com/turnpike-x402/turnpike/plugin/replay"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
@@ -44,7 +43,7 @@ func FuzzPaymentHeader(f *testing.F) {
 			}
 		}
 		if rec.Code != 402 || value != "" {
-			var eb challenge.ErrorBody
+			var eb x402.ErrorBody
 			if err := json.Unmarshal(rec.Body.Bytes(), &eb); err != nil || eb.Reason == "" {
 				t.Fatalf("answer is not a structured refusal: %q", rec.Body.String())
 			}

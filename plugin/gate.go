@@ -79,53 +79,14 @@ func New(ctx context.Context, next http.Handler, config *Config, name string) (h
 	return g, nil
 }
 
-// Stable reason codes of the gate's answers.
-const (
-	reasonRoutesNotLoaded      = "routes_not_loaded"
-	reasonOfferUnknown         = "offer_unknown"
-	reasonOfferDrained         = "offer_drained"
-	reasonNoRule               = "no_route_rule"
-	reasonPaymentRequired      = challenge.ReasonPaymentRequired
-	reasonInvalidHeader        = "invalid_payment_header"
-	reasonInvalidVersion       = "invalid_x402_version"
-	reasonNoMatch              = "no_matching_requirement"
-	reasonRecipient            = "recipient_mismatch"
-	reasonAmount               = "amount_mismatch"
-	reasonNotYetValid          = "authorization_not_yet_valid"
-	reasonExpired              = "authorization_expired"
-	reasonTooLong              = "authorization_validity_too_long"
-	reasonMalformed            = "invalid_authorization"
-	reasonReplayInFlight       = "payment_in_flight"
-	reasonReplaySettled        = "payment_already_used"
-	reasonReplayFull           = "replay_guard_full"
-	reasonFacilitatorDown      = "facilitator_unavailable"
-	reasonPaymentInvalid       = "payment_invalid"
-	reasonSettlementFailed     = "settlement_failed"
-	reasonSettlementPending    = "settlement_pending"
-	reasonResponseTooLarge     = "response_too_large"
-	reasonUpstreamWriteAborted = "upstream_aborted"
-	// reasonSettlementUnknown: the settle call gave no usable answer; the payment may
-	// have been taken and is being reconciled (never released for reuse).
-	reasonSettlementUnknown = "settlement_unknown"
-	// The facilitator's turnpike-claim refusals at verify, passed on unchanged.
-	reasonAuthClaimed = x402.ReasonAuthorizationClaimed
-	reasonAuthSettled = x402.ReasonAuthorizationSettled
-	// reasonAnswerNotKept: a retry of a settled payment whose answer was streamed (or
-	// outgrew the answer cache) gets the receipt, not the answer again.
-	reasonAnswerNotKept = "answer_not_kept"
-	// reasonOriginNotAllowed: a preflight from a web origin the offer's CORS policy
-	// does not list.
-	reasonOriginNotAllowed = "origin_not_allowed"
-)
-
 // failureReasons are the reasons a request with a payment can be refused with (every
 // code payFailed and settleFailed count): their turnpike_payment_failed_total series
 // exist at 0 as soon as an offer loads, so increase() counts the first failure of each.
 var failureReasons = []string{
-	reasonInvalidHeader, reasonInvalidVersion, reasonNoMatch, reasonMalformed, reasonRecipient, reasonAmount,
-	reasonNotYetValid, reasonExpired, reasonTooLong, reasonReplayInFlight, reasonReplaySettled, reasonReplayFull,
-	reasonFacilitatorDown, reasonPaymentInvalid, reasonSettlementFailed, reasonSettlementPending,
-	reasonSettlementUnknown, reasonAuthClaimed, reasonAuthSettled,
+	x402.ReasonInvalidHeader, x402.ReasonInvalidVersion, x402.ReasonNoMatch, x402.ReasonInvalidAuth, x402.ReasonRecipientMismatch, x402.ReasonAmountMismatch,
+	x402.ReasonNotYetValid, x402.ReasonExpired, x402.ReasonValidityTooLong, x402.ReasonPaymentInFlight, x402.ReasonPaymentUsed, x402.ReasonReplayGuardFull,
+	x402.ReasonFacilitatorUnavailable, x402.ReasonPaymentInvalid, x402.ReasonSettlementFailed, x402.ReasonSettlementPending,
+	x402.ReasonSettlementUnknown, x402.ReasonAuthorizationClaimed, x402.ReasonAuthorizationSettled,
 }
 
 // Canonical header keys: the request path reads and writes header maps directly,
@@ -274,20 +235,24 @@ func servePaid(g *Gate, rw http.ResponseWriter, req *http.Request) {
 		serveSlow(g, rw, req)
 		return
 	}
-	v2 := req.Header[hkPaymentSignature]
-	v1 := req.Header[hkXPayment]
-	if len(v2) == 0 && len(v1) == 0 {
+	if len(req.Header[hkPaymentSignature]) == 0 && len(req.Header[hkXPayment]) == 0 {
 		serveSlow(g, rw, req)
 		return
 	}
+	payRule(g, rw, req, o, r)
+}
+
+// payRule is the one tail of both paths for a request that carries a payment to a
+// paid rule: count it, pick the protocol version and the settlement order, and pay.
+func payRule(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, r *rule) {
 	rw.Header()[hkExpose] = hvExpose
 	atomic.AddInt64(&o.primary.Requests, 1)
 	before := r.before || acceptsEventStream(req)
-	if len(v2) > 0 {
+	if v2 := req.Header[hkPaymentSignature]; len(v2) > 0 {
 		pay(g, rw, req, o, r.prices, before, v2[0], x402.V2)
 		return
 	}
-	pay(g, rw, req, o, r.prices, before, v1[0], x402.V1)
+	pay(g, rw, req, o, r.prices, before, req.Header[hkXPayment][0], x402.V1)
 }
 
 // serveSlow is the complete gate; ServeHTTP answers the common unpaid case itself,
@@ -301,32 +266,32 @@ func serveSlow(g *Gate, rw http.ResponseWriter, req *http.Request) {
 	t, _ := g.loader.current.Load().(*table)
 	if t == nil {
 		rw.Header()[hkRetryAfter] = []string{"5"}
-		reject(rw, http.StatusServiceUnavailable, "Service unavailable", reasonRoutesNotLoaded,
+		reject(rw, http.StatusServiceUnavailable, x402.ReasonRoutesNotLoaded,
 			"the payment gate has not loaded its routes document yet; retry shortly")
 		return
 	}
 	o := t.offers[g.s.offerKey]
 	if o == nil {
 		rw.Header()[hkRetryAfter] = []string{"5"}
-		reject(rw, http.StatusServiceUnavailable, "Service unavailable", reasonOfferUnknown,
+		reject(rw, http.StatusServiceUnavailable, x402.ReasonOfferUnknown,
 			"offer "+g.s.offerKey+" is not in the routes document (generation "+strconv.FormatInt(t.generation, 10)+"); it may be publishing, retry shortly")
 		return
 	}
 	if o.draining && !g.now().Before(o.drainEndsAt) {
 		atomic.AddInt64(&o.primary.Requests, 1)
-		reject(rw, http.StatusForbidden, "Forbidden", reasonOfferDrained,
+		reject(rw, http.StatusForbidden, x402.ReasonOfferDrained,
 			"offer "+g.s.offerKey+" was withdrawn at "+o.drainEndsAt.UTC().Format(time.RFC3339))
 		return
 	}
 	r, p, problem := routeRequest(o, req)
 	if problem != "" {
 		atomic.AddInt64(&o.primary.Requests, 1)
-		reject(rw, http.StatusBadRequest, "Bad request", reqpath.ReasonAmbiguous, reqpath.Message(problem))
+		reject(rw, http.StatusBadRequest, x402.ReasonAmbiguousPath, reqpath.Message(problem))
 		return
 	}
 	if r == nil {
 		atomic.AddInt64(&o.primary.Requests, 1)
-		reject(rw, http.StatusForbidden, "Forbidden", reasonNoRule,
+		reject(rw, http.StatusForbidden, x402.ReasonNoRouteRule,
 			"no route rule of offer "+g.s.offerKey+" covers "+req.Method+" "+relativePath(o.pathPrefix, p)+"; the path is under a paid prefix, so it is refused")
 		return
 	}
@@ -338,21 +303,13 @@ func serveSlow(g *Gate, rw http.ResponseWriter, req *http.Request) {
 		g.next.ServeHTTP(rw, req)
 		return
 	}
-	rw.Header()[hkExpose] = []string{exposeHeaders}
-	v2 := hdr[hkPaymentSignature]
-	v1 := hdr[hkXPayment]
-	if len(v2) == 0 && len(v1) == 0 {
+	if len(hdr[hkPaymentSignature]) == 0 && len(hdr[hkXPayment]) == 0 {
+		rw.Header()[hkExpose] = hvExpose
 		atomic.AddInt64(&o.primary.Required, 1)
 		unpaid(g, rw, req, r.prices)
 		return
 	}
-	atomic.AddInt64(&o.primary.Requests, 1)
-	before := r.before || acceptsEventStream(req)
-	if len(v2) > 0 {
-		pay(g, rw, req, o, r.prices, before, v2[0], x402.V2)
-		return
-	}
-	pay(g, rw, req, o, r.prices, before, v1[0], x402.V1)
+	payRule(g, rw, req, o, r)
 }
 
 const exposeHeaders = cors.ExposeHeaders
@@ -379,7 +336,7 @@ func preflight(g *Gate, rw http.ResponseWriter, req *http.Request) {
 		if len(origin) > 0 {
 			got = "origin " + origin[0]
 		}
-		reject(rw, http.StatusForbidden, "Forbidden", reasonOriginNotAllowed,
+		reject(rw, http.StatusForbidden, x402.ReasonOriginNotAllowed,
 			got+" may not read this offer's answers; its CORS policy allows "+strings.Join(pol.Origins, ", ")+" (ServiceOffer spec.cors.allowOrigins)")
 		return
 	}
@@ -589,7 +546,7 @@ func releaseClaim(g *Gate, body []byte, attempt http.Header) {
 	for i := 0; i < releaseTries; i++ {
 		res, err := x402.ReleaseEncoded(g.fac.client, context.Background(), body, attempt)
 		if err == nil {
-			if !res.Released && res.Reason != reasonNotClaimed {
+			if !res.Released && res.Reason != x402.ReasonNotClaimed {
 				log.Printf("turnpike: %s: release: facilitator kept the claim (%s)", g.name, res.Reason)
 			}
 			return
@@ -602,9 +559,6 @@ func releaseClaim(g *Gate, body []byte, attempt http.Header) {
 
 // releaseTries bounds releaseClaim: 1+2+4+8+16 s covers a facilitator restart.
 const releaseTries = 6
-
-// reasonNotClaimed: the facilitator held no claim of this attempt (nothing to release).
-const reasonNotClaimed = "not_claimed"
 
 // unclaimed notes a verified payment whose facilitator did not confirm the claim
 // (counted, logged once per facilitator) and reports whether it must settle before
@@ -657,12 +611,12 @@ func decodePayment(p *payment, header string) bool {
 		err = unambiguous(raw)
 	}
 	if err != nil {
-		p.code = reasonInvalidHeader
+		p.code = x402.ReasonInvalidHeader
 		p.detail = err.Error()
 		return false
 	}
 	if p.pl.X402Version != x402.V1 && p.pl.X402Version != x402.V2 {
-		p.code = reasonInvalidVersion
+		p.code = x402.ReasonInvalidVersion
 		return false
 	}
 	p.raw = raw
@@ -800,7 +754,7 @@ var asciiFolds = strings.NewReplacer("\u017f", "s", "\u212a", "k")
 func matchPayment(p *payment) bool {
 	p.opt = findOption(p.ps, &p.pl)
 	if p.opt == nil {
-		p.code = reasonNoMatch
+		p.code = x402.ReasonNoMatch
 		return false
 	}
 	p.sr = p.opt.Series
@@ -832,7 +786,7 @@ func verifyPayment(p *payment) bool {
 	}
 	fac := p.g.fac
 	if fac.client == nil || fac.err != nil {
-		p.code = reasonFacilitatorDown
+		p.code = x402.ReasonFacilitatorUnavailable
 		return false
 	}
 	p.attempt = newAttempt()
@@ -860,18 +814,18 @@ func verifyPayment(p *payment) bool {
 func verifyRefused(p *payment, vres *x402.VerifyResponse, err error) bool {
 	if err != nil {
 		log.Printf("turnpike: %s: verify: %v", p.g.name, err)
-		p.code = reasonFacilitatorDown
+		p.code = x402.ReasonFacilitatorUnavailable
 		// The facilitator may have claimed the authorization for this attempt before
 		// the answer was lost: release it, or the buyer's retry on any replica would
 		// meet authorization_claimed until validBefore.
 		go releaseClaim(p.g, p.body, p.attempt)
 		return false
 	}
-	if vres.InvalidReason == reasonAuthClaimed || vres.InvalidReason == reasonAuthSettled {
+	if vres.InvalidReason == x402.ReasonAuthorizationClaimed || vres.InvalidReason == x402.ReasonAuthorizationSettled {
 		p.code = vres.InvalidReason
 		return false
 	}
-	p.code = reasonPaymentInvalid
+	p.code = x402.ReasonPaymentInvalid
 	p.x402Err = vres.InvalidReason
 	p.detail = vres.InvalidMessage
 	return false
@@ -880,11 +834,11 @@ func verifyRefused(p *payment, vres *x402.VerifyResponse, err error) bool {
 func replayReason(err error) string {
 	switch {
 	case errors.Is(err, replay.ErrFull):
-		return reasonReplayFull
+		return x402.ReasonReplayGuardFull
 	case errors.Is(err, replay.ErrSettled):
-		return reasonReplaySettled
+		return x402.ReasonPaymentUsed
 	}
-	return reasonReplayInFlight
+	return x402.ReasonPaymentInFlight
 }
 
 // payFailed counts and answers a refused payment: 400 for an undecodable header, 503
@@ -901,29 +855,29 @@ func payFailed(p *payment) {
 	}
 	rw := p.rw
 	switch p.code {
-	case reasonInvalidHeader:
-		reject(rw, http.StatusBadRequest, "Invalid payment header", p.code,
+	case x402.ReasonInvalidHeader:
+		reject(rw, http.StatusBadRequest, p.code,
 			"the payment header could not be decoded ("+p.detail+"); send base64 JSON of an x402 PaymentPayload")
 		return
-	case reasonFacilitatorDown:
+	case x402.ReasonFacilitatorUnavailable:
 		msg := "the payment could not be verified because the facilitator did not answer usefully; retry with the same payment"
 		if f := p.g.fac; f.err != nil {
 			msg = "the gate's facilitator client is not usable (" + f.err.Error() + "); the operator must fix its configuration"
 		}
 		facilitatorDown(rw, msg)
 		return
-	case reasonAuthClaimed:
+	case x402.ReasonAuthorizationClaimed:
 		rw.Header()[hkRetryAfter] = []string{"5"}
-		reject(rw, http.StatusConflict, "Conflict", p.code,
+		reject(rw, http.StatusConflict, p.code,
 			"this authorization is being used by another request right now (possibly on another gate replica); sign a new authorization per request, or, if this retries that request, retry it in a few seconds")
 		return
-	case reasonAuthSettled:
-		reject(rw, http.StatusConflict, "Conflict", p.code,
+	case x402.ReasonAuthorizationSettled:
+		reject(rw, http.StatusConflict, p.code,
 			"this authorization was already settled for a request; one payment buys one answer. A retry of that request gets its answer from the gate replica that served it; otherwise sign a new authorization")
 		return
-	case reasonReplayFull:
+	case x402.ReasonReplayGuardFull:
 		rw.Header()[hkRetryAfter] = []string{"30"}
-		reject(rw, http.StatusServiceUnavailable, "Service unavailable", p.code,
+		reject(rw, http.StatusServiceUnavailable, p.code,
 			"the gate tracks too many live authorizations to accept another safely; retry later")
 		return
 	}
@@ -945,28 +899,28 @@ func paymentURL(p *payment) string {
 // refusalMessage says what to do about a 402 refusal.
 func refusalMessage(p *payment) string {
 	switch p.code {
-	case reasonInvalidVersion:
+	case x402.ReasonInvalidVersion:
 		return "x402Version " + strconv.Itoa(p.pl.X402Version) + " is not supported; use 2 (PAYMENT-SIGNATURE) or 1 (X-PAYMENT)"
-	case reasonNoMatch:
+	case x402.ReasonNoMatch:
 		return "the payment does not match any offered requirement; pay exactly one entry of accepts (v2: echo it unchanged in `accepted`)"
-	case reasonMalformed:
+	case x402.ReasonInvalidAuth:
 		return "authorization.from must be a 20-byte and authorization.nonce a 32-byte 0x-hex value, validAfter and validBefore decimal unix seconds"
-	case reasonRecipient:
+	case x402.ReasonRecipientMismatch:
 		return "authorization.to must be the payTo of the accepted requirement (" + p.opt.Req.PayTo + ")"
-	case reasonAmount:
+	case x402.ReasonAmountMismatch:
 		return "authorization.value must equal the required amount " + p.opt.Req.Amount + " exactly"
-	case reasonNotYetValid:
+	case x402.ReasonNotYetValid:
 		return "authorization.validAfter lies in the future; sign with validAfter <= now"
-	case reasonExpired:
+	case x402.ReasonExpired:
 		return "authorization.validBefore has passed or is less than 6 s away; sign a new authorization"
-	case reasonTooLong:
+	case x402.ReasonValidityTooLong:
 		return "authorization.validBefore lies further ahead than maxTimeoutSeconds (" +
 			strconv.FormatInt(p.opt.Req.MaxTimeoutSeconds, 10) + " s) allows"
-	case reasonReplaySettled:
+	case x402.ReasonPaymentUsed:
 		return "this authorization (payer and nonce) was already used for a response; sign a new one"
-	case reasonReplayInFlight:
+	case x402.ReasonPaymentInFlight:
 		return "this authorization is being used by another request right now; sign a new one per request"
-	case reasonPaymentInvalid:
+	case x402.ReasonPaymentInvalid:
 		msg := "the facilitator refused the payment: " + p.x402Err
 		if p.detail != "" {
 			msg += " (" + p.detail + ")"
@@ -976,13 +930,10 @@ func refusalMessage(p *payment) string {
 	return "the payment was refused (" + p.code + ")"
 }
 
-// refuse answers 402 with a reason and the challenge again, so the client can retry.
-func refuse(rw http.ResponseWriter, ps *challenge.Set, resURL string, code, msg string) {
-	refuseWith(rw, ps, resURL, code, code, msg)
-}
-
+// refuseWith answers 402 with the reason, x402's error and the challenge again, so the
+// client can retry.
 func refuseWith(rw http.ResponseWriter, ps *challenge.Set, resURL string, code, x402Error, msg string) {
-	challenge.WriteRefusal(rw, ps, resURL, http.StatusPaymentRequired, challenge.ErrorBody{Error: x402Error, Reason: code, Message: msg})
+	challenge.WriteRefusal(rw, ps, resURL, http.StatusPaymentRequired, challenge.Refusal{Error: x402Error, Reason: code, Message: msg})
 }
 
 // unpaid answers an unpaid request on the slow path: the v2 PAYMENT-REQUIRED
@@ -1019,7 +970,7 @@ const challengeCacheSize = 1024
 
 func facilitatorDown(rw http.ResponseWriter, msg string) {
 	rw.Header().Set("Retry-After", "5")
-	reject(rw, http.StatusServiceUnavailable, "Service unavailable", reasonFacilitatorDown, msg)
+	reject(rw, http.StatusServiceUnavailable, x402.ReasonFacilitatorUnavailable, msg)
 }
 
 // findOption matches a payload to exactly one offered requirement: v2 by `accepted`
@@ -1084,30 +1035,30 @@ func sameExtra(o *challenge.Option, got json.RawMessage) bool {
 // and returns a reason code ("" when they pass) and validBefore.
 func checkAuthorization(opt *challenge.Option, a *x402.Authorization, now time.Time, slack int64) (string, int64) {
 	if !authHex.MatchString(a.From + a.Nonce) {
-		return reasonMalformed, 0
+		return x402.ReasonInvalidAuth, 0
 	}
 	if !strings.EqualFold(a.To, opt.Req.PayTo) {
-		return reasonRecipient, 0
+		return x402.ReasonRecipientMismatch, 0
 	}
 	// The amount must be exact; a decimal string compare is enough once leading
 	// zeros are excluded, which ParseAtomic would accept.
 	if a.Value != opt.Req.Amount {
-		return reasonAmount, 0
+		return x402.ReasonAmountMismatch, 0
 	}
 	after, err1 := strconv.ParseInt(a.ValidAfter, 10, 64)
 	before, err2 := strconv.ParseInt(a.ValidBefore, 10, 64)
 	if err1 != nil || err2 != nil {
-		return reasonMalformed, 0
+		return x402.ReasonInvalidAuth, 0
 	}
 	ts := now.Unix()
 	if after > ts {
-		return reasonNotYetValid, 0
+		return x402.ReasonNotYetValid, 0
 	}
 	if before < ts+x402.ClockSkewMarginSeconds {
-		return reasonExpired, 0
+		return x402.ReasonExpired, 0
 	}
 	if slack >= 0 && before-ts > opt.Req.MaxTimeoutSeconds+slack {
-		return reasonTooLong, 0
+		return x402.ReasonValidityTooLong, 0
 	}
 	return "", before
 }
@@ -1125,7 +1076,7 @@ func encodeV1Request(p *payment) bool {
 	// `any` as "{}".
 	reqJSON, err := json.Marshal(&r)
 	if err != nil {
-		p.code = reasonInvalidHeader
+		p.code = x402.ReasonInvalidHeader
 		p.detail = err.Error()
 		return false
 	}

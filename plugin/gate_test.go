@@ -32,17 +32,17 @@ func TestServeHTTPUnpaid(t *testing.T) {
 		wantReason string
 		wantUp     bool
 	}{
-		{desc: "paid path without payment gets 402", method: "GET", target: base + "/forecast/today", wantStatus: 402, wantReason: reasonPaymentRequired},
-		{desc: "offer root is charged", method: "GET", target: base, wantStatus: 402, wantReason: reasonPaymentRequired},
+		{desc: "paid path without payment gets 402", method: "GET", target: base + "/forecast/today", wantStatus: 402, wantReason: x402.ReasonPaymentRequired},
+		{desc: "offer root is charged", method: "GET", target: base, wantStatus: 402, wantReason: x402.ReasonPaymentRequired},
 		{desc: "free path passes through", method: "GET", target: base + "/free", wantStatus: 200, wantUp: true},
 		{desc: "free path with method restriction, right method", method: "GET", target: base + "/health", wantStatus: 200, wantUp: true},
-		{desc: "free path with method restriction, other method falls to no rule", method: "POST", target: base + "/health", wantStatus: 403, wantReason: reasonNoRule},
-		{desc: "unmatched path under a paid prefix is refused", method: "GET", target: base + "/other", wantStatus: 403, wantReason: reasonNoRule},
+		{desc: "free path with method restriction, other method falls to no rule", method: "POST", target: base + "/health", wantStatus: 403, wantReason: x402.ReasonNoRouteRule},
+		{desc: "unmatched path under a paid prefix is refused", method: "GET", target: base + "/other", wantStatus: 403, wantReason: x402.ReasonNoRouteRule},
 		{desc: "dot segments are refused, not cleaned (the upstream may not clean them)", method: "GET", target: base + "/free/../other", wantStatus: 400, wantReason: "ambiguous_path"},
-		{desc: "segment glob matches one segment", method: "GET", target: base + "/v1/abc/items", wantStatus: 402, wantReason: reasonPaymentRequired},
-		{desc: "segment glob does not match two segments", method: "GET", target: base + "/v1/a/b/items", wantStatus: 403, wantReason: reasonNoRule},
-		{desc: "prefix rule matches the prefix itself", method: "GET", target: base + "/forecast", wantStatus: 402, wantReason: reasonPaymentRequired},
-		{desc: "prefix rule does not match a longer segment", method: "GET", target: base + "/forecastX", wantStatus: 403, wantReason: reasonNoRule},
+		{desc: "segment glob matches one segment", method: "GET", target: base + "/v1/abc/items", wantStatus: 402, wantReason: x402.ReasonPaymentRequired},
+		{desc: "segment glob does not match two segments", method: "GET", target: base + "/v1/a/b/items", wantStatus: 403, wantReason: x402.ReasonNoRouteRule},
+		{desc: "prefix rule matches the prefix itself", method: "GET", target: base + "/forecast", wantStatus: 402, wantReason: x402.ReasonPaymentRequired},
+		{desc: "prefix rule does not match a longer segment", method: "GET", target: base + "/forecastX", wantStatus: 403, wantReason: x402.ReasonNoRouteRule},
 		{desc: "path outside the prefix is taken as relative (strip-prefix before the gate)", method: "GET", target: "http://example.test/free", wantStatus: 200, wantUp: true},
 		{desc: "CORS preflight is answered by the gate", method: "OPTIONS", target: base + "/forecast/x", hdr: map[string]string{"Access-Control-Request-Method": "GET", "Origin": "https://app.example"}, wantStatus: 204},
 	}
@@ -103,7 +103,7 @@ func TestChallengeContent(t *testing.T) {
 		t.Fatalf("body: %v", err)
 	}
 	eb := decodeRejection(t, rec.Body.Bytes())
-	if v1.X402Version != 1 || v1.Error == "" || eb.Reason != reasonPaymentRequired || eb.Message == "" {
+	if v1.X402Version != 1 || v1.Error == "" || eb.Reason != x402.ReasonPaymentRequired || eb.Message == "" {
 		t.Errorf("v1 body header fields: %+v %+v", v1, eb)
 	}
 	// Only networks with a v1 name appear in the v1 body.
@@ -179,9 +179,9 @@ func TestOfferStates(t *testing.T) {
 		wantStatus int
 		wantReason string
 	}{
-		{desc: "unknown offer is 503 with a reason", offer: "shop/nope", target: base, wantStatus: 503, wantReason: reasonOfferUnknown},
-		{desc: "drained offer is refused", offer: "shop/gone", target: "http://example.test/services/gone/x", wantStatus: 403, wantReason: reasonOfferDrained},
-		{desc: "draining offer is still payable", offer: "shop/leaving", target: "http://example.test/services/leaving/x", wantStatus: 402, wantReason: reasonPaymentRequired},
+		{desc: "unknown offer is 503 with a reason", offer: "shop/nope", target: base, wantStatus: 503, wantReason: x402.ReasonOfferUnknown},
+		{desc: "drained offer is refused", offer: "shop/gone", target: "http://example.test/services/gone/x", wantStatus: 403, wantReason: x402.ReasonOfferDrained},
+		{desc: "draining offer is still payable", offer: "shop/leaving", target: "http://example.test/services/leaving/x", wantStatus: 402, wantReason: x402.ReasonPaymentRequired},
 	}
 	for _, tc := range tests {
 		tc := tc
@@ -205,7 +205,7 @@ func TestRoutesNotLoaded(t *testing.T) {
 		if rec.Code != 503 || rec.Header().Get("Retry-After") == "" {
 			t.Fatalf("%s: status %d retry-after %q", target, rec.Code, rec.Header().Get("Retry-After"))
 		}
-		if r := decodeRejection(t, rec.Body.Bytes()).Reason; r != reasonRoutesNotLoaded {
+		if r := decodeRejection(t, rec.Body.Bytes()).Reason; r != x402.ReasonRoutesNotLoaded {
 			t.Fatalf("reason %q", r)
 		}
 	}
@@ -267,56 +267,56 @@ func TestPaidRequests(t *testing.T) {
 		{desc: "v1 payment gets v1 requirements and X-PAYMENT-RESPONSE", header: x402.HeaderXPayment, payload: paymentV1("base-sepolia", "10000"),
 			wantStatus: 200, wantUp: true, wantVerify: 1, wantSettle: 1, wantReceipt: x402.HeaderXPaymentResponse, wantSuccess: true},
 		{desc: "v1 payment on a network v1 cannot name", header: x402.HeaderXPayment, payload: paymentV1("eip155:31337", "2500"),
-			wantStatus: 402, wantReason: reasonNoMatch},
-		{desc: "undecodable header is 400", raw: "%%%not-base64%%%", wantStatus: 400, wantReason: reasonInvalidHeader},
-		{desc: "base64 of non-JSON is 400", raw: "bm90IGpzb24=", wantStatus: 400, wantReason: reasonInvalidHeader},
-		{desc: "oversized header is 400", raw: strings.Repeat("A", x402.MaxHeaderBytes+4), wantStatus: 400, wantReason: reasonInvalidHeader},
+			wantStatus: 402, wantReason: x402.ReasonNoMatch},
+		{desc: "undecodable header is 400", raw: "%%%not-base64%%%", wantStatus: 400, wantReason: x402.ReasonInvalidHeader},
+		{desc: "base64 of non-JSON is 400", raw: "bm90IGpzb24=", wantStatus: 400, wantReason: x402.ReasonInvalidHeader},
+		{desc: "oversized header is 400", raw: strings.Repeat("A", x402.MaxHeaderBytes+4), wantStatus: 400, wantReason: x402.ReasonInvalidHeader},
 		{desc: "unknown x402Version", payload: func() *x402.PaymentPayload { p := paymentV2(req84532); p.X402Version = 3; return p }(),
-			wantStatus: 402, wantReason: reasonInvalidVersion},
+			wantStatus: 402, wantReason: x402.ReasonInvalidVersion},
 		{desc: "v2 without accepted", payload: func() *x402.PaymentPayload { p := paymentV2(req84532); p.Accepted = nil; return p }(),
-			wantStatus: 402, wantReason: reasonNoMatch},
-		{desc: "accepted with another amount", payload: mutateAccepted(func(r *x402.Requirements) { r.Amount = "1" }), wantStatus: 402, wantReason: reasonNoMatch},
+			wantStatus: 402, wantReason: x402.ReasonNoMatch},
+		{desc: "accepted with another amount", payload: mutateAccepted(func(r *x402.Requirements) { r.Amount = "1" }), wantStatus: 402, wantReason: x402.ReasonNoMatch},
 		{desc: "accepted with another extra", payload: mutateAccepted(func(r *x402.Requirements) { r.Extra = json.RawMessage(`{"name":"USD Coin","version":"2"}`) }),
-			wantStatus: 402, wantReason: reasonNoMatch},
-		{desc: "accepted with extra missing", payload: mutateAccepted(func(r *x402.Requirements) { r.Extra = nil }), wantStatus: 402, wantReason: reasonNoMatch},
-		{desc: "accepted with another maxTimeoutSeconds", payload: mutateAccepted(func(r *x402.Requirements) { r.MaxTimeoutSeconds = 61 }), wantStatus: 402, wantReason: reasonNoMatch},
-		{desc: "accepted with another network", payload: mutateAccepted(func(r *x402.Requirements) { r.Network = "eip155:8453" }), wantStatus: 402, wantReason: reasonNoMatch},
-		{desc: "cheaper option is not accepted on the premium path", payload: paymentV2(req84532), target: base + "/premium/x", wantStatus: 402, wantReason: reasonNoMatch},
-		{desc: "authorization to someone else", payload: mutateAuth(func(a *x402.Authorization) { a.To = testLocal }), wantStatus: 402, wantReason: reasonRecipient},
-		{desc: "authorization value too high", payload: mutateAuth(func(a *x402.Authorization) { a.Value = "10001" }), wantStatus: 402, wantReason: reasonAmount},
-		{desc: "authorization value not a number", payload: mutateAuth(func(a *x402.Authorization) { a.Value = "1e4" }), wantStatus: 402, wantReason: reasonAmount},
-		{desc: "authorization not yet valid", payload: mutateAuth(func(a *x402.Authorization) { a.ValidAfter = "1767225601" }), wantStatus: 402, wantReason: reasonNotYetValid},
-		{desc: "authorization expiring within the 6 s margin", payload: mutateAuth(func(a *x402.Authorization) { a.ValidBefore = "1767225605" }), wantStatus: 402, wantReason: reasonExpired},
+			wantStatus: 402, wantReason: x402.ReasonNoMatch},
+		{desc: "accepted with extra missing", payload: mutateAccepted(func(r *x402.Requirements) { r.Extra = nil }), wantStatus: 402, wantReason: x402.ReasonNoMatch},
+		{desc: "accepted with another maxTimeoutSeconds", payload: mutateAccepted(func(r *x402.Requirements) { r.MaxTimeoutSeconds = 61 }), wantStatus: 402, wantReason: x402.ReasonNoMatch},
+		{desc: "accepted with another network", payload: mutateAccepted(func(r *x402.Requirements) { r.Network = "eip155:8453" }), wantStatus: 402, wantReason: x402.ReasonNoMatch},
+		{desc: "cheaper option is not accepted on the premium path", payload: paymentV2(req84532), target: base + "/premium/x", wantStatus: 402, wantReason: x402.ReasonNoMatch},
+		{desc: "authorization to someone else", payload: mutateAuth(func(a *x402.Authorization) { a.To = testLocal }), wantStatus: 402, wantReason: x402.ReasonRecipientMismatch},
+		{desc: "authorization value too high", payload: mutateAuth(func(a *x402.Authorization) { a.Value = "10001" }), wantStatus: 402, wantReason: x402.ReasonAmountMismatch},
+		{desc: "authorization value not a number", payload: mutateAuth(func(a *x402.Authorization) { a.Value = "1e4" }), wantStatus: 402, wantReason: x402.ReasonAmountMismatch},
+		{desc: "authorization not yet valid", payload: mutateAuth(func(a *x402.Authorization) { a.ValidAfter = "1767225601" }), wantStatus: 402, wantReason: x402.ReasonNotYetValid},
+		{desc: "authorization expiring within the 6 s margin", payload: mutateAuth(func(a *x402.Authorization) { a.ValidBefore = "1767225605" }), wantStatus: 402, wantReason: x402.ReasonExpired},
 		{desc: "authorization exactly at the margin is accepted", payload: mutateAuth(func(a *x402.Authorization) { a.ValidBefore = "1767225606" }),
 			wantStatus: 200, wantUp: true, wantVerify: 1, wantSettle: 1, wantReceipt: x402.HeaderPaymentResponse, wantSuccess: true},
 		{desc: "one-hour window refused by default", payload: mutateAuth(func(a *x402.Authorization) { a.ValidBefore = "1767229200" }),
-			wantStatus: 402, wantReason: reasonTooLong},
+			wantStatus: 402, wantReason: x402.ReasonValidityTooLong},
 		{desc: "window of maxTimeoutSeconds plus the default slack accepted", payload: mutateAuth(func(a *x402.Authorization) { a.ValidBefore = "1767225690" }),
 			wantStatus: 200, wantUp: true, wantVerify: 1, wantSettle: 1, wantReceipt: x402.HeaderPaymentResponse, wantSuccess: true},
 		{desc: "one second over maxTimeoutSeconds plus the default slack refused", payload: mutateAuth(func(a *x402.Authorization) { a.ValidBefore = "1767225691" }),
-			wantStatus: 402, wantReason: reasonTooLong},
+			wantStatus: 402, wantReason: x402.ReasonValidityTooLong},
 		{desc: "one second over maxTimeoutSeconds plus a configured slack refused", slack: 5, payload: mutateAuth(func(a *x402.Authorization) { a.ValidBefore = "1767225666" }),
-			wantStatus: 402, wantReason: reasonTooLong},
+			wantStatus: 402, wantReason: x402.ReasonValidityTooLong},
 		{desc: "one-hour window accepted when the bound is disabled (-1)", slack: -1, payload: mutateAuth(func(a *x402.Authorization) { a.ValidBefore = "1767229200" }),
 			wantStatus: 200, wantUp: true, wantVerify: 1, wantSettle: 1, wantReceipt: x402.HeaderPaymentResponse, wantSuccess: true},
-		{desc: "malformed nonce", payload: mutateAuth(func(a *x402.Authorization) { a.Nonce = "0x1234" }), wantStatus: 402, wantReason: reasonMalformed},
-		{desc: "malformed validBefore", payload: mutateAuth(func(a *x402.Authorization) { a.ValidBefore = "soon" }), wantStatus: 402, wantReason: reasonMalformed},
-		{desc: "facilitator rejects the payment", payload: paymentV2(req84532), verify: "invalid", wantStatus: 402, wantReason: reasonPaymentInvalid,
+		{desc: "malformed nonce", payload: mutateAuth(func(a *x402.Authorization) { a.Nonce = "0x1234" }), wantStatus: 402, wantReason: x402.ReasonInvalidAuth},
+		{desc: "malformed validBefore", payload: mutateAuth(func(a *x402.Authorization) { a.ValidBefore = "soon" }), wantStatus: 402, wantReason: x402.ReasonInvalidAuth},
+		{desc: "facilitator rejects the payment", payload: paymentV2(req84532), verify: "invalid", wantStatus: 402, wantReason: x402.ReasonPaymentInvalid,
 			wantVerify: 1, wantX402Err: "insufficient_funds"},
-		{desc: "facilitator down at verify is 503, never 200", payload: paymentV2(req84532), verify: "down", wantStatus: 503, wantReason: reasonFacilitatorDown, wantVerify: 1},
-		{desc: "facilitator answers garbage at verify", payload: paymentV2(req84532), verify: "garbage", wantStatus: 503, wantReason: reasonFacilitatorDown, wantVerify: 1},
-		{desc: "settle fails: content withheld, 402 with success:false", payload: paymentV2(req84532), settle: "fail", wantStatus: 402, wantReason: reasonSettlementFailed,
+		{desc: "facilitator down at verify is 503, never 200", payload: paymentV2(req84532), verify: "down", wantStatus: 503, wantReason: x402.ReasonFacilitatorUnavailable, wantVerify: 1},
+		{desc: "facilitator answers garbage at verify", payload: paymentV2(req84532), verify: "garbage", wantStatus: 503, wantReason: x402.ReasonFacilitatorUnavailable, wantVerify: 1},
+		{desc: "settle fails: content withheld, 402 with success:false", payload: paymentV2(req84532), settle: "fail", wantStatus: 402, wantReason: x402.ReasonSettlementFailed,
 			wantUp: true, wantVerify: 1, wantSettle: 1, wantReceipt: x402.HeaderPaymentResponse, wantSuccess: false, wantBodyNot: "sunny", wantX402Err: "invalid_exact_evm_transaction_failed"},
-		{desc: "settlement pending: answered with the hash, not retried", payload: paymentV2(req84532), settle: "pending", wantStatus: 402, wantReason: reasonSettlementPending,
+		{desc: "settlement pending: answered with the hash, not retried", payload: paymentV2(req84532), settle: "pending", wantStatus: 402, wantReason: x402.ReasonSettlementPending,
 			wantUp: true, wantVerify: 1, wantSettle: 1, wantReceipt: x402.HeaderPaymentResponse, wantSuccess: false, wantBodyHas: testTxHash, wantBodyNot: "sunny"},
-		{desc: "facilitator down at settle is 503 settlement_unknown and withholds content", payload: paymentV2(req84532), settle: "down", wantStatus: 503, wantReason: reasonSettlementUnknown,
+		{desc: "facilitator down at settle is 503 settlement_unknown and withholds content", payload: paymentV2(req84532), settle: "down", wantStatus: 503, wantReason: x402.ReasonSettlementUnknown,
 			wantUp: true, wantVerify: 1, wantSettle: 1, wantBodyNot: "sunny"},
 		{desc: "upstream error is passed through and not charged", payload: paymentV2(req84532), upStatus: 500, wantStatus: 500, wantUp: true,
 			wantVerify: 1, wantSettle: 0, wantBodyHas: "sunny"},
 		{desc: "settle before the upstream on a settle-before route", payload: paymentV2(req84532), target: base + "/stream", wantStatus: 200, wantUp: true,
 			wantVerify: 1, wantSettle: 1, wantReceipt: x402.HeaderPaymentResponse, wantSuccess: true},
 		{desc: "settle-before failure never reaches the upstream", payload: paymentV2(req84532), target: base + "/stream", settle: "fail", wantStatus: 402,
-			wantReason: reasonSettlementFailed, wantVerify: 1, wantSettle: 1, wantReceipt: x402.HeaderPaymentResponse},
+			wantReason: x402.ReasonSettlementFailed, wantVerify: 1, wantSettle: 1, wantReceipt: x402.HeaderPaymentResponse},
 	}
 	for _, tc := range tests {
 		tc := tc
@@ -515,7 +515,7 @@ func TestReplay(t *testing.T) {
 	}
 	// The same request again is a retry: it gets its answer (paid_retry_test.go).
 	rec := tg.do("GET", base+"/forecast/b", hdr)
-	if rec.Code != 402 || decodeRejection(t, rec.Body.Bytes()).Reason != reasonReplaySettled {
+	if rec.Code != 402 || decodeRejection(t, rec.Body.Bytes()).Reason != x402.ReasonPaymentUsed {
 		t.Fatalf("reuse of a settled authorization: %d %s", rec.Code, rec.Body.String())
 	}
 
@@ -532,7 +532,7 @@ func TestReplay(t *testing.T) {
 		if first := <-done; first != 200 {
 			t.Fatalf("first request %d", first)
 		}
-		if rec.Code != 402 || decodeRejection(t, rec.Body.Bytes()).Reason != reasonReplayInFlight {
+		if rec.Code != 402 || decodeRejection(t, rec.Body.Bytes()).Reason != x402.ReasonPaymentInFlight {
 			t.Fatalf("concurrent reuse: %d %s", rec.Code, rec.Body.String())
 		}
 	})
@@ -557,7 +557,7 @@ func TestReplay(t *testing.T) {
 		// Another request: refused without asking the facilitator (the same request
 		// is a retry that waits for reconciliation: claim_test.go).
 		rec := tg.do("GET", base+"/forecast/b", hdr)
-		if rec.Code != 402 || decodeRejection(t, rec.Body.Bytes()).Reason != reasonReplaySettled || tg.fac.verifyCalls.Load() != 1 {
+		if rec.Code != 402 || decodeRejection(t, rec.Body.Bytes()).Reason != x402.ReasonPaymentUsed || tg.fac.verifyCalls.Load() != 1 {
 			t.Fatalf("reuse after pending: %d %s verifies %d", rec.Code, rec.Body.String(), tg.fac.verifyCalls.Load())
 		}
 	})
@@ -568,7 +568,7 @@ func TestReplay(t *testing.T) {
 			t.Fatalf("first: %d", rec.Code)
 		}
 		rec := tg.do("GET", base+"/forecast/a", map[string]string{x402.HeaderPaymentSignature: encode(t, paymentV2(requirementOf(basePayment())))})
-		if rec.Code != 503 || decodeRejection(t, rec.Body.Bytes()).Reason != reasonReplayFull {
+		if rec.Code != 503 || decodeRejection(t, rec.Body.Bytes()).Reason != x402.ReasonReplayGuardFull {
 			t.Fatalf("full guard: %d %s", rec.Code, rec.Body.String())
 		}
 	})
@@ -811,7 +811,7 @@ func TestUpstreamPanicReleasesTheAuthorization(t *testing.T) {
 	}{
 		{desc: "settle after: nothing settled, the authorization is free again", path: "/forecast/a", wantSettles: 0, wantReuse: 200},
 		{desc: "settle after, panic mid-answer: still nothing settled", path: "/forecast/a", panicAfterWrite: true, wantSettles: 0, wantReuse: 200},
-		{desc: "settle before: already settled, the retry gets the receipt, not a second answer", path: "/stream", wantSettles: 1, wantReuse: 409, wantReuseReason: reasonAnswerNotKept},
+		{desc: "settle before: already settled, the retry gets the receipt, not a second answer", path: "/stream", wantSettles: 1, wantReuse: 409, wantReuseReason: x402.ReasonAnswerNotKept},
 	}
 	for _, tc := range tests {
 		tc := tc

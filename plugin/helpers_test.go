@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/turnpike-x402/turnpike/plugin/answers"
-	"github.com/turnpike-x402/turnpike/plugin/challenge"
 	"github.com/turnpike-x402/turnpike/plugin/replay"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 	"github.com/turnpike-x402/turnpike/x402"
@@ -393,9 +392,9 @@ func encode(t *testing.T, v any) string {
 	return s
 }
 
-func decodeRejection(t *testing.T, body []byte) challenge.ErrorBody {
+func decodeRejection(t *testing.T, body []byte) x402.ErrorBody {
 	t.Helper()
-	var eb challenge.ErrorBody
+	var eb x402.ErrorBody
 	if err := json.Unmarshal(body, &eb); err != nil {
 		t.Fatalf("body is not a JSON rejection: %v: %s", err, body)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/turnpike-x402/turnpike/plugin/routes"
+	"github.com/turnpike-x402/turnpike/x402"
 )
 
 // fakeAPI is a unit-test stand-in for kube-apiserver's ConfigMap list and watch
@@ -235,7 +236,7 @@ func TestConfigMapWatchErrors(t *testing.T) {
 			}
 			rec := httptest.NewRecorder()
 			hd.ServeHTTP(rec, httptest.NewRequest("GET", "http://h/services/weather", nil))
-			if rec.Code != 503 || decodeRejection(t, rec.Body.Bytes()).Reason != reasonRoutesNotLoaded {
+			if rec.Code != 503 || decodeRejection(t, rec.Body.Bytes()).Reason != x402.ReasonRoutesNotLoaded {
 				t.Fatalf("status %d %s", rec.Code, rec.Body.String())
 			}
 		})

@@ -82,7 +82,7 @@ func TestReplayGuardSizeIsASetting(t *testing.T) {
 				if i < tc.wantMax && rec.Code != 200 {
 					t.Fatalf("payment %d: %d %s", i, rec.Code, rec.Body.String())
 				}
-				if i == tc.wantMax && (rec.Code != 503 || decodeRejection(t, rec.Body.Bytes()).Reason != reasonReplayFull) {
+				if i == tc.wantMax && (rec.Code != 503 || decodeRejection(t, rec.Body.Bytes()).Reason != x402.ReasonReplayGuardFull) {
 					t.Fatalf("payment beyond the bound: %d %s", rec.Code, rec.Body.String())
 				}
 			}
@@ -214,7 +214,7 @@ func TestAmbiguousPayloadIsRefused(t *testing.T) {
 				return
 			}
 			rj := decodeRejection(t, rec.Body.Bytes())
-			if rec.Code != 400 || rj.Reason != reasonInvalidHeader || !strings.Contains(rj.Message, "ambiguous") {
+			if rec.Code != 400 || rj.Reason != x402.ReasonInvalidHeader || !strings.Contains(rj.Message, "ambiguous") {
 				t.Fatalf("status %d reason %s: %s", rec.Code, rj.Reason, rec.Body.String())
 			}
 			if n := tg.fac.verifyCalls.Load(); n != 0 {

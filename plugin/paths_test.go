@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/turnpike-x402/turnpike/plugin/reqpath"
 	"github.com/turnpike-x402/turnpike/x402"
 )
 
@@ -47,24 +46,24 @@ func TestPathSpellings(t *testing.T) {
 		wantUp     bool
 	}
 	amb := func(desc, target string) tcase {
-		return tcase{desc: desc, method: "GET", target: target, wantStatus: 400, wantReason: reqpath.ReasonAmbiguous}
+		return tcase{desc: desc, method: "GET", target: target, wantStatus: 400, wantReason: x402.ReasonAmbiguousPath}
 	}
 	tests := []tcase{
 		{desc: "free rule", method: "GET", target: w + "/health", wantStatus: 200, wantUp: true},
 		{desc: "free rule with a query holding an encoded slash", method: "GET", target: w + "/health?next=%2F..%2Fforecast%2Fx", wantStatus: 200, wantUp: true},
-		{desc: "free rule, HEAD is not GET", method: "HEAD", target: w + "/health", wantStatus: 403, wantReason: reasonNoRule},
+		{desc: "free rule, HEAD is not GET", method: "HEAD", target: w + "/health", wantStatus: 403, wantReason: x402.ReasonNoRouteRule},
 		{desc: "free rule without method limit, HEAD", method: "HEAD", target: w + "/free", wantStatus: 200, wantUp: true},
-		{desc: "paid rule", method: "GET", target: w + "/forecast/berlin", wantStatus: 402, wantReason: reasonPaymentRequired},
-		{desc: "paid rule, HEAD", method: "HEAD", target: w + "/forecast/berlin", wantStatus: 402, wantReason: reasonPaymentRequired},
-		{desc: "paid rule with a query holding an encoded slash", method: "GET", target: w + "/forecast/berlin?x=%2F..%2Fhealth", wantStatus: 402, wantReason: reasonPaymentRequired},
-		{desc: "encoded unreserved letters are the same path", method: "GET", target: w + "/forecast/%62erlin", wantStatus: 402, wantReason: reasonPaymentRequired},
+		{desc: "paid rule", method: "GET", target: w + "/forecast/berlin", wantStatus: 402, wantReason: x402.ReasonPaymentRequired},
+		{desc: "paid rule, HEAD", method: "HEAD", target: w + "/forecast/berlin", wantStatus: 402, wantReason: x402.ReasonPaymentRequired},
+		{desc: "paid rule with a query holding an encoded slash", method: "GET", target: w + "/forecast/berlin?x=%2F..%2Fhealth", wantStatus: 402, wantReason: x402.ReasonPaymentRequired},
+		{desc: "encoded unreserved letters are the same path", method: "GET", target: w + "/forecast/%62erlin", wantStatus: 402, wantReason: x402.ReasonPaymentRequired},
 		{desc: "encoded letters of a free rule are the free rule", method: "GET", target: w + "/%68ealth", wantStatus: 200, wantUp: true},
-		{desc: "trailing slash of a free rule is a different path", method: "GET", target: w + "/health/", wantStatus: 403, wantReason: reasonNoRule},
-		{desc: "trailing dot of a free rule is a different path", method: "GET", target: w + "/health.", wantStatus: 403, wantReason: reasonNoRule},
-		{desc: "case variant of the prefix is not the offer's free rule", method: "GET", target: "/Services/Weather/health", wantStatus: 403, wantReason: reasonNoRule},
-		{desc: "case variant of the free rule", method: "GET", target: w + "/HEALTH", wantStatus: 403, wantReason: reasonNoRule},
+		{desc: "trailing slash of a free rule is a different path", method: "GET", target: w + "/health/", wantStatus: 403, wantReason: x402.ReasonNoRouteRule},
+		{desc: "trailing dot of a free rule is a different path", method: "GET", target: w + "/health.", wantStatus: 403, wantReason: x402.ReasonNoRouteRule},
+		{desc: "case variant of the prefix is not the offer's free rule", method: "GET", target: "/Services/Weather/health", wantStatus: 403, wantReason: x402.ReasonNoRouteRule},
+		{desc: "case variant of the free rule", method: "GET", target: w + "/HEALTH", wantStatus: 403, wantReason: x402.ReasonNoRouteRule},
 		{desc: "absolute-form, free", method: "GET", target: "http://example.test" + w + "/health", wantStatus: 200, wantUp: true},
-		{desc: "absolute-form, paid", method: "GET", target: "http://example.test" + w + "/forecast/x", wantStatus: 402, wantReason: reasonPaymentRequired},
+		{desc: "absolute-form, paid", method: "GET", target: "http://example.test" + w + "/forecast/x", wantStatus: 402, wantReason: x402.ReasonPaymentRequired},
 		amb("encoded slash up to a free rule", w+"/forecast/berlin%2F..%2F..%2Fhealth"),
 		amb("encoded slash (lower case)", w+"/forecast/berlin%2f..%2f..%2fhealth"),
 		amb("encoded slash and dots", w+"/forecast/berlin%2f%2e%2e%2f%2e%2e%2fhealth"),
@@ -92,9 +91,9 @@ func TestPathSpellings(t *testing.T) {
 		amb("encoded newline", w+"/health%0A"),
 		amb("absolute-form with encoded slash", "http://example.test"+w+"/forecast/x%2F..%2F..%2Fhealth"),
 		amb("absolute-form with dot-dot", "http://example.test"+w+"/forecast/../health"),
-		{desc: "HEAD with encoded slash", method: "HEAD", target: w + "/forecast/x%2F..%2F..%2Fhealth", wantStatus: 400, wantReason: reqpath.ReasonAmbiguous},
-		{desc: "paid: encoded slash to a free rule is refused before the facilitator", method: "GET", target: w + "/forecast/x%2F..%2F..%2Fhealth", paid: true, wantStatus: 400, wantReason: reqpath.ReasonAmbiguous},
-		{desc: "paid: dot-dot is refused before the facilitator", method: "GET", target: w + "/health/../forecast/x", paid: true, wantStatus: 400, wantReason: reqpath.ReasonAmbiguous},
+		{desc: "HEAD with encoded slash", method: "HEAD", target: w + "/forecast/x%2F..%2F..%2Fhealth", wantStatus: 400, wantReason: x402.ReasonAmbiguousPath},
+		{desc: "paid: encoded slash to a free rule is refused before the facilitator", method: "GET", target: w + "/forecast/x%2F..%2F..%2Fhealth", paid: true, wantStatus: 400, wantReason: x402.ReasonAmbiguousPath},
+		{desc: "paid: dot-dot is refused before the facilitator", method: "GET", target: w + "/health/../forecast/x", paid: true, wantStatus: 400, wantReason: x402.ReasonAmbiguousPath},
 		{desc: "paid: encoded slash in the query only is paid normally", method: "GET", target: w + "/forecast/x?a=%2F", paid: true, wantStatus: 200, wantUp: true},
 	}
 	if len(tests) < 40 {

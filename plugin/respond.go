@@ -19,8 +19,9 @@ import (
 
 var newline = []byte("\n")
 
-func reject(rw http.ResponseWriter, status int, title, code, msg string) {
-	body, _ := json.Marshal(challenge.ErrorBody{Error: title, Reason: code, Message: msg})
+// reject answers a refusal that is not a 402 with an x402.ErrorBody.
+func reject(rw http.ResponseWriter, status int, code, msg string) {
+	body, _ := json.Marshal(x402.NewErrorBody(code, msg))
 	h := rw.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
@@ -92,9 +93,9 @@ func settleFailed(st *payment, rw http.ResponseWriter, res *x402.SettleResponse,
 	}
 	sr := st.sr
 	if err != nil || res.ErrorReason == x402.ReasonUnexpectedSettleError {
-		metrics.Fail(sr, reasonSettlementUnknown)
+		metrics.Fail(sr, x402.ReasonSettlementUnknown)
 		rw.Header()[hkRetryAfter] = []string{"5"}
-		reject(rw, http.StatusServiceUnavailable, "Service unavailable", reasonSettlementUnknown, msgSettlementUnknown)
+		reject(rw, http.StatusServiceUnavailable, x402.ReasonSettlementUnknown, msgSettlementUnknown)
 		return
 	}
 	if res.Network == "" {
@@ -103,19 +104,19 @@ func settleFailed(st *payment, rw http.ResponseWriter, res *x402.SettleResponse,
 	receipt, _ := x402.EncodeHeader(*res)
 	rw.Header().Set(st.receiptHeader, receipt)
 	if res.ErrorReason == x402.ReasonSettlementPending {
-		metrics.Fail(sr, reasonSettlementPending)
-		challenge.WriteRefusal(rw, st.ps, paymentURL(st), http.StatusPaymentRequired, challenge.ErrorBody{Error: x402.ReasonSettlementPending,
-			Reason: reasonSettlementPending,
+		metrics.Fail(sr, x402.ReasonSettlementPending)
+		challenge.WriteRefusal(rw, st.ps, paymentURL(st), http.StatusPaymentRequired, challenge.Refusal{Error: x402.ReasonSettlementPending,
+			Reason: x402.ReasonSettlementPending,
 			Message: "the payment was broadcast as transaction " + res.Transaction +
 				" but not confirmed in time and the content was withheld; the gate keeps reconciling it: retry with the SAME payment header for the same request to get the answer once it confirms; do not pay again before checking the transaction"})
 		return
 	}
-	metrics.Fail(sr, reasonSettlementFailed)
+	metrics.Fail(sr, x402.ReasonSettlementFailed)
 	msg := "settlement failed: " + res.ErrorReason
 	if res.ErrorMessage != "" {
 		msg += " (" + res.ErrorMessage + ")"
 	}
-	challenge.WriteRefusal(rw, st.ps, paymentURL(st), http.StatusPaymentRequired, challenge.ErrorBody{Error: res.ErrorReason, Reason: reasonSettlementFailed,
+	challenge.WriteRefusal(rw, st.ps, paymentURL(st), http.StatusPaymentRequired, challenge.Refusal{Error: res.ErrorReason, Reason: x402.ReasonSettlementFailed,
 		Message: msg + "; nothing was charged and the content was withheld"})
 }
 
@@ -199,10 +200,10 @@ func serveRetry(p *payment) {
 	switch {
 	case e.State == answers.Pending:
 		h[hkRetryAfter] = []string{"5"}
-		reject(rw, http.StatusServiceUnavailable, "Service unavailable", reasonSettlementUnknown, msgSettlementUnknown)
+		reject(rw, http.StatusServiceUnavailable, x402.ReasonSettlementUnknown, msgSettlementUnknown)
 	case e.State == answers.Failed:
 		h[p.receiptHeader] = []string{e.Receipt}
-		reject(rw, http.StatusConflict, "Conflict", reasonSettlementFailed,
+		reject(rw, http.StatusConflict, x402.ReasonSettlementFailed,
 			"the settlement of this payment could not be confirmed and the facilitator refused to repeat it; the content was withheld. "+
 				"If the transfer shows on chain, contact the seller with the receipt in "+p.receiptHeader+"; otherwise sign a new authorization")
 	case e.Kept:
@@ -218,7 +219,7 @@ func serveRetry(p *payment) {
 		serveLate(p)
 	default:
 		applyReceipt(h, p.receiptHeader, e.Receipt)
-		reject(rw, http.StatusConflict, "Conflict", reasonAnswerNotKept,
+		reject(rw, http.StatusConflict, x402.ReasonAnswerNotKept,
 			"this payment was settled (receipt in "+p.receiptHeader+") and its answer was streamed to the first request; a streamed or oversized answer is not kept, so it cannot be sent again")
 	}
 }

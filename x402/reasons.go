@@ -16,6 +16,9 @@ const (
 	// ReasonSettlementPending: broadcast, receipt not seen in time. Terminal for the
 	// request (never retried): the transaction hash lets the caller reconcile.
 	ReasonSettlementPending = "settlement_pending"
+	// Legacy TypeScript (v1 runtime) codes other facilitators still send.
+	ReasonDuplicateSettlement = "duplicate_settlement"
+	ReasonPaymentExpired      = "payment_expired"
 
 	ReasonEVMScheme                = "invalid_exact_evm_scheme"
 	ReasonEVMNetworkMismatch       = "invalid_exact_evm_network_mismatch"
@@ -38,6 +41,12 @@ const (
 	ReasonEVMEIP3009NotSupported   = "invalid_exact_evm_eip3009_not_supported"
 	ReasonEVMFailedExecuteTransfer = "invalid_exact_evm_failed_to_execute_transfer"
 	ReasonEVMTransactionFailed     = "invalid_exact_evm_transaction_failed"
+	ReasonEVMFailedGetReceipt      = "invalid_exact_evm_failed_to_get_receipt"
+
+	// The spec §9 (v2 and v1) spellings of codes the SDKs spell differently.
+	ReasonEVMPayloadSignature         = "invalid_exact_evm_payload_signature"
+	ReasonEVMPayloadRecipientMismatch = "invalid_exact_evm_payload_recipient_mismatch"
+	ReasonEVMAuthorizationValue       = "invalid_exact_evm_authorization_value"
 )
 
 // ClockSkewMarginSeconds is the margin the official facilitators require between now

@@ -109,18 +109,19 @@ func BareModel(m string) string {
 	}
 }
 
-// Error writes a JSON error with a stable reason code.
+// Error writes a refusal as an x402.ErrorBody, the gate's shape: `error` and `reason`
+// are the stable code from the x402 vocabulary.
 func Error(w http.ResponseWriter, status int, reason, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"error": reason, "message": msg})
+	_ = json.NewEncoder(w).Encode(x402.NewErrorBody(reason, msg))
 }
 
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	snap := p.cfg.Load()
 	if snap == nil {
-		Error(w, http.StatusServiceUnavailable, "config_not_loaded", "the buyer has no upstream configuration yet")
+		Error(w, http.StatusServiceUnavailable, x402.ReasonConfigNotLoaded, "the buyer has no upstream configuration yet")
 		return
 	}
 	path := r.URL.Path
@@ -132,12 +133,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		escName, sub, _ := strings.Cut(rest, "/")
 		name, err := url.PathUnescape(escName)
 		if err != nil {
-			Error(w, http.StatusBadRequest, "bad_path", err.Error())
+			Error(w, http.StatusBadRequest, x402.ReasonBadPath, err.Error())
 			return
 		}
 		u := snap.Upstreams[name]
 		if u == nil {
-			Error(w, http.StatusNotFound, "unknown_upstream", fmt.Sprintf("no upstream named %q is configured", name))
+			Error(w, http.StatusNotFound, x402.ReasonUnknownUpstream, fmt.Sprintf("no upstream named %q is configured", name))
 			return
 		}
 		body, ok := p.readBody(w, r)
@@ -154,12 +155,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		u, body, err := routeModel(snap, body)
 		if err != nil {
-			Error(w, http.StatusNotFound, "unknown_model", err.Error())
+			Error(w, http.StatusNotFound, x402.ReasonUnknownModel, err.Error())
 			return
 		}
 		p.forward(w, r, u, path, body)
 	default:
-		Error(w, http.StatusNotFound, "unknown_route", "use /upstream/<name>/... or an OpenAI-style path with model paid/<model>")
+		Error(w, http.StatusNotFound, x402.ReasonUnknownRoute, "use /upstream/<name>/... or an OpenAI-style path with model paid/<model>")
 	}
 }
 
@@ -172,10 +173,10 @@ func (p *Proxy) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) 
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			Error(w, http.StatusRequestEntityTooLarge, "request_body_too_large", fmt.Sprintf("request bodies are buffered for the paid retry and limited to %d bytes", p.opts.MaxBodyBytes))
+			Error(w, http.StatusRequestEntityTooLarge, x402.ReasonRequestBodyTooLarge, fmt.Sprintf("request bodies are buffered for the paid retry and limited to %d bytes", p.opts.MaxBodyBytes))
 			return nil, false
 		}
-		Error(w, http.StatusBadRequest, "request_body_unreadable", err.Error())
+		Error(w, http.StatusBadRequest, x402.ReasonRequestBodyUnreadable, err.Error())
 		return nil, false
 	}
 	return body, true
@@ -288,12 +289,12 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, u *config.Upstre
 
 	req, err := p.newRequest(r, u, path, body)
 	if err != nil {
-		Error(w, http.StatusBadGateway, "bad_upstream_request", err.Error())
+		Error(w, http.StatusBadGateway, x402.ReasonBadUpstreamRequest, err.Error())
 		return
 	}
 	resp, err := p.opts.Transport.RoundTrip(req)
 	if err != nil {
-		Error(w, http.StatusBadGateway, "seller_unreachable", fmt.Sprintf("upstream %s: %v", u.Name, err))
+		Error(w, http.StatusBadGateway, x402.ReasonSellerUnreachable, fmt.Sprintf("upstream %s: %v", u.Name, err))
 		return
 	}
 	if resp.StatusCode != http.StatusPaymentRequired {
@@ -304,8 +305,8 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, u *config.Upstre
 	resp.Body.Close()
 	ch, err := challenge.Parse(resp.Header, peek)
 	if err != nil {
-		fail("challenge_invalid")
-		Error(w, http.StatusBadGateway, "seller_challenge_invalid", fmt.Sprintf("upstream %s answered 402 without usable payment requirements: %v", u.Name, err))
+		fail(x402.ReasonChallengeInvalid)
+		Error(w, http.StatusBadGateway, x402.ReasonSellerChallengeInvalid, fmt.Sprintf("upstream %s answered 402 without usable payment requirements: %v", u.Name, err))
 		return
 	}
 	offers := make([]int, 0, len(ch.Offers))
@@ -318,8 +319,8 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, u *config.Upstre
 		offers = append(offers, i)
 	}
 	if len(offers) == 0 {
-		fail("terms_mismatch")
-		Error(w, http.StatusBadGateway, "seller_terms_mismatch", fmt.Sprintf("upstream %s asks for terms the buyer did not agree to (agreed %s %s to %s, asset %s): %s", u.Name, u.Terms.Amount, u.Terms.Network, u.Terms.PayTo, u.Terms.Asset, strings.Join(mismatches, "; ")))
+		fail(x402.ReasonTermsMismatch)
+		Error(w, http.StatusBadGateway, x402.ReasonSellerTermsMismatch, fmt.Sprintf("upstream %s asks for terms the buyer did not agree to (agreed %s %s to %s, asset %s): %s", u.Name, u.Terms.Amount, u.Terms.Network, u.Terms.PayTo, u.Terms.Asset, strings.Join(mismatches, "; ")))
 		return
 	}
 
@@ -338,14 +339,14 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, u *config.Upstre
 			switch {
 			case errors.Is(err, pool.ErrState):
 				p.opts.Metrics.StateWriteFailures.Inc()
-				fail("state_write_failed")
-				Error(w, http.StatusInternalServerError, "state_write_failed", "the buyer could not record the authorization before spending it, so it did not pay: "+err.Error())
+				fail(x402.ReasonStateWriteFailed)
+				Error(w, http.StatusInternalServerError, x402.ReasonStateWriteFailed, "the buyer could not record the authorization before spending it, so it did not pay: "+err.Error())
 			case errors.Is(err, pool.ErrNoMatch):
-				fail("no_matching_authorization")
-				Error(w, http.StatusServiceUnavailable, "no_matching_authorization", err.Error())
+				fail(x402.ReasonNoMatchingAuth)
+				Error(w, http.StatusServiceUnavailable, x402.ReasonNoMatchingAuth, err.Error())
 			default:
-				fail("pool_exhausted")
-				Error(w, http.StatusServiceUnavailable, "pool_exhausted", err.Error())
+				fail(x402.ReasonPoolExhausted)
+				Error(w, http.StatusServiceUnavailable, x402.ReasonPoolExhausted, err.Error())
 			}
 			return
 		}
@@ -353,14 +354,14 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, u *config.Upstre
 		name, value, err := ch.Header(offer, lease.Auth)
 		if err != nil {
 			_ = lease.Release()
-			fail("payment_encode_failed")
-			Error(w, http.StatusInternalServerError, "payment_encode_failed", err.Error())
+			fail(x402.ReasonPaymentEncodeFailed)
+			Error(w, http.StatusInternalServerError, x402.ReasonPaymentEncodeFailed, err.Error())
 			return
 		}
 		req, err := p.newRequest(r, u, path, body)
 		if err != nil {
 			_ = lease.Release()
-			Error(w, http.StatusBadGateway, "bad_upstream_request", err.Error())
+			Error(w, http.StatusBadGateway, x402.ReasonBadUpstreamRequest, err.Error())
 			return
 		}
 		req.Header.Set(name, value)
@@ -374,8 +375,8 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, u *config.Upstre
 				lease.Keep() // it may have reached the seller: never offered again
 			}
 			p.opts.OnPoolChange()
-			fail("seller_unreachable")
-			Error(w, http.StatusBadGateway, "seller_unreachable", fmt.Sprintf("paid request to upstream %s failed: %v", u.Name, err))
+			fail(x402.ReasonSellerUnreachable)
+			Error(w, http.StatusBadGateway, x402.ReasonSellerUnreachable, fmt.Sprintf("paid request to upstream %s failed: %v", u.Name, err))
 			return
 		}
 		if resp.StatusCode < 400 {
@@ -466,59 +467,82 @@ const (
 	Rejected
 )
 
-var nonceUsedMarkers = []string{x402.ReasonEVMNonceUsed, "nonce_already_used", "nonce already used", "nonce used", "nonce_used", "duplicate", "already used", "already_used", "authorization is used"}
-
-var settlementMarkers = []string{x402.ReasonSettlementPending, "settle_failed", "settlement_failed", "settle_timeout", "settlement_timeout", x402.ReasonEVMFailedExecuteTransfer, x402.ReasonEVMTransactionFailed, "failed_to_get_receipt",
-	// Turnpike's gate: the same authorization is being settled by another request,
-	// or the facilitator failed during settle (verified, outcome unknown).
-	"payment_in_flight", "could not be settled"}
-
-var rejectedMarkers = []string{
-	x402.ReasonEVMSignature, x402.ReasonEVMSignatureFormat, x402.ReasonEVMMissingSignature,
-	"invalid_exact_evm_payload_signature", x402.ReasonEVMValidBefore, x402.ReasonEVMValueMismatch,
-	x402.ReasonEVMRecipientMismatch, x402.ReasonEVMTokenNameMismatch, x402.ReasonEVMTokenVersionMismatch,
-	"invalid_exact_evm_payload_recipient_mismatch", "invalid_exact_evm_authorization_value",
-	// Turnpike's gate checks these locally before the facilitator; each is final for
-	// this authorization (authorization_not_yet_valid is not: it heals with time).
-	"authorization_expired", "invalid_authorization", "recipient_mismatch", "amount_mismatch", "authorization_validity_too_long",
-}
-
 // Classify reads a seller's >= 400 answer to a paid request (status, headers and the
-// first bytes of the body). A receipt that shows a transaction, or any sign that a
-// settlement was attempted, means the authorization may be spent.
+// first bytes of the body) by reason codes alone, never by message text: the codes
+// of a failed receipt (errorReason), of the v2 challenge (error) and of a JSON body
+// (reason and error, the gate's and x402's shapes). The most severe fate wins: a
+// receipt that shows a transaction, or any code that says a settlement may have
+// happened, means the authorization may be spent; a failed receipt whose code is
+// unknown means a settlement was attempted with an unknown outcome, so it counts as
+// possibly spent too.
 func Classify(status int, h http.Header, body []byte) (Verdict, string) {
-	text := strings.ToLower(string(body))
+	var codes []string
 	if rc, ok := receipt(h); ok {
-		if rc.Success || rc.Transaction != "" || rc.ErrorReason == x402.ReasonSettlementPending {
-			return MaybeSpent, "settled_but_refused"
+		if rc.Success || rc.Transaction != "" {
+			return MaybeSpent, x402.ReasonSettledButRefused
 		}
-		text += " " + strings.ToLower(rc.ErrorReason+" "+rc.ErrorMessage)
+		if x402.FateOf(rc.ErrorReason) == x402.FateUnknown {
+			return MaybeSpent, x402.ReasonSettlementUncertain
+		}
+		codes = append(codes, rc.ErrorReason)
 	}
 	if v := h.Get(x402.HeaderPaymentRequired); v != "" {
 		var pr x402.PaymentRequired
 		if x402.DecodeHeader(v, 64<<10, &pr) == nil {
-			text += " " + strings.ToLower(pr.Error)
+			codes = append(codes, pr.Error)
 		}
 	}
-	for _, m := range nonceUsedMarkers {
-		if strings.Contains(text, m) {
-			return NonceUsed, "nonce_already_used"
+	return verdict(status, append(codes, bodyCodes(body)...))
+}
+
+// bodyCodes are the string `reason` and `error` of a JSON object body (a field of
+// another type is skipped, not a reason to ignore the other).
+func bodyCodes(body []byte) []string {
+	var fields struct{ Reason, Error json.RawMessage }
+	if json.Unmarshal(body, &fields) != nil {
+		return nil
+	}
+	var codes []string
+	for _, raw := range []json.RawMessage{fields.Reason, fields.Error} {
+		var c string
+		if json.Unmarshal(raw, &c) == nil {
+			codes = append(codes, c)
 		}
 	}
-	for _, m := range settlementMarkers {
-		if strings.Contains(text, m) {
-			return MaybeSpent, "settlement_uncertain"
+	return codes
+}
+
+// verdict is the most severe fate among codes (unknown codes and titles count as
+// unspent).
+func verdict(status int, codes []string) (Verdict, string) {
+	worst := x402.FateUnspent
+	for _, c := range codes {
+		f := x402.FateOf(c)
+		if fateRank[f] > fateRank[worst] {
+			worst = f
 		}
+	}
+	switch worst {
+	case x402.FateSpent:
+		return NonceUsed, x402.ReasonNonceAlreadyUsed
+	case x402.FateMaybeSpent:
+		return MaybeSpent, x402.ReasonSettlementUncertain
+	case x402.FateRejected:
+		return Rejected, x402.ReasonAuthorizationRejected
 	}
 	if status == http.StatusPaymentRequired {
-		for _, m := range rejectedMarkers {
-			if strings.Contains(text, m) {
-				return Rejected, "authorization_rejected"
-			}
-		}
-		return Release, "payment_refused"
+		return Release, x402.ReasonPaymentRefused
 	}
-	return Release, "seller_error"
+	return Release, x402.ReasonSellerError
+}
+
+// fateRank orders fates by how much they forbid reusing the authorization. Spent
+// outranks maybe-spent: both keep it from ever being offered again, and a used nonce
+// lets the buyer move on to the next authorization at once.
+var fateRank = map[x402.Fate]int{
+	x402.FateRejected:   1,
+	x402.FateMaybeSpent: 2,
+	x402.FateSpent:      3,
 }
 
 // relay writes the seller's answer: headers, status, the already-read prefix, then

@@ -21,9 +21,6 @@ import (
 	"github.com/turnpike-x402/turnpike/x402"
 )
 
-// ReasonPaymentRequired is the reason code of the unpaid challenge.
-const ReasonPaymentRequired = "payment_required"
-
 // Canonical header keys (header maps are indexed directly: cheaper under Yaegi).
 const (
 	hkPaymentRequired = "Payment-Required"
@@ -83,10 +80,13 @@ const (
 // ErrorNoPaymentV2 is the `error` of the v2 challenge to an unpaid request.
 const ErrorNoPaymentV2 = "PAYMENT-SIGNATURE header is required"
 
-// ErrorBody is every refusal's JSON: a short title, a stable snake_case code and a
-// message that tells a person what to do. Exported fields only (Yaegi marshals
+// Refusal is the JSON of a 402 answer (the v1 body, whose shape the x402 wire format
+// fixes): Error is x402's `error` (the x402 reason, usually the facilitator's code, or
+// the official servers' title for an unpaid request), Reason the gate's stable code
+// from the x402 vocabulary, Message what to do. Every other refusal is an
+// x402.ErrorBody, whose `error` is a title. Exported fields only (Yaegi marshals
 // unexported ones with an X prefix).
-type ErrorBody struct {
+type Refusal struct {
 	Error   string `json:"error"`
 	Reason  string `json:"reason"`
 	Message string `json:"message"`
@@ -96,7 +96,7 @@ type ErrorBody struct {
 var (
 	plainErrQ     = mustJSON(ErrorNoPaymentV2)
 	plainBodyHead = func() []byte {
-		b := mustJSON(ErrorBody{Error: "X-PAYMENT header is required", Reason: ReasonPaymentRequired,
+		b := mustJSON(Refusal{Error: "X-PAYMENT header is required", Reason: x402.ReasonPaymentRequired,
 			Message: "this resource is paid: sign one of `accepts` and repeat the request with PAYMENT-SIGNATURE (x402 v2, requirements in the PAYMENT-REQUIRED header) or X-PAYMENT (x402 v1)"})
 		return append(append([]byte(`{"x402Version":1,`), b[1:len(b)-1]...), []byte(`,"accepts":`)...)
 	}()
@@ -112,7 +112,7 @@ func mustJSON(v any) []byte {
 
 // WriteRefusal answers a refused payment with status, the reason in the JSON body and
 // the challenge again (header and v1 accepts), so the client can retry.
-func WriteRefusal(rw http.ResponseWriter, ps *Set, resURL string, status int, eb ErrorBody) {
+func WriteRefusal(rw http.ResponseWriter, ps *Set, resURL string, status int, eb Refusal) {
 	urlQ, _ := json.Marshal(resURL)
 	errQ, _ := json.Marshal(eb.Error)
 	b, _ := json.Marshal(eb)

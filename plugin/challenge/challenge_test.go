@@ -89,7 +89,7 @@ func TestRender(t *testing.T) {
 			if err := json.Unmarshal(a.Body, &v1); err != nil {
 				t.Fatalf("v1 body: %v: %s", err, a.Body)
 			}
-			if v1.X402Version != 1 || v1.Reason != ReasonPaymentRequired || len(v1.Accepts) != 1 || v1.Accepts[0].Resource != tc.url {
+			if v1.X402Version != 1 || v1.Reason != x402.ReasonPaymentRequired || len(v1.Accepts) != 1 || v1.Accepts[0].Resource != tc.url {
 				t.Fatalf("v1 body %+v", v1)
 			}
 		})
@@ -99,7 +99,7 @@ func TestRender(t *testing.T) {
 func TestWriteRefusal(t *testing.T) {
 	s := compileTest(t)
 	rec := httptest.NewRecorder()
-	WriteRefusal(rec, s, "https://api.example/w/x", 402, ErrorBody{Error: "amount_mismatch", Reason: "amount_mismatch", Message: "pay exactly"})
+	WriteRefusal(rec, s, "https://api.example/w/x", 402, Refusal{Error: "amount_mismatch", Reason: "amount_mismatch", Message: "pay exactly"})
 	if rec.Code != 402 || rec.Header().Get("Content-Type") != "application/json" || rec.Header().Get("Cache-Control") != "no-store" {
 		t.Fatalf("status %d headers %v", rec.Code, rec.Header())
 	}
@@ -107,7 +107,7 @@ func TestWriteRefusal(t *testing.T) {
 	if pr.Error != "amount_mismatch" || pr.Resource.URL != "https://api.example/w/x" {
 		t.Fatalf("challenge %+v", pr)
 	}
-	var eb ErrorBody
+	var eb Refusal
 	if err := json.Unmarshal(rec.Body.Bytes(), &eb); err != nil || eb.Reason != "amount_mismatch" || eb.Message != "pay exactly" {
 		t.Fatalf("body %v %s", err, rec.Body.String())
 	}

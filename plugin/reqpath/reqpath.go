@@ -19,9 +19,6 @@ import (
 	"strings"
 )
 
-// ReasonAmbiguous is the reason code of a refused path spelling.
-const ReasonAmbiguous = "ambiguous_path"
-
 // suspicious are the bytes whose presence sends a raw path to the full check.
 const suspicious = "%\\;#"
 

@@ -127,7 +127,7 @@ var ErrInvalid = errors.New("invalid routes document")
 // ReasonUnknownKey is the stable code in the refusal of a document carrying a key
 // this gate does not know: a typo in a hand-written document, or a controller newer
 // than the gate. Either way serving it would ignore what the key asked for.
-const ReasonUnknownKey = "routes_unknown_key"
+const ReasonUnknownKey = x402.ReasonRoutesUnknownKey
 
 // Parse decodes and validates a document.
 func Parse(data []byte) (*Document, error) {
