@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -93,6 +94,23 @@ func cached(t testing.TB, rel string) string {
 	p := filepath.Join(Cache(), rel)
 	if _, err := os.Stat(p); err != nil {
 		t.Fatalf("%s is not installed: run `make test-deps` (scripts/install-test-deps.sh): %v", p, err)
+	}
+	return p
+}
+
+// Traefik returns the Traefik binary the suites run, building it on first use through
+// scripts/install-traefik.sh (the script `make e2e` runs), so a bare `go test -tags e2e`
+// works on a fresh machine too; later calls find the cached build at once.
+func Traefik(t testing.TB) string {
+	t.Helper()
+	script := filepath.Join(RepoRoot(t), "scripts", "install-traefik.sh")
+	out, err := exec.Command("bash", script).Output()
+	if err != nil {
+		t.Fatalf("scripts/install-traefik.sh: %v", err)
+	}
+	p := strings.TrimSpace(string(out))
+	if st, err := os.Stat(p); err != nil || st.IsDir() {
+		t.Fatalf("scripts/install-traefik.sh printed %q, which is not a binary: %v", p, err)
 	}
 	return p
 }
