@@ -6,19 +6,19 @@
 .PHONY: test-gate-yaegi test-gate-fuzz bench-gate
 GATE_FUZZTIME ?= 10s
 
-test-gate-yaegi: test-deps
+test-gate-yaegi: test-deps ## the plugin's tests under Yaegi v0.16.1, the interpreter Traefik embeds
 	bash scripts/yaegi-test.sh
 
-test-gate-fuzz:
+test-gate-fuzz: ## short fuzz runs of the wire decoders (GATE_FUZZTIME, default 10s each)
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeHeader$$' -fuzztime $(GATE_FUZZTIME) ./x402/
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(GATE_FUZZTIME) ./plugin/routes/
 	$(GO) test -run '^$$' -fuzz '^FuzzCompileAndServe$$' -fuzztime $(GATE_FUZZTIME) ./plugin/
 	$(GO) test -run '^$$' -fuzz '^FuzzPaymentHeader$$' -fuzztime $(GATE_FUZZTIME) ./plugin/
 	$(GO) test -run '^$$' -fuzz '^FuzzPaidPathLocalChecks$$' -fuzztime $(GATE_FUZZTIME) ./plugin/
 
-bench-gate:
+bench-gate: ## the 402 and paid paths compiled, and the 402 path under Yaegi
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./plugin/
 	cd tools/yaegibench && GOFLAGS=-mod=mod $(GO) run . -repo ../..
 
-TEST_TARGETS += test-gate-yaegi test-gate-fuzz
+VERIFY_TARGETS += test-gate-yaegi test-gate-fuzz
 BENCH_TARGETS += bench-gate

@@ -5,11 +5,11 @@
 .PHONY: generate-monitoring check-manifests e2e-platform image
 
 # The PrometheusRule in manifests/monitoring/ is rendered from monitoring/rules.yaml.
-generate-monitoring:
+generate-monitoring: ## render the PrometheusRule in manifests/monitoring from monitoring/rules.yaml
 	$(GO) test ./monitoring -run '^TestPrometheusRuleInSync$$' -count=1 -update
 
 # Quick local check without the apiserver: every kustomization renders.
-check-manifests:
+check-manifests: ## every kustomization renders (kubectl kustomize, no API server)
 	@for k in $$(find manifests -name kustomization.yaml -not -path '*/testdata/*' | sort); do \
 	  d=$$(dirname $$k); echo "kubectl kustomize $$d"; \
 	  kubectl kustomize $$d >/dev/null || exit 1; \
@@ -21,13 +21,13 @@ CHECK_TARGETS += check-manifests
 # Real Traefik with the static/dynamic files shipped in manifests/traefik and the plugin
 # tree the image carries: the gate loads, charges, serves metrics; a broken plugin stops
 # Traefik (abortOnPluginFailure).
-e2e-platform: test-deps traefik
+e2e-platform: test-deps traefik ## real Traefik with the shipped static/dynamic files: the gate loads, charges; a broken plugin stops Traefik
 	$(GO) test -tags e2e -count=1 -timeout 10m -run '^TestTraefikWiring$$' -v ./manifests/
 
 E2E_TARGETS += e2e-platform
 
 # The one image (see Dockerfile): a static binary plus the plugin source tree.
 IMAGE ?= ghcr.io/turnpike-x402/turnpike:dev
-image:
+image: ## build the one image (static binary + plugin source tree); IMAGE=...
 	CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -ldflags "-s -w" -o bin/turnpike ./cmd/turnpike
 	docker build -t $(IMAGE) .

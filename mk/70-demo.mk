@@ -5,5 +5,5 @@
 # (demo/demo_test.go) runs in `make test` through test-go.
 DEMO_FLAGS ?=
 
-demo: build
+demo: build ## the whole x402 flow in one process (DEMO_FLAGS="-requests 10 -serve")
 	./bin/turnpike demo $(DEMO_FLAGS)
