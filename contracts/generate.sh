@@ -6,7 +6,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$here}
 ABIGEN=${ABIGEN:-github.com/ethereum/go-ethereum/cmd/abigen@v1.17.10}
-modules=$(bash "$here/../scripts/install-solc.sh")
+modules=$(bash "$here/../scripts/install-deps.d/20-solc.sh")
 node "$here/compile.js" "$modules" "$out/artifacts"
 # name of contract, Go package folder, generated file
 bind() {

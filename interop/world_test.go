@@ -403,8 +403,8 @@ func (w *world) transferred(t *testing.T, tx string, payer common.Address) {
 	}
 }
 
-// npm package folders, installed by make test-deps. Each installer names its folder
-// after the lock file it installed, so a stale install is caught here too.
+// lockSum is the install stamp of scripts/lib.sh's npm_install_pinned: the first 12
+// hex digits of sha256(package.json + package-lock.json).
 func lockSum(t *testing.T, dir string) string {
 	t.Helper()
 	h := sha256.New()
@@ -421,20 +421,24 @@ func lockSum(t *testing.T, dir string) string {
 // officialModules: @x402/core, @x402/evm, viem (scripts/install-deps.d/50-x402-interop.sh).
 func officialModules(t *testing.T) string {
 	t.Helper()
-	want := lockSum(t, filepath.Join(testenv.RepoRoot(t), "interop"))
-	dir := filepath.Join(testenv.Cache(), "x402-interop")
-	if got, err := os.ReadFile(filepath.Join(dir, ".done")); err != nil || strings.TrimSpace(string(got)) != want {
-		t.Fatalf("the official x402 facilitator packages (interop/package-lock.json) are not installed in %s: run `make test-deps` (scripts/install-deps.d/50-x402-interop.sh)", dir)
-	}
-	return filepath.Join(dir, "node_modules")
+	return npmModules(t, "x402-interop", "interop", "50-x402-interop.sh")
 }
 
-// clientModules: @x402/fetch 2.x and x402-fetch 1.x (scripts/install-e2e-clients.sh).
+// clientModules: @x402/fetch 2.x and x402-fetch 1.x (scripts/install-deps.d/60-e2e-clients.sh).
 func clientModules(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join(testenv.Cache(), "npm-e2e-clients-"+lockSum(t, filepath.Join(testenv.RepoRoot(t), "e2e", "clients")))
-	if _, err := os.Stat(filepath.Join(dir, ".done")); err != nil {
-		t.Fatalf("the official x402 npm clients (e2e/clients/package-lock.json) are not installed in %s: run `make test-deps` (scripts/install-deps.d/60-e2e-clients.sh)", dir)
+	return npmModules(t, "e2e-clients", filepath.Join("e2e", "clients"), "60-e2e-clients.sh")
+}
+
+// npmModules returns the node_modules that npm_install_pinned (scripts/lib.sh)
+// installed as name from the lock file in src, checking its stamp so a test never
+// runs against packages an older lock file pinned.
+func npmModules(t *testing.T, name, src, script string) string {
+	t.Helper()
+	want := lockSum(t, filepath.Join(testenv.RepoRoot(t), src))
+	dir := filepath.Join(testenv.Cache(), name)
+	if got, err := os.ReadFile(filepath.Join(dir, ".done")); err != nil || strings.TrimSpace(string(got)) != want {
+		t.Fatalf("the npm packages %s/package-lock.json pins are not installed in %s: run `make test-deps` (scripts/install-deps.d/%s)", filepath.ToSlash(src), dir, script)
 	}
 	return filepath.Join(dir, "node_modules")
 }

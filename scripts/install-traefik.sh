@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds Traefik v3.6.12 from the Go module proxy into the cache (once per machine).
-# v3.6.12 is the newest release whose dependencies the proxy serves in full; see
-# shared facts/infra-recipes.md. `go install` refuses it (replace directives), so we
-# build inside a writable copy of the module zip.
+# v3.6.12 is the newest release whose dependencies the proxy serves in full.
+# `go install` refuses it (replace directives), so we build inside a writable copy of
+# the module zip.
 . "$(dirname "$0")/lib.sh"
 VERSION=${TRAEFIK_VERSION:-v3.6.12}
 OUT=$TURNPIKE_BIN/traefik-$VERSION

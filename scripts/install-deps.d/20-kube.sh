@@ -2,8 +2,8 @@
 # Builds etcd and kube-apiserver from the Go module proxy into $TURNPIKE_BIN, so the
 # controller's envtest integration tests run against a real control plane
 # (KUBEBUILDER_ASSETS=$TURNPIKE_BIN). Neither can be `go install`ed (their go.mod files
-# carry replace directives), so each gets a small wrapper module; see shared
-# facts/infra-recipes.md §2.2/§2.3. envtest also looks for kubectl in the same folder.
+# carry replace directives), so each gets a small wrapper module that pins what its
+# replaces would have. envtest also looks for kubectl in the same folder.
 . "$(dirname "$0")/../lib.sh"
 ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
 KUBE_VERSION=${KUBE_VERSION:-v1.37.2}

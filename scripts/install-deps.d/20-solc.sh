@@ -1,3 +1,6 @@
 #!/usr/bin/env bash
-# The contracts drift check (make test) recompiles the Solidity sources.
-exec bash "$(dirname "$0")/../install-solc.sh" >/dev/null
+# The pinned Solidity toolchain (solc-js + @openzeppelin/contracts, as
+# contracts/package-lock.json pins them) that contracts/generate.sh and the drift check
+# compile with. Prints the node_modules folder.
+. "$(dirname "$0")/../lib.sh"
+npm_install_pinned contracts-solc contracts

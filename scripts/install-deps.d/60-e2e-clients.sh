@@ -1,3 +1,6 @@
 #!/usr/bin/env bash
-# make e2e pays through real Traefik with the official x402 npm clients.
-exec bash "$(dirname "$0")/../install-e2e-clients.sh" >/dev/null
+# The official x402 buyer clients the e2e and interop suites pay with (@x402/fetch 2.x
+# and x402-fetch 1.x, as e2e/clients/package-lock.json pins them). Prints the
+# node_modules folder.
+. "$(dirname "$0")/../lib.sh"
+npm_install_pinned e2e-clients e2e/clients
