@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/turnpike-x402/turnpike/internal/testenv"
+	"github.com/turnpike-x402/turnpike/internal/testutil"
+	"github.com/turnpike-x402/turnpike/internal/traefiktest"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 	"github.com/turnpike-x402/turnpike/x402"
 )
@@ -125,7 +127,7 @@ func TestBench(t *testing.T) {
 	// ForwardAuth: a compiled verifier, in its own process so its CPU is counted, in
 	// front of the same upstream. Its requirements are the gate's, taken from a live
 	// 402 below, so it is started after Traefik on an address reserved now.
-	faAddr := freeAddr(t)
+	faAddr := testutil.FreeAddr(t)
 	dyn.Middleware("fa", map[string]any{"forwardAuth": map[string]any{"address": "http://" + faAddr}}).
 		Router("f-fwdauth", "PathPrefix(`/f`)", "up", 0, "fa")
 
@@ -134,9 +136,9 @@ func TestBench(t *testing.T) {
 	profileDir := os.Getenv("BENCH_PROFILE_DIR")
 	debugAddr := ""
 	if profileDir != "" {
-		debugAddr = freeAddr(t)
+		debugAddr = testutil.FreeAddr(t)
 	}
-	tr := startTraefik(t, traefikOptions{Turnpike: true, BenchHeader: true, Dynamic: dyn.Map(), LogLevel: "ERROR", DebugAddr: debugAddr})
+	tr := traefiktest.Start(t, traefiktest.Options{Plugins: []traefiktest.Plugin{traefiktest.Gate(), benchHeader()}, Dynamic: dyn.Map(), LogLevel: "ERROR", DebugAddr: debugAddr})
 	tr.WaitRoute(t, "/g/x", 30*time.Second)
 	traefikPID := func() []int { return []int{tr.PID()} }
 	const ofTraefik = "Traefik"
@@ -336,7 +338,7 @@ func profileScenario(t *testing.T, s *benchScenario, debugAddr, dir string, pay 
 }
 
 // renderBench formats the table, the targets and the machine as Markdown.
-func renderBench(rows []*benchScenario, byID map[string]*benchScenario, tr *traefik, took time.Duration) string {
+func renderBench(rows []*benchScenario, byID map[string]*benchScenario, tr *traefiktest.Traefik, took time.Duration) string {
 	var b strings.Builder
 	us := func(d time.Duration) string { return fmt.Sprintf("%.1f µs", float64(d)/float64(time.Microsecond)) }
 	b.WriteString("# Benchmarks\n\n")
@@ -394,7 +396,7 @@ func renderBench(rows []*benchScenario, byID map[string]*benchScenario, tr *trae
 	fmt.Fprintf(&b, "- Memory: %s\n", memTotal())
 	kernel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
 	fmt.Fprintf(&b, "- Linux %s, %s/%s, load generator built with %s\n", strings.TrimSpace(string(kernel)), runtime.GOOS, runtime.GOARCH, runtime.Version())
-	ver, _ := exec.Command(tr.cmd.Path, "version").CombinedOutput()
+	ver, _ := exec.Command(tr.Bin, "version").CombinedOutput()
 	fmt.Fprintf(&b, "- Traefik: %s\n", strings.Join(strings.Fields(firstLines(string(ver), 2)), " "))
 	load, _ := os.ReadFile("/proc/loadavg")
 	fmt.Fprintf(&b, "- Load average at the end: %s; run took %s\n", strings.TrimSpace(string(load)), took.Round(time.Second))

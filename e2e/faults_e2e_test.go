@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/turnpike-x402/turnpike/eip3009"
+	"github.com/turnpike-x402/turnpike/internal/testutil"
+	"github.com/turnpike-x402/turnpike/internal/traefiktest"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 	"github.com/turnpike-x402/turnpike/x402"
 )
@@ -40,14 +42,14 @@ func TestPaidMeansServed(t *testing.T) {
 	pay.AssetSymbol = w.info.Token.Symbol
 	cm := newConfigMapDir(t)
 	cm.Write(t, map[string][]byte{routes.DataKey: routesJSON(t, 1, shopOffer(pay))})
-	metricsAddr := freeAddr(t)
+	metricsAddr := testutil.FreeAddr(t)
 	conf := gateConfig(cm, facURL, metricsAddr)
 	conf["settleTimeoutMs"] = 1500
 	dyn := newDyn().Plugin("x402", turnpikePlugin, conf).Service("up", w.up.URL).
 		Router("paid", "PathPrefix(`/api`)", "up", 0, "x402")
-	tr := startTraefik(t, traefikOptions{Turnpike: true, Dynamic: dyn.Map(), LogLevel: "INFO"})
+	tr := traefiktest.Start(t, traefiktest.Options{Plugins: []traefiktest.Plugin{traefiktest.Gate()}, Dynamic: dyn.Map(), LogLevel: "INFO"})
 	tr.WaitRoute(t, "/api/probe", 30*time.Second)
-	eventually(t, 15*time.Second, "routes loaded", func() string {
+	testutil.Eventually(t, 15*time.Second, "routes loaded", func() string {
 		if a := get(t, tr.URL("/api/item")); a.Status != http.StatusPaymentRequired {
 			return a.String()
 		}
@@ -91,7 +93,7 @@ func TestPaidMeansServed(t *testing.T) {
 			// The retry with the same payment gets the paid answer, from the first
 			// attempt's settlement or from its own, once the facilitator has settled.
 			var a answer
-			eventually(t, 30*time.Second, "the retry gets the paid answer", func() string {
+			testutil.Eventually(t, 30*time.Second, "the retry gets the paid answer", func() string {
 				a = get(t, tr.URL(path), x402.HeaderPaymentSignature, header)
 				if a.Status != http.StatusOK || !strings.Contains(string(a.Body), paidMarker) {
 					return a.String()
@@ -106,7 +108,7 @@ func TestPaidMeansServed(t *testing.T) {
 			if d := new(big.Int).Sub(w.balance(t, w.seller), sellerBefore); d.Cmp(big.NewInt(10_000)) != 0 {
 				t.Errorf("seller received %s on chain, want exactly one transfer of 10000", d)
 			}
-			eventually(t, 10*time.Second, "the transfer is counted once", func() string {
+			testutil.Eventually(t, 10*time.Second, "the transfer is counted once", func() string {
 				if d := charged() - chargedBefore; d != 1 {
 					return fmt.Sprintf("turnpike_charged_requests_total moved by %v", d)
 				}

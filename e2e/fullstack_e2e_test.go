@@ -49,6 +49,8 @@ import (
 	"github.com/turnpike-x402/turnpike/devchain"
 	"github.com/turnpike-x402/turnpike/eip3009"
 	"github.com/turnpike-x402/turnpike/internal/testenv"
+	"github.com/turnpike-x402/turnpike/internal/testutil"
+	"github.com/turnpike-x402/turnpike/internal/traefiktest"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 	"github.com/turnpike-x402/turnpike/x402"
 )
@@ -70,7 +72,7 @@ const (
 	fsGrace = 10 * time.Second
 )
 
-// TestFullStack runs the whole product the way a seller meets it: a real control plane
+// TestOfferPaidOnChainAndDrainedThroughGatewayAPI runs the whole product the way a seller meets it: a real control plane
 // (kube-apiserver + etcd) with Turnpike's, Traefik's and the Gateway API CRDs, the
 // controller, real Traefik v3.6.12 reading its configuration from the API server
 // (kubernetesCRD + kubernetesGateway providers, as a service account holding the RBAC
@@ -78,7 +80,7 @@ const (
 // the API, the dev chain and our facilitator. A ServiceOffer applied with kubectl
 // becomes a 402 through Traefik; a payment signed with our EIP-3009 signer settles on
 // chain; a drain keeps the offer payable through its grace period and then removes it.
-func TestFullStack(t *testing.T) {
+func TestOfferPaidOnChainAndDrainedThroughGatewayAPI(t *testing.T) {
 	testStart := time.Now()
 	w := startChainWorld(t)
 	seller := w.chain.Account(devchain.RoleSeller).Address
@@ -111,7 +113,7 @@ func TestFullStack(t *testing.T) {
 	// Traefik with both Kubernetes providers, authenticated as its own service account.
 	// Traefik's defaults otherwise (providersThrottleDuration 2 s included), so the
 	// measured time is what an installation sees.
-	tr := startTraefik(t, traefikOptions{Turnpike: true, Env: podNet.env(), Providers: map[string]any{
+	tr := traefiktest.Start(t, traefiktest.Options{Plugins: []traefiktest.Plugin{traefiktest.Gate()}, Env: podNet.env(), Providers: map[string]any{
 		"kubernetesCRD":     k.traefikProvider(),
 		"kubernetesGateway": k.traefikProvider(),
 	}})
@@ -119,7 +121,7 @@ func TestFullStack(t *testing.T) {
 	k.createGateway(t, webPort)
 	k.waitGatewayProgrammed(t, tr)
 
-	metricsAddr := freeAddr(t)
+	metricsAddr := testutil.FreeAddr(t)
 	k.runController(t, render.Settings{
 		PluginName:               turnpikePlugin,
 		RoutesConfigMapNamespace: fsSystemNS,
@@ -170,7 +172,7 @@ func TestFullStack(t *testing.T) {
 				break
 			}
 			if time.Since(t0) > 30*time.Second {
-				t.Fatalf("no 402 within 30 s of kubectl apply (answers: %v):\n%s", seen, tr.diagnostics())
+				t.Fatalf("no 402 within 30 s of kubectl apply (answers: %v):\n%s", seen, tr.Diagnostics())
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
@@ -271,7 +273,7 @@ func TestFullStack(t *testing.T) {
 		k.kubectl(t, "", "-n", fsShopNS, "patch", "serviceoffer", fsOffer, "--type=merge", "-p", patch)
 		k.waitCondition(t, offerKey, v1alpha1.ConditionDraining, metav1.ConditionTrue, offers.ReasonDraining, 5*time.Second)
 		// The gate learns of the drain from the routes document.
-		eventually(t, 5*time.Second, "routes document marks the offer draining", func() string {
+		testutil.Eventually(t, 5*time.Second, "routes document marks the offer draining", func() string {
 			o, ok := k.routesOffer(t)
 			if !ok || o.State != routes.StateDraining || o.DrainEndsAt != drainEnds.Format(time.RFC3339) {
 				return fmt.Sprintf("offer in routes document: present=%v %+v", ok, o)
@@ -320,7 +322,7 @@ func TestFullStack(t *testing.T) {
 				break
 			}
 			if time.Since(start) > 20*time.Second {
-				t.Fatalf("route still served 20 s after the drain ended (answers: %v):\n%s", seen, tr.diagnostics())
+				t.Fatalf("route still served 20 s after the drain ended (answers: %v):\n%s", seen, tr.Diagnostics())
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
@@ -611,7 +613,7 @@ func (k *fullStackCluster) createGateway(t testing.TB, port int) {
 
 // waitGatewayProgrammed waits until Traefik accepted the Gateway, so the timed part
 // of the test measures the offer's way only.
-func (k *fullStackCluster) waitGatewayProgrammed(t testing.TB, tr *traefik) {
+func (k *fullStackCluster) waitGatewayProgrammed(t testing.TB, tr *traefiktest.Traefik) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -623,7 +625,7 @@ func (k *fullStackCluster) waitGatewayProgrammed(t testing.TB, tr *traefik) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("Gateway %s/%s not programmed by Traefik after 30 s (%v, status %v):\n%s", fsTraefikNS, fsGateway, err, gw.Object["status"], tr.diagnostics())
+			t.Fatalf("Gateway %s/%s not programmed by Traefik after 30 s (%v, status %v):\n%s", fsTraefikNS, fsGateway, err, gw.Object["status"], tr.Diagnostics())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

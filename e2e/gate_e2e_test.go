@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/turnpike-x402/turnpike/internal/testutil"
+	"github.com/turnpike-x402/turnpike/internal/traefiktest"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 	"github.com/turnpike-x402/turnpike/x402"
 )
@@ -22,7 +24,7 @@ const (
 
 // gateSetup is one Traefik with the gate in front of an upstream.
 type gateSetup struct {
-	tr      *traefik
+	tr      *traefiktest.Traefik
 	up      *upstream
 	cm      *configMapDir
 	metrics string // base URL of the plugin's metrics listener
@@ -46,13 +48,13 @@ func gateConfig(cm *configMapDir, facilitatorURL, metricsAddr string) map[string
 func startGate(t *testing.T, facilitatorURL string, cm *configMapDir, extra func(d *dynConfig, up *upstream)) *gateSetup {
 	t.Helper()
 	up := newUpstream(t)
-	metricsAddr := freeAddr(t)
+	metricsAddr := testutil.FreeAddr(t)
 	g := &gateSetup{up: up, cm: cm, metrics: "http://" + metricsAddr, gate: gateConfig(cm, facilitatorURL, metricsAddr)}
 	dyn := g.dynamic(nil)
 	if extra != nil {
 		extra(dyn, up)
 	}
-	g.tr = startTraefik(t, traefikOptions{Turnpike: true, Dynamic: dyn.Map()})
+	g.tr = traefiktest.Start(t, traefiktest.Options{Plugins: []traefiktest.Plugin{traefiktest.Gate()}, Dynamic: dyn.Map()})
 	g.tr.WaitRoute(t, "/api/probe", 30*time.Second)
 	return g
 }
@@ -76,7 +78,7 @@ func (g *gateSetup) dynamic(override map[string]any) *dynConfig {
 // waitLoaded waits until the gate serves its routes document (a 402 on /api/item).
 func (g *gateSetup) waitLoaded(t *testing.T) {
 	t.Helper()
-	eventually(t, pollInterval+reloadSlack, "routes document loaded", func() string {
+	testutil.Eventually(t, pollInterval+reloadSlack, "routes document loaded", func() string {
 		if a := get(t, g.tr.URL("/api/item")); a.Status != http.StatusPaymentRequired {
 			return a.String()
 		}
@@ -158,7 +160,7 @@ func TestGateRoutesDocument(t *testing.T) {
 		return v2.Accepts[0].Amount
 	}
 	waitPrice := func(t *testing.T, want string) time.Duration {
-		return eventually(t, pollInterval+reloadSlack, "price "+want+" in force", func() string {
+		return testutil.Eventually(t, pollInterval+reloadSlack, "price "+want+" in force", func() string {
 			if got := amountNow(); got != want {
 				return "challenge asks " + got
 			}
@@ -221,7 +223,7 @@ func TestGateRoutesDocument(t *testing.T) {
 		t.Run("refused document keeps the last good one: "+bad.desc, func(t *testing.T) {
 			before := reloadErrors(t, g)
 			cm.Write(t, map[string][]byte{routes.DataKey: bad.data})
-			eventually(t, pollInterval+reloadSlack, "reload error counted", func() string {
+			testutil.Eventually(t, pollInterval+reloadSlack, "reload error counted", func() string {
 				if n := reloadErrors(t, g); n <= before {
 					return "turnpike_routes_reload_errors_total did not grow"
 				}
@@ -258,7 +260,7 @@ func TestGateRoutesDocument(t *testing.T) {
 	})
 
 	if strings.Contains(g.tr.Log(), "Plugins are disabled") {
-		t.Errorf("traefik disabled plugins:\n%s", g.tr.diagnostics())
+		t.Errorf("traefik disabled plugins:\n%s", g.tr.Diagnostics())
 	}
 }
 
@@ -280,7 +282,7 @@ func reloadErrors(t testing.TB, g *gateSetup) float64 {
 func TestGateFacilitatorDown(t *testing.T) {
 	cm := newConfigMapDir(t)
 	cm.Write(t, map[string][]byte{routes.DataKey: routesJSON(t, 1, shopOffer(payment("eip155:84532", benchAsset, benchPayTo, "1000", "USDC", "2")))})
-	dead := "http://" + freeAddr(t) // nothing listens there
+	dead := "http://" + testutil.FreeAddr(t) // nothing listens there
 	g := startGate(t, dead, cm, nil)
 	g.waitLoaded(t)
 	pr := paymentRequired(t, g.tr.URL("/api/item"))
@@ -326,7 +328,7 @@ func TestGateOverlappingRouters(t *testing.T) {
 			t.Fatalf("gated path without a document: %s, want 503 from the gate (not the catch-all)", a)
 		}
 		cm.Write(t, map[string][]byte{routes.DataKey: routesJSON(t, 1, shopOffer(payment("eip155:84532", benchAsset, benchPayTo, "1000", "USDC", "2")))})
-		eventually(t, pollInterval+reloadSlack, "document loaded", func() string {
+		testutil.Eventually(t, pollInterval+reloadSlack, "document loaded", func() string {
 			if a := get(t, g.tr.URL("/api/item")); a.Status != http.StatusPaymentRequired {
 				return a.String()
 			}
@@ -342,7 +344,7 @@ func TestGateOverlappingRouters(t *testing.T) {
 		// The hazard the README warns about: a configuration mistake makes New() fail,
 		// Traefik drops the gated router and the overlapping one serves the content.
 		g.tr.WriteDynamic(t, g.dynamic(map[string]any{"offer": "not-namespaced"}).Router("site", unsafeRule, "up", 1).Map())
-		eventually(t, 15*time.Second, "broken gate router dropped", func() string {
+		testutil.Eventually(t, 15*time.Second, "broken gate router dropped", func() string {
 			if a := get(t, g.tr.URL("/api/item")); a.Status != http.StatusOK {
 				return a.String()
 			}
@@ -354,7 +356,7 @@ func TestGateOverlappingRouters(t *testing.T) {
 	t.Run("safe setup: catch-all excludes the gated prefix, broken gate answers 404", func(t *testing.T) {
 		cm.Write(t, map[string][]byte{routes.DataKey: routesJSON(t, 1, shopOffer(payment("eip155:84532", benchAsset, benchPayTo, "1000", "USDC", "2")))})
 		g := startGate(t, fac, cm, catchAll(safeRule))
-		eventually(t, pollInterval+reloadSlack, "document loaded", func() string {
+		testutil.Eventually(t, pollInterval+reloadSlack, "document loaded", func() string {
 			if a := get(t, g.tr.URL("/api/item")); a.Status != http.StatusPaymentRequired {
 				return a.String()
 			}
@@ -424,7 +426,8 @@ func TestGateOverlappingRouters(t *testing.T) {
 // Traefik's default it starts with every plugin disabled and drops the gated router —
 // which is why the README requires the flag.
 func TestBrokenPluginNeverUngates(t *testing.T) {
-	broken := map[string]string{"plugin/zz_broken.go": "package plugin\n\nvar brokenForTest = min(1, 2)\n"}
+	brokenGate := traefiktest.Gate()
+	brokenGate.Files = map[string]string{"plugin/zz_broken.go": "package plugin\n\nvar brokenForTest = min(1, 2)\n"}
 	cm := newConfigMapDir(t)
 	cm.Write(t, map[string][]byte{routes.DataKey: routesJSON(t, 1, shopOffer(payment("eip155:84532", benchAsset, benchPayTo, "1000", "USDC", "2")))})
 	fac := serve(t, &instantFacilitator{})
@@ -438,18 +441,18 @@ func TestBrokenPluginNeverUngates(t *testing.T) {
 		t.Run(tc.desc, func(t *testing.T) {
 			up := newUpstream(t)
 			dyn := newDyn().
-				Plugin("x402", turnpikePlugin, gateConfig(cm, fac, freeAddr(t))).
+				Plugin("x402", turnpikePlugin, gateConfig(cm, fac, testutil.FreeAddr(t))).
 				Service("up", up.URL).
 				Router("paid", "PathPrefix(`/api`)", "up", 0, "x402").
 				Router("site", "PathPrefix(`/site`)", "up", 0)
-			tr := startTraefik(t, traefikOptions{Turnpike: true, Dynamic: dyn.Map(), PluginFiles: broken,
+			tr := traefiktest.Start(t, traefiktest.Options{Plugins: []traefiktest.Plugin{brokenGate}, Dynamic: dyn.Map(),
 				KeepRunningOnPluginFailure: !tc.abort, ExpectExit: tc.abort})
 			if tc.abort {
 				if err := tr.ExitErr(); err == nil {
 					t.Fatalf("traefik exited cleanly, want a failure exit")
 				}
 				if !strings.Contains(tr.Log(), "failed to import plugin code") || !strings.Contains(tr.Log(), "zz_broken.go") {
-					t.Errorf("the exit does not name the plugin error:\n%s", tr.diagnostics())
+					t.Errorf("the exit does not name the plugin error:\n%s", tr.Diagnostics())
 				}
 				return
 			}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/turnpike-x402/turnpike/internal/testenv"
+	"github.com/turnpike-x402/turnpike/internal/testutil"
 )
 
 // turnpikeBinary builds cmd/turnpike once per test process.
@@ -54,7 +55,7 @@ func startGateway(t testing.TB, upstream, probe string, gate map[string]any) (st
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "gateway.yml")
 	writeJSON(t, conf, newDyn().Plugin("gate", turnpikePlugin, gate).Map())
-	addr := freeAddr(t)
+	addr := testutil.FreeAddr(t)
 	cmd := exec.Command(bin, "gateway", "-config", conf, "-listen", addr, "-upstream", upstream)
 	logf, err := os.Create(filepath.Join(dir, "gateway.log"))
 	must(t, err, "gateway log")

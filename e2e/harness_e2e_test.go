@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"github.com/turnpike-x402/turnpike/internal/traefiktest"
 	"io"
 	"net/http"
 	"strings"
@@ -22,7 +23,7 @@ func TestHarnessLoadsLocalPlugin(t *testing.T) {
 		Service("up", upstream).
 		Router("noop", "PathPrefix(`/noop`)", "noop@internal", 0).
 		Router("hdr", "PathPrefix(`/hdr`)", "up", 0, "hdr")
-	tr := startTraefik(t, traefikOptions{BenchHeader: true, Dynamic: dyn.Map()})
+	tr := traefiktest.Start(t, traefiktest.Options{Plugins: []traefiktest.Plugin{benchHeader()}, Dynamic: dyn.Map()})
 	tr.WaitRoute(t, "/hdr", 30*time.Second)
 
 	tests := []struct {

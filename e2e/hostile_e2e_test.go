@@ -19,6 +19,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/turnpike-x402/turnpike/eip3009"
+	"github.com/turnpike-x402/turnpike/internal/testutil"
 	"github.com/turnpike-x402/turnpike/x402"
 )
 
@@ -471,7 +472,7 @@ func (h *hostile) cases(t *testing.T) []hostileCase {
 			// upstream error (until then a reuse is told to retry in a few seconds).
 			hostileCase{desc: fmt.Sprintf("v%d the same payment then buys an answer", v),
 				before: func(t *testing.T) {
-					eventually(t, 15*time.Second, "the claim is released", func() string {
+					testutil.Eventually(t, 15*time.Second, "the claim is released", func() string {
 						if n := h.released(t); n <= h.releasedMark {
 							return fmt.Sprintf("released claims %v", n)
 						}

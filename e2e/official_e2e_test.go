@@ -37,7 +37,9 @@ func startOfficialFacilitator(t *testing.T, w *chainWorld) string {
 	dir := t.TempDir()
 	must(t, os.Symlink(modules, filepath.Join(dir, "node_modules")), "link node_modules")
 	for _, f := range []string{"facilitator.mjs", "package.json"} {
-		copyFile(t, filepath.Join(root, "interop", f), filepath.Join(dir, f))
+		data, err := os.ReadFile(filepath.Join(root, "interop", f))
+		must(t, err, "read interop/%s", f)
+		must(t, os.WriteFile(filepath.Join(dir, f), data, 0o644), "stage %s", f)
 	}
 	// A dev account of its own, so its transaction nonces never race our facilitator's.
 	relayer := w.chain.Accounts()[len(w.chain.Accounts())-1]

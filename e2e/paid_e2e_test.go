@@ -29,6 +29,8 @@ import (
 	"github.com/turnpike-x402/turnpike/eip3009"
 	"github.com/turnpike-x402/turnpike/facilitator"
 	"github.com/turnpike-x402/turnpike/internal/testenv"
+	"github.com/turnpike-x402/turnpike/internal/testutil"
+	"github.com/turnpike-x402/turnpike/internal/traefiktest"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 	"github.com/turnpike-x402/turnpike/x402"
 )
@@ -132,9 +134,9 @@ func settleRejecter(t *testing.T, facURL string) string {
 func npmClients(t *testing.T) string {
 	t.Helper()
 	root := testenv.RepoRoot(t)
-	out, err := exec.Command("bash", filepath.Join(root, "scripts", "install-e2e-clients.sh")).Output()
-	must(t, err, "scripts/install-e2e-clients.sh")
-	dir := strings.TrimSpace(string(out))
+	out, err := exec.Command("bash", filepath.Join(root, "scripts", "install-deps.d", "60-e2e-clients.sh")).Output()
+	must(t, err, "scripts/install-deps.d/60-e2e-clients.sh")
+	dir := filepath.Dir(strings.TrimSpace(string(out))) // the script prints node_modules
 	// pay.mjs must sit next to node_modules for Node to resolve the packages.
 	src, err := os.ReadFile(filepath.Join(root, "e2e", "clients", "pay.mjs"))
 	must(t, err, "read pay.mjs")
@@ -216,7 +218,7 @@ func TestPaidThroughTraefik(t *testing.T) {
 	cm.Write(t, map[string][]byte{routes.DataKey: routesJSON(t, 1, api, rej, off)})
 
 	up := newUpstream(t)
-	metricsAddr := freeAddr(t)
+	metricsAddr := testutil.FreeAddr(t)
 	conf := gateConfig(cm, w.facURL, metricsAddr)
 	rejConf := gateConfig(cm, rejecter, metricsAddr)
 	rejConf["offer"] = "shop/rejects"
@@ -230,9 +232,9 @@ func TestPaidThroughTraefik(t *testing.T) {
 		Router("rej", "PathPrefix(`/rej`)", "up", 0, "x402rej").
 		Plugin("x402off", turnpikePlugin, offConf).
 		Router("off", "PathPrefix(`/off`)", "up", 0, "x402off")
-	tr := startTraefik(t, traefikOptions{Turnpike: true, Dynamic: dyn.Map()})
+	tr := traefiktest.Start(t, traefiktest.Options{Plugins: []traefiktest.Plugin{traefiktest.Gate()}, Dynamic: dyn.Map()})
 	tr.WaitRoute(t, "/api/probe", 30*time.Second)
-	eventually(t, reloadSlack, "routes loaded", func() string {
+	testutil.Eventually(t, reloadSlack, "routes loaded", func() string {
 		if a := get(t, tr.URL("/api/probe")); a.Status != http.StatusPaymentRequired {
 			return a.String()
 		}

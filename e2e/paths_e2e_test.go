@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/turnpike-x402/turnpike/gateway"
+	"github.com/turnpike-x402/turnpike/internal/testutil"
+	"github.com/turnpike-x402/turnpike/internal/traefiktest"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 )
 
@@ -203,7 +205,7 @@ func pathsGateConfig(routesFile string) map[string]any {
 
 func waitCharged(t *testing.T, addr string) {
 	t.Helper()
-	eventually(t, 30*time.Second, "gate serving /weather", func() string {
+	testutil.Eventually(t, 30*time.Second, "gate serving /weather", func() string {
 		resp, _ := rawExchange(t, addr, "GET", "/weather/probe")
 		if resp.StatusCode != http.StatusPaymentRequired {
 			return resp.Status
@@ -238,7 +240,7 @@ func TestPathSpellingsThroughTraefik(t *testing.T) {
 				Plugin("x402", turnpikePlugin, pathsGateConfig(pathsRoutes(t))).
 				Service("up", up.URL).
 				Router("weather", "PathPrefix(`/weather`)", "up", 0, "x402")
-			tr := startTraefik(t, traefikOptions{Turnpike: true, Dynamic: dyn.Map(), LogLevel: "ERROR", WebHTTP: tc.http})
+			tr := traefiktest.Start(t, traefiktest.Options{Plugins: []traefiktest.Plugin{traefiktest.Gate()}, Dynamic: dyn.Map(), LogLevel: "ERROR", WebHTTP: tc.http})
 			waitCharged(t, tr.Web)
 			checkSpellings(t, tr.Web, up)
 			up.mu.Lock()

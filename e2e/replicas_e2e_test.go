@@ -27,6 +27,8 @@ import (
 	"github.com/turnpike-x402/turnpike/devchain"
 	"github.com/turnpike-x402/turnpike/eip3009"
 	"github.com/turnpike-x402/turnpike/internal/testenv"
+	"github.com/turnpike-x402/turnpike/internal/testutil"
+	"github.com/turnpike-x402/turnpike/internal/traefiktest"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 	"github.com/turnpike-x402/turnpike/x402"
 )
@@ -139,10 +141,10 @@ func startReplicaWorld(t *testing.T, traefiks, gateways int) *replicaWorld {
 	cm.Write(t, map[string][]byte{routes.DataKey: routesJSON(t, 1, shopOffer(pay))})
 
 	for i := 0; i < traefiks; i++ {
-		conf := gateConfig(cm, w.fac.url, freeAddr(t))
+		conf := gateConfig(cm, w.fac.url, testutil.FreeAddr(t))
 		dyn := newDyn().Plugin("x402", turnpikePlugin, conf).Service("up", w.up.URL).
 			Router("paid", "PathPrefix(`/api`)", "up", 0, "x402")
-		tr := startTraefik(t, traefikOptions{Turnpike: true, Dynamic: dyn.Map(), LogLevel: "INFO"})
+		tr := traefiktest.Start(t, traefiktest.Options{Plugins: []traefiktest.Plugin{traefiktest.Gate()}, Dynamic: dyn.Map(), LogLevel: "INFO"})
 		tr.WaitRoute(t, "/api/probe", 30*time.Second)
 		w.replicas = append(w.replicas, "http://"+tr.Web)
 	}
@@ -151,7 +153,7 @@ func startReplicaWorld(t *testing.T, traefiks, gateways int) *replicaWorld {
 		w.replicas = append(w.replicas, base)
 	}
 	for _, r := range w.replicas {
-		eventually(t, 15*time.Second, "replica "+r+" serves the routes document", func() string {
+		testutil.Eventually(t, 15*time.Second, "replica "+r+" serves the routes document", func() string {
 			if a := get(t, r+"/api/item"); a.Status != http.StatusPaymentRequired {
 				return a.String()
 			}
@@ -374,7 +376,7 @@ func startFacilitatorProcess(t *testing.T, c *devchain.Chain) *facilitatorProces
 	t.Helper()
 	dir := t.TempDir()
 	f := &facilitatorProcess{
-		addr: freeAddr(t), dir: dir, state: filepath.Join(dir, "facilitator.state"), rpc: c.RPCURL(),
+		addr: testutil.FreeAddr(t), dir: dir, state: filepath.Join(dir, "facilitator.state"), rpc: c.RPCURL(),
 		key: hex.EncodeToString(crypto.FromECDSA(c.Account(devchain.RoleFacilitator).Key)),
 	}
 	f.url = "http://" + f.addr
@@ -399,7 +401,7 @@ func (f *facilitatorProcess) start(t *testing.T) {
 	f.cmd.Env = append(os.Environ(), "TURNPIKE_RELAYER_KEY="+f.key)
 	f.cmd.Stdout, f.cmd.Stderr = logf, logf
 	must(t, f.cmd.Start(), "start facilitator")
-	eventually(t, 20*time.Second, "facilitator answers /supported", func() string {
+	testutil.Eventually(t, 20*time.Second, "facilitator answers /supported", func() string {
 		resp, err := http.Get(f.url + "/supported")
 		if err != nil {
 			return err.Error()
@@ -456,16 +458,16 @@ func TestReplicasWithoutClaims(t *testing.T) {
 	cm.Write(t, map[string][]byte{routes.DataKey: routesJSON(t, 1, shopOffer(pay))})
 	metrics := []string{}
 	for i := 0; i < 2; i++ {
-		addr := freeAddr(t)
+		addr := testutil.FreeAddr(t)
 		metrics = append(metrics, "http://"+addr+"/metrics")
 		dyn := newDyn().Plugin("x402", turnpikePlugin, gateConfig(cm, official, addr)).Service("up", w.up.URL).
 			Router("paid", "PathPrefix(`/api`)", "up", 0, "x402")
-		tr := startTraefik(t, traefikOptions{Turnpike: true, Dynamic: dyn.Map(), LogLevel: "INFO"})
+		tr := traefiktest.Start(t, traefiktest.Options{Plugins: []traefiktest.Plugin{traefiktest.Gate()}, Dynamic: dyn.Map(), LogLevel: "INFO"})
 		tr.WaitRoute(t, "/api/probe", 30*time.Second)
 		w.replicas = append(w.replicas, "http://"+tr.Web)
 	}
 	for _, r := range w.replicas {
-		eventually(t, 15*time.Second, "replica "+r+" serves the routes document", func() string {
+		testutil.Eventually(t, 15*time.Second, "replica "+r+" serves the routes document", func() string {
 			if a := get(t, r+"/api/item"); a.Status != http.StatusPaymentRequired {
 				return a.String()
 			}

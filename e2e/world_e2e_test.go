@@ -203,20 +203,4 @@ func metricValue(fams map[string]*dto.MetricFamily, name string, want map[string
 	return sum, found
 }
 
-// eventually retries check until it returns "" or the timeout passes, and returns how
-// long it took.
-func eventually(t testing.TB, timeout time.Duration, what string, check func() string) time.Duration {
-	t.Helper()
-	start := time.Now()
-	last := ""
-	for time.Since(start) < timeout {
-		if last = check(); last == "" {
-			return time.Since(start)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	t.Fatalf("%s: not true after %s: %s", what, timeout, last)
-	return 0
-}
-
 func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }

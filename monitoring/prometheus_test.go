@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -17,25 +16,14 @@ import (
 	"time"
 
 	"github.com/turnpike-x402/turnpike/internal/testenv"
+
+	"github.com/turnpike-x402/turnpike/internal/testutil"
 )
 
 // promServer is a real Prometheus (Debian's, see scripts/install-deps.d/40-prometheus.sh)
 // scraping one target every second and evaluating rules.yaml every second.
 type promServer struct {
 	url string
-}
-
-// freePort reserves an ephemeral loopback port for a process that cannot report the
-// port it bound (Prometheus logs the configured address, not the bound one).
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
 }
 
 // startPrometheus runs Prometheus with rules.yaml (group intervals shortened to 1s so
@@ -71,7 +59,7 @@ scrape_configs:
 	}
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		addr := freePort(t)
+		addr := testutil.FreeAddr(t)
 		cmd := exec.Command(bin,
 			"--config.file=prometheus.yml",
 			"--storage.tsdb.path=data",

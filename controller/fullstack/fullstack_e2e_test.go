@@ -12,20 +12,16 @@ package fullstack
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -42,141 +38,20 @@ import (
 	"github.com/turnpike-x402/turnpike/controller/manager"
 	"github.com/turnpike-x402/turnpike/controller/render"
 	"github.com/turnpike-x402/turnpike/internal/testenv"
+	"github.com/turnpike-x402/turnpike/internal/testutil"
+	"github.com/turnpike-x402/turnpike/internal/traefiktest"
 	"github.com/turnpike-x402/turnpike/x402"
 )
 
-const pluginModule = "github.com/turnpike-x402/turnpike"
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := l.Addr().String()
-	_ = l.Close()
-	return a
-}
-
-func copyPlugin(t *testing.T, dir string) {
-	t.Helper()
-	repo := testenv.RepoRoot(t)
-	dst := filepath.Join(dir, "plugins-local", "src", filepath.FromSlash(pluginModule))
-	copyOne := func(src, to string) {
-		data, err := os.ReadFile(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(to, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, f := range []string{".traefik.yml", "go.mod"} {
-		copyOne(filepath.Join(repo, f), filepath.Join(dst, f))
-	}
-	for _, d := range []string{"plugin", "x402"} {
-		root := filepath.Join(repo, d)
-		err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
-			if err != nil || e.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
-				return err
-			}
-			rel, _ := filepath.Rel(repo, p)
-			copyOne(p, filepath.Join(dst, rel))
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // startTraefik runs Traefik with the kubernetesCRD provider against the test API
 // server and the gate as a local plugin.
-func startTraefik(t *testing.T, kubeconfig string) (web string, logPath string) {
+func startTraefik(t *testing.T, kubeconfig string) *traefiktest.Traefik {
 	t.Helper()
-	out, err := exec.Command("bash", filepath.Join(testenv.RepoRoot(t), "scripts", "install-traefik.sh")).Output()
-	if err != nil {
-		t.Fatalf("scripts/install-traefik.sh: %v", err)
-	}
-	bin := strings.TrimSpace(string(out))
-	dir := t.TempDir()
-	copyPlugin(t, dir)
-	web, ping := freeAddr(t), freeAddr(t)
-	logPath = filepath.Join(dir, "traefik.log")
-	static := map[string]any{
-		"global": map[string]any{"checkNewVersion": false, "sendAnonymousUsage": false},
-		"entryPoints": map[string]any{
-			"web":  map[string]any{"address": web, "transport": map[string]any{"lifeCycle": map[string]any{"graceTimeOut": "1s"}}},
-			"ping": map[string]any{"address": ping},
-		},
-		"ping":      map[string]any{"entryPoint": "ping"},
-		"log":       map[string]any{"level": "DEBUG", "filePath": logPath, "format": "json"},
-		"providers": map[string]any{"kubernetesCRD": map[string]any{"allowExternalNameServices": true}},
-		"experimental": map[string]any{
-			"abortOnPluginFailure": true,
-			"localPlugins":         map[string]any{"turnpike": map[string]any{"moduleName": pluginModule}},
-		},
-	}
-	data, _ := json.Marshal(static)
-	cfgPath := filepath.Join(dir, "traefik.yml")
-	if err := os.WriteFile(cfgPath, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := os.Create(filepath.Join(dir, "traefik.stdout"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "--configfile="+cfgPath)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
-	cmd.Stdout, cmd.Stderr = stdout, stdout
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); _ = stdout.Close(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
-		if t.Failed() {
-			b, _ := os.ReadFile(logPath)
-			if keep := os.Getenv("TURNPIKE_KEEP_TRAEFIK_LOG"); keep != "" {
-				_ = os.WriteFile(keep, b, 0o644)
-			}
-			s := string(b)
-			if len(s) > 6000 {
-				s = s[len(s)-6000:]
-			}
-			t.Logf("--- traefik log (tail) ---\n%s", s)
-		}
+	return traefiktest.Start(t, traefiktest.Options{
+		Plugins:   []traefiktest.Plugin{traefiktest.Gate()},
+		Providers: map[string]any{"kubernetesCRD": map[string]any{"allowExternalNameServices": true}},
+		Env:       []string{"KUBECONFIG=" + kubeconfig},
 	})
-	kubetest.Eventually(t, 60*time.Second, "traefik /ping", func() error {
-		select {
-		case <-done:
-			b, _ := os.ReadFile(filepath.Join(dir, "traefik.stdout"))
-			t.Fatalf("traefik exited:\n%s", b)
-		default:
-		}
-		resp, err := http.Get("http://" + ping + "/ping")
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			return fmt.Errorf("ping %d", resp.StatusCode)
-		}
-		return nil
-	})
-	return web, logPath
 }
 
 type answer struct {
@@ -204,7 +79,11 @@ func get(t *testing.T, url string) answer {
 	return a
 }
 
-func TestFullStack(t *testing.T) {
+// TestIngressRouteOfferGatesRepricesAndDrains: a ServiceOffer becomes a 402 with its
+// terms on Traefik's entry point, its free path reaches the upstream, a price change
+// reaches the gate through the routes ConfigMap, and a drain keeps the route gated for
+// the grace period and then removes it.
+func TestIngressRouteOfferGatesRepricesAndDrains(t *testing.T) {
 	ctrllog.SetLogger(logr.Discard())
 	ctx := context.Background()
 	k := kubetest.StartWithToken(t)
@@ -270,8 +149,7 @@ func TestFullStack(t *testing.T) {
 	if _, err := envtest.InstallCRDs(k.Config, envtest.CRDInstallOptions{Paths: []string{bundle}, ErrorIfPathMissing: true}); err != nil {
 		t.Fatalf("install Traefik CRD bundle: %v", err)
 	}
-	web, _ := startTraefik(t, k.Kubeconfig)
-	base := "http://" + web
+	base := startTraefik(t, k.Kubeconfig).URL("")
 
 	offer := &v1alpha1.ServiceOffer{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "weather"},
@@ -290,7 +168,7 @@ func TestFullStack(t *testing.T) {
 	if err := k.Client.Create(ctx, offer); err != nil {
 		t.Fatal(err)
 	}
-	kubetest.Eventually(t, 30*time.Second, "offer ready", func() error {
+	testutil.EventuallyNoError(t, 30*time.Second, "offer ready", func() error {
 		var o v1alpha1.ServiceOffer
 		if err := k.Client.Get(ctx, types.NamespacedName{Namespace: "shop", Name: "weather"}, &o); err != nil {
 			return err
@@ -303,7 +181,7 @@ func TestFullStack(t *testing.T) {
 
 	t.Run("unpaid request: 402 with the offer's terms, upstream untouched", func(t *testing.T) {
 		var a answer
-		kubetest.Eventually(t, 60*time.Second, "402 through Traefik", func() error {
+		testutil.EventuallyNoError(t, 60*time.Second, "402 through Traefik", func() error {
 			a = get(t, base+"/services/weather/today")
 			if a.code != http.StatusPaymentRequired || a.required == nil {
 				return fmt.Errorf("%d %s", a.code, a.body)
@@ -331,7 +209,7 @@ func TestFullStack(t *testing.T) {
 	})
 
 	t.Run("a price change reaches the gate through the routes ConfigMap", func(t *testing.T) {
-		kubetest.Eventually(t, 10*time.Second, "update", func() error {
+		testutil.EventuallyNoError(t, 10*time.Second, "update", func() error {
 			var o v1alpha1.ServiceOffer
 			if err := k.Client.Get(ctx, types.NamespacedName{Namespace: "shop", Name: "weather"}, &o); err != nil {
 				return err
@@ -339,7 +217,7 @@ func TestFullStack(t *testing.T) {
 			o.Spec.Payment.Accepts[0].Amount = "25000"
 			return k.Client.Update(ctx, &o)
 		})
-		kubetest.Eventually(t, 30*time.Second, "new price in 402", func() error {
+		testutil.EventuallyNoError(t, 30*time.Second, "new price in 402", func() error {
 			a := get(t, base+"/services/weather/today")
 			if a.required == nil || a.required.Accepts[0].Amount != "25000" {
 				return fmt.Errorf("%d %s", a.code, a.body)
@@ -349,7 +227,7 @@ func TestFullStack(t *testing.T) {
 	})
 
 	t.Run("drain: still gated during the grace period, gone after it", func(t *testing.T) {
-		kubetest.Eventually(t, 10*time.Second, "start drain", func() error {
+		testutil.EventuallyNoError(t, 10*time.Second, "start drain", func() error {
 			var o v1alpha1.ServiceOffer
 			if err := k.Client.Get(ctx, types.NamespacedName{Namespace: "shop", Name: "weather"}, &o); err != nil {
 				return err
@@ -362,7 +240,7 @@ func TestFullStack(t *testing.T) {
 		if a := get(t, base+"/services/weather/today"); a.code != http.StatusPaymentRequired {
 			t.Fatalf("during the grace period: %d %s", a.code, a.body)
 		}
-		kubetest.Eventually(t, 30*time.Second, "route removed", func() error {
+		testutil.EventuallyNoError(t, 30*time.Second, "route removed", func() error {
 			a := get(t, base+"/services/weather/today")
 			if a.code != http.StatusNotFound {
 				return fmt.Errorf("%d %s", a.code, a.body)

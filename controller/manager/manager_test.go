@@ -25,6 +25,7 @@ import (
 	"github.com/turnpike-x402/turnpike/controller/offers"
 	"github.com/turnpike-x402/turnpike/controller/purchase"
 	"github.com/turnpike-x402/turnpike/controller/render"
+	"github.com/turnpike-x402/turnpike/internal/testutil"
 	"github.com/turnpike-x402/turnpike/x402"
 )
 
@@ -194,7 +195,7 @@ func purchaseRequests(t *testing.T, k *kubetest.Cluster, statusReads *atomic.Int
 		t.Fatal(err)
 	}
 
-	kubetest.Eventually(t, 30*time.Second, "PurchaseRequest Ready", func() error {
+	testutil.EventuallyNoError(t, 30*time.Second, "PurchaseRequest Ready", func() error {
 		var got v1alpha1.PurchaseRequest
 		if err := k.Client.Get(ctx, types.NamespacedName{Namespace: "shop", Name: "weather"}, &got); err != nil {
 			return err

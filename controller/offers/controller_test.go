@@ -28,6 +28,7 @@ import (
 	"github.com/turnpike-x402/turnpike/controller/discovery"
 	"github.com/turnpike-x402/turnpike/controller/offers"
 	"github.com/turnpike-x402/turnpike/controller/render"
+	"github.com/turnpike-x402/turnpike/internal/testutil"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 )
 
@@ -48,13 +49,13 @@ var (
 func TestController(t *testing.T) {
 	cp := startControlPlane(t)
 	up, _ := upstream(t)
-	metricsAddr, healthAddr := freeAddr(t), freeAddr(t)
+	metricsAddr, healthAddr := testutil.FreeAddr(t), testutil.FreeAddr(t)
 	discoveryAddr := runControllerWith(t, cp, up.URL, metricsAddr, healthAddr)
 	ctx := context.Background()
 
 	t.Run("health and readiness probes answer", func(t *testing.T) {
 		for _, p := range []string{"/healthz", "/readyz"} {
-			eventually(t, 10*time.Second, p, func() error {
+			testutil.EventuallyNoError(t, 10*time.Second, p, func() error {
 				resp, err := http.Get("http://" + healthAddr + p)
 				if err != nil {
 					return err
@@ -179,7 +180,7 @@ func TestController(t *testing.T) {
 				t.Fatalf("routes document must hold public data only, found %q", secretish)
 			}
 		}
-		eventually(t, 10*time.Second, "Ready event recorded", func() error {
+		testutil.EventuallyNoError(t, 10*time.Second, "Ready event recorded", func() error {
 			return hasEvent(cp, "shop", "weather", "Reconciled", "Ready")
 		})
 	})
@@ -220,7 +221,7 @@ func TestController(t *testing.T) {
 	t.Run("update re-renders; an unchanged reconcile does not bump the generation", func(t *testing.T) {
 		gen := generation(t, cp)
 		update(t, cp, "shop", "weather", func(o *v1alpha1.ServiceOffer) { o.Spec.Payment.Accepts[0].Amount = "20000" })
-		eventually(t, 20*time.Second, "new amount in routes document", func() error {
+		testutil.EventuallyNoError(t, 20*time.Second, "new amount in routes document", func() error {
 			e := findOffer(cp.routesDoc(t), "shop", "weather")
 			if e == nil || e.Payments[0].Amount != "20000" {
 				return fmt.Errorf("entry %+v", e)
@@ -240,7 +241,7 @@ func TestController(t *testing.T) {
 
 	t.Run("switching to IngressRoute replaces the HTTPRoute", func(t *testing.T) {
 		update(t, cp, "shop", "weather", func(o *v1alpha1.ServiceOffer) { o.Spec.Route.Kind = v1alpha1.RouteKindIngressRoute })
-		eventually(t, 20*time.Second, "IngressRoute", func() error {
+		testutil.EventuallyNoError(t, 20*time.Second, "IngressRoute", func() error {
 			ir, err := cp.child(render.IngressRouteGVK, "shop", "weather")
 			if err != nil {
 				return err
@@ -281,7 +282,7 @@ func TestController(t *testing.T) {
 		}
 		cp.condition(t, "shop", "rejected", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonReconciled)
 		// Traefik's Gateway provider would write this status.
-		eventually(t, 10*time.Second, "route status", func() error {
+		testutil.EventuallyNoError(t, 10*time.Second, "route status", func() error {
 			route, err := cp.child(render.HTTPRouteGVK, "shop", "rejected")
 			if err != nil {
 				return err
@@ -302,7 +303,7 @@ func TestController(t *testing.T) {
 			t.Fatalf("message %+v", condOf(o, v1alpha1.ConditionRoutePublished))
 		}
 		cp.condition(t, "shop", "rejected", v1alpha1.ConditionReady, metav1.ConditionFalse, offers.ReasonRouteNotAccepted)
-		eventually(t, 10*time.Second, "left the routes document", func() error {
+		testutil.EventuallyNoError(t, 10*time.Second, "left the routes document", func() error {
 			if findOffer(cp.routesDoc(t), "shop", "rejected") != nil {
 				return fmt.Errorf("still listed")
 			}
@@ -349,7 +350,7 @@ func TestController(t *testing.T) {
 		if findOffer(cp.routesDoc(t), "rival", "copycat") != nil {
 			t.Fatal("loser in routes document")
 		}
-		eventually(t, 10*time.Second, "PathConflict warning event", func() error {
+		testutil.EventuallyNoError(t, 10*time.Second, "PathConflict warning event", func() error {
 			return hasEvent(cp, "rival", "copycat", offers.ReasonPathConflict, v1alpha1.ConditionReady)
 		})
 		if err := cp.c.Delete(ctx, newOffer("rival", "elsewhere")); err != nil {
@@ -502,7 +503,7 @@ func TestController(t *testing.T) {
 		if !strings.Contains(reg, `"type": "https://eips.ethereum.org/EIPS/eip-8004#registration-v1"`) {
 			t.Fatalf("registration file:\n%s", reg)
 		}
-		eventually(t, 10*time.Second, "discovery HTTPRoute", func() error {
+		testutil.EventuallyNoError(t, 10*time.Second, "discovery HTTPRoute", func() error {
 			u := &unstructured.Unstructured{}
 			u.SetGroupVersionKind(render.HTTPRouteGVK)
 			if err := cp.c.Get(ctx, types.NamespacedName{Namespace: systemNS, Name: "turnpike-discovery"}, u); err != nil {
@@ -535,7 +536,7 @@ func TestController(t *testing.T) {
 		if err := cp.c.Delete(ctx, o); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, 20*time.Second, "offer gone", func() error {
+		testutil.EventuallyNoError(t, 20*time.Second, "offer gone", func() error {
 			err := cp.c.Get(ctx, client.ObjectKeyFromObject(o), &v1alpha1.ServiceOffer{})
 			if apierrors.IsNotFound(err) {
 				return nil

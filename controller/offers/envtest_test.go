@@ -3,7 +3,6 @@ package offers_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -24,6 +23,7 @@ import (
 	"github.com/turnpike-x402/turnpike/controller/internal/kubetest"
 	"github.com/turnpike-x402/turnpike/controller/manager"
 	"github.com/turnpike-x402/turnpike/controller/render"
+	"github.com/turnpike-x402/turnpike/internal/testutil"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 )
 
@@ -92,19 +92,6 @@ func settings() render.Settings {
 func runController(t *testing.T, cp *controlPlane, healthURL string) string {
 	t.Helper()
 	return runControllerWith(t, cp, healthURL, "0", "0")
-}
-
-// freeAddr reserves a loopback port for a listener that controller-runtime opens
-// itself (it does not report the port of ":0").
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := l.Addr().String()
-	_ = l.Close()
-	return a
 }
 
 func runControllerWith(t *testing.T, cp *controlPlane, healthURL, metricsAddr, healthAddr string) string {
@@ -178,11 +165,6 @@ func (cp *controlPlane) service(t *testing.T, ns, name string) {
 	}
 }
 
-func eventually(t *testing.T, timeout time.Duration, what string, f func() error) {
-	t.Helper()
-	kubetest.Eventually(t, timeout, what, f)
-}
-
 func (cp *controlPlane) getOffer(t *testing.T, ns, name string) *v1alpha1.ServiceOffer {
 	t.Helper()
 	var o v1alpha1.ServiceOffer
@@ -196,7 +178,7 @@ func (cp *controlPlane) getOffer(t *testing.T, ns, name string) *v1alpha1.Servic
 func (cp *controlPlane) condition(t *testing.T, ns, name, typ string, status metav1.ConditionStatus, reason string) *v1alpha1.ServiceOffer {
 	t.Helper()
 	var o v1alpha1.ServiceOffer
-	eventually(t, 30*time.Second, fmt.Sprintf("%s/%s %s=%s/%s", ns, name, typ, status, reason), func() error {
+	testutil.EventuallyNoError(t, 30*time.Second, fmt.Sprintf("%s/%s %s=%s/%s", ns, name, typ, status, reason), func() error {
 		if err := cp.c.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, &o); err != nil {
 			return err
 		}
@@ -246,7 +228,7 @@ func (cp *controlPlane) child(gvk schema.GroupVersionKind, ns, offerName string)
 
 func (cp *controlPlane) childGone(t *testing.T, gvk schema.GroupVersionKind, ns, offerName string) {
 	t.Helper()
-	eventually(t, 20*time.Second, gvk.Kind+" removed", func() error {
+	testutil.EventuallyNoError(t, 20*time.Second, gvk.Kind+" removed", func() error {
 		_, err := cp.child(gvk, ns, offerName)
 		if apierrors.IsNotFound(err) {
 			return nil
@@ -257,7 +239,7 @@ func (cp *controlPlane) childGone(t *testing.T, gvk schema.GroupVersionKind, ns,
 
 func update(t *testing.T, cp *controlPlane, ns, name string, mut func(*v1alpha1.ServiceOffer)) {
 	t.Helper()
-	eventually(t, 10*time.Second, "update offer", func() error {
+	testutil.EventuallyNoError(t, 10*time.Second, "update offer", func() error {
 		o := cp.getOffer(t, ns, name)
 		mut(o)
 		return cp.c.Update(context.Background(), o)

@@ -27,6 +27,7 @@ import (
 	"github.com/turnpike-x402/turnpike/controller/manager"
 	"github.com/turnpike-x402/turnpike/controller/offers"
 	"github.com/turnpike-x402/turnpike/controller/render"
+	"github.com/turnpike-x402/turnpike/internal/testutil"
 )
 
 // The leader-election test runs the controller as separate OS processes: this test
@@ -91,7 +92,7 @@ func startChild(t *testing.T, cp *controlPlane, healthURL, id string) *child {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &child{id: id, done: make(chan error, 1), discovery: freeAddr(t)}
+	c := &child{id: id, done: make(chan error, 1), discovery: testutil.FreeAddr(t)}
 	c.cmd = exec.Command(exe, "-test.run=^$")
 	c.cmd.Env = append(os.Environ(), childEnv+"="+id, "TEST_KUBECONFIG="+cp.kubeconfig, "TEST_HEALTH_URL="+healthURL,
 		"TEST_DISCOVERY_ADDR="+c.discovery)
@@ -156,7 +157,7 @@ func TestLeaderElection(t *testing.T) {
 	cp.service(t, "shop", "api")
 
 	a := startChild(t, cp, up.URL, "controller-a")
-	eventually(t, 60*time.Second, "controller-a leads", func() error {
+	testutil.EventuallyNoError(t, 60*time.Second, "controller-a leads", func() error {
 		if h := cp.leaseHolder(t); h != "controller-a" {
 			return fmt.Errorf("holder %q", h)
 		}
@@ -180,7 +181,7 @@ func TestLeaderElection(t *testing.T) {
 		t.Fatalf("the standby reconciled while not leading:\n%s", tail(standbyLog, 2000))
 	}
 	// The standby serves the discovery documents from its own cache.
-	eventually(t, 10*time.Second, "standby serves services.json", func() error {
+	testutil.EventuallyNoError(t, 10*time.Second, "standby serves services.json", func() error {
 		resp, err := http.Get("http://" + b.discovery + "/api/services.json")
 		if err != nil {
 			return err
@@ -205,7 +206,7 @@ func TestLeaderElection(t *testing.T) {
 	}
 	<-a.done
 	killed := time.Now()
-	eventually(t, 30*time.Second, "controller-b takes over", func() error {
+	testutil.EventuallyNoError(t, 30*time.Second, "controller-b takes over", func() error {
 		if h := cp.leaseHolder(t); h != "controller-b" {
 			return fmt.Errorf("holder %q", h)
 		}

@@ -26,6 +26,7 @@ import (
 	"github.com/turnpike-x402/turnpike/controller/onchain"
 	"github.com/turnpike-x402/turnpike/controller/render"
 	"github.com/turnpike-x402/turnpike/devchain"
+	"github.com/turnpike-x402/turnpike/internal/testutil"
 )
 
 const agentURI = "https://api.example.com/.well-known/agent-registration.json"
@@ -56,7 +57,7 @@ func offer(name string, info devchain.Info, mut ...func(*v1alpha1.ServiceOffer))
 func waitCond(t *testing.T, k *kubetest.Cluster, name, typ string, status metav1.ConditionStatus, reason string) *v1alpha1.ServiceOffer {
 	t.Helper()
 	var o v1alpha1.ServiceOffer
-	kubetest.Eventually(t, 30*time.Second, fmt.Sprintf("%s %s=%s/%s", name, typ, status, reason), func() error {
+	testutil.EventuallyNoError(t, 30*time.Second, fmt.Sprintf("%s %s=%s/%s", name, typ, status, reason), func() error {
 		if err := k.Client.Get(context.Background(), types.NamespacedName{Namespace: "shop", Name: name}, &o); err != nil {
 			return err
 		}

@@ -27,8 +27,12 @@ import (
 	"github.com/turnpike-x402/turnpike/internal/testutil"
 )
 
-// TurnpikeModule is the module path the gate is published and loaded under.
-const TurnpikeModule = "github.com/turnpike-x402/turnpike"
+// The gate's module path, and the name Gate declares it under (dynamic configuration
+// refers to it as `plugin.turnpike`, as the shipped files do).
+const (
+	TurnpikeModule = "github.com/turnpike-x402/turnpike"
+	GateName       = "turnpike"
+)
 
 // Start-up and shutdown limits. Yaegi interpreting the gate takes a few seconds on an
 // idle machine and far longer on a loaded CI runner.
@@ -53,8 +57,8 @@ type Plugin struct {
 	Files map[string]string
 }
 
-// Gate is the Turnpike gate from this repository, declared as "turnpike".
-func Gate() Plugin { return Plugin{Name: "turnpike", Module: TurnpikeModule} }
+// Gate is the Turnpike gate from this repository, declared as GateName.
+func Gate() Plugin { return Plugin{Name: GateName, Module: TurnpikeModule} }
 
 // Options describes one Traefik process.
 type Options struct {
@@ -94,6 +98,7 @@ type Options struct {
 
 // Traefik is a running (or, with ExpectExit, exited) Traefik process.
 type Traefik struct {
+	Bin     string // the binary that runs (for `traefik version`)
 	Dir     string // working directory: holds plugins-local/, the configs and the log
 	Web     string // host:port of the web entry point
 	Ping    string // host:port of the ping entry point
@@ -115,7 +120,7 @@ func Start(t testing.TB, opts Options) *Traefik {
 	for _, p := range opts.Plugins {
 		LayOut(t, dir, p)
 	}
-	tr := &Traefik{Dir: dir, LogPath: filepath.Join(dir, "traefik.log"), done: make(chan struct{})}
+	tr := &Traefik{Bin: bin, Dir: dir, LogPath: filepath.Join(dir, "traefik.log"), done: make(chan struct{})}
 	static := tr.staticConfig(t, opts)
 	writeJSON(t, filepath.Join(dir, "traefik.yml"), static)
 	tr.WriteDynamic(t, opts.Dynamic)

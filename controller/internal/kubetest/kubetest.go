@@ -6,11 +6,9 @@ package kubetest
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -120,18 +118,4 @@ func (c *Cluster) Service(t *testing.T, ns, name string, port int32) {
 	if err := c.Client.Create(context.Background(), svc); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatal(err)
 	}
-}
-
-// Eventually retries f every 100 ms until it returns nil or timeout passes.
-func Eventually(t *testing.T, timeout time.Duration, what string, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	var err error
-	for time.Now().Before(deadline) {
-		if err = f(); err == nil {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("%s: still failing after %s: %v", what, timeout, fmt.Sprint(err))
 }
