@@ -13,7 +13,8 @@ import (
 	"github.com/ethereum/go-ethereum/signer/core/apitypes"
 )
 
-// The generated vector of shared facts x402-protocol.md §1.7 (anvil account #0 key).
+// A reference vector generated outside this code (anvil account #0 key), so a signing
+// bug cannot pass by agreeing with itself.
 const (
 	vectorKey       = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 	vectorFrom      = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"

@@ -85,7 +85,7 @@ type Token struct {
 }
 
 // Tokens lists the USDC deployments the SDKs use by default, with their EIP-712 domain
-// as read on chain (x402 facts §4). Always confirm name()/version() on chain before
+// as read on chain with name()/version(). Always confirm name()/version() on chain before
 // publishing a price: several SDK tables have been wrong.
 var Tokens = []Token{
 	{"eip155:8453", "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913", "USDC", 6, "USD Coin", "2"},
