@@ -19,6 +19,7 @@ CHECK_TARGETS :=
 .PHONY: all help test verify e2e bench generate check demo build
 all: build
 
+##@ Start here
 help: ## list the public targets (this text)
 	@awk 'BEGIN { FS = ":[^#]*## " } \
 	  /^##@ / { printf "\n%s\n", substr($$0, 5); next } \
