@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/turnpike-x402/turnpike/devchain"
+	"github.com/turnpike-x402/turnpike/internal/testutil"
+	"github.com/turnpike-x402/turnpike/internal/traefiktest"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 	"github.com/turnpike-x402/turnpike/x402"
 )
@@ -40,7 +42,7 @@ func TestCORSThroughTraefik(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"content":%q}`, paidMarker)
 	}))
-	metricsAddr := freeAddr(t)
+	metricsAddr := testutil.FreeAddr(t)
 	conf := gateConfig(cm, w.facURL, metricsAddr)
 	listedConf := gateConfig(cm, w.facURL, metricsAddr)
 	listedConf["offer"] = "shop/listed"
@@ -50,9 +52,9 @@ func TestCORSThroughTraefik(t *testing.T) {
 		Service("up", upURL).
 		Router("paid", "PathPrefix(`/api`)", "up", 0, "x402").
 		Router("listed", "PathPrefix(`/listed`)", "up", 0, "x402listed")
-	tr := startTraefik(t, traefikOptions{Turnpike: true, Dynamic: dyn.Map()})
+	tr := traefiktest.Start(t, traefiktest.Options{Plugins: []traefiktest.Plugin{traefiktest.Gate()}, Dynamic: dyn.Map()})
 	tr.WaitRoute(t, "/api/probe", 30*time.Second)
-	eventually(t, reloadSlack, "routes loaded", func() string {
+	testutil.Eventually(t, reloadSlack, "routes loaded", func() string {
 		for _, p := range []string{"/api/probe", "/listed/probe"} {
 			if a := get(t, tr.URL(p)); a.Status != http.StatusPaymentRequired {
 				return p + ": " + a.String()

@@ -18,6 +18,8 @@ import (
 	"github.com/turnpike-x402/turnpike/devchain"
 	"github.com/turnpike-x402/turnpike/internal/browsertest"
 	"github.com/turnpike-x402/turnpike/internal/testenv"
+	"github.com/turnpike-x402/turnpike/internal/testutil"
+	"github.com/turnpike-x402/turnpike/internal/traefiktest"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 )
 
@@ -37,7 +39,7 @@ func TestPaywallInChromium(t *testing.T) {
 		Payments: []routes.Payment{w.payment(seller)}}
 	cm.Write(t, map[string][]byte{routes.DataKey: routesJSON(t, 1, api, rej)})
 	up := newUpstream(t)
-	metricsAddr := freeAddr(t)
+	metricsAddr := testutil.FreeAddr(t)
 	rejConf := gateConfig(cm, rejecter, metricsAddr)
 	rejConf["offer"] = "shop/rejects"
 	dyn := newDyn().
@@ -46,9 +48,9 @@ func TestPaywallInChromium(t *testing.T) {
 		Service("up", up.URL).
 		Router("paid", "PathPrefix(`/api`)", "up", 0, "x402").
 		Router("rej", "PathPrefix(`/rej`)", "up", 0, "x402rej")
-	tr := startTraefik(t, traefikOptions{Turnpike: true, Dynamic: dyn.Map()})
+	tr := traefiktest.Start(t, traefiktest.Options{Plugins: []traefiktest.Plugin{traefiktest.Gate()}, Dynamic: dyn.Map()})
 	tr.WaitRoute(t, "/api/probe", 30*time.Second)
-	eventually(t, reloadSlack, "routes loaded", func() string {
+	testutil.Eventually(t, reloadSlack, "routes loaded", func() string {
 		if a := get(t, tr.URL("/rej/probe")); a.Status != http.StatusPaymentRequired {
 			return a.String()
 		}
