@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the official x402 buyer clients the e2e suite pays with (@x402/fetch 2.x and
-# x402-fetch 1.x, exactly as e2e/clients/package-lock.json pins them) into the cache,
-# once per lock file, and prints the folder that holds node_modules and pay.mjs.
+# x402-fetch 1.x, exactly as e2e/clients/package-lock.json pins them, with the esbuild
+# that bundles @x402/fetch for the cross-origin browser test) into the cache, once per
+# lock file, and prints the folder that holds node_modules and pay.mjs.
 . "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
 src=$root/e2e/clients
