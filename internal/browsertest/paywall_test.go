@@ -79,7 +79,7 @@ func (g *fakeGate) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if g.refuse.Load() {
 		challenge.WriteRefusal(w, g.set, "http://"+r.Host+r.URL.RequestURI(), http.StatusPaymentRequired,
-			challenge.ErrorBody{Error: "insufficient_funds", Reason: "payment_invalid", Message: "the facilitator refused the payment: insufficient_funds"})
+			challenge.Refusal{Error: "insufficient_funds", Reason: "payment_invalid", Message: "the facilitator refused the payment: insufficient_funds"})
 		return
 	}
 	a, err := eip3009.FromWire(pl.Payload.Authorization)

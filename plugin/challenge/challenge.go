@@ -84,7 +84,7 @@ const ErrorNoPaymentV2 = "PAYMENT-SIGNATURE header is required"
 // fixes): Error is x402's `error` (the x402 reason, usually the facilitator's code, or
 // the official servers' title for an unpaid request), Reason the gate's stable code
 // from the x402 vocabulary, Message what to do. Every other refusal is an
-// x402.ErrorBody, whose `error` is a title. Exported fields only (Yaegi marshals
+// x402.ErrorBody, whose `error` repeats the code. Exported fields only (Yaegi marshals
 // unexported ones with an X prefix).
 type Refusal struct {
 	Error   string `json:"error"`
