@@ -33,7 +33,7 @@ include $(sort $(wildcard mk/*.mk))
 ##@ Umbrella targets
 # test-deps comes first so a fresh machine installs the tools before anything needs them.
 test: test-deps verify $(TEST_TARGETS) ## install the test tools, `make verify`, then go vet + go test -race ./...
-verify: $(VERIFY_TARGETS) ## the checks `go test` cannot make: generated-file drift, plugin under Yaegi, fuzzing, e2e file names
+verify: $(VERIFY_TARGETS) ## the checks `go test` cannot make: lint, generated-file drift, plugin under Yaegi, fuzzing, e2e file names
 e2e: $(E2E_TARGETS) ## real Traefik loading the gate through Yaegi: paid flow, hostile, paths, replicas, Kubernetes stacks
 bench: $(BENCH_TARGETS) ## benchmarks (Traefik, gate, buyer, facilitator, dev chain); rewrites docs/benchmarks.md
 generate: $(GENERATE_TARGETS) ## regenerate the committed generated files (CRDs, deepcopy, contracts, PrometheusRule)

@@ -271,7 +271,7 @@ func serve(h http.Handler) (string, func() error, error) {
 // routes document (before that it answers 503 routes_not_loaded).
 func waitReady(ctx context.Context, url string, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
-	last := "no answer"
+	var last string // every round sets it before the deadline check reads it
 	for {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		resp, err := http.DefaultClient.Do(req)

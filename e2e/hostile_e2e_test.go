@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -50,7 +49,6 @@ type hostile struct {
 	base         string
 	client       *http.Client
 	v1           x402.RequirementsV1
-	seq          atomic.Int64
 }
 
 // hostileCase is one request (or a scripted few) and what it may cause.

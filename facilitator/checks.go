@@ -9,16 +9,6 @@ import (
 	"github.com/turnpike-x402/turnpike/x402"
 )
 
-// checkOffline runs the checks that need no chain: signature (EOA), recipient, time
-// window and amount, in the official facilitator's order. now is the facilitator's
-// clock; validBefore must leave ClockSkewMarginSeconds for the transaction to be mined.
-func checkOffline(p *payment, now time.Time) *Rejection {
-	if r := checkSignature(p); r != nil {
-		return r
-	}
-	return checkTerms(p, now)
-}
-
 // checkSignature recovers the EIP-712 signer (low-s, v 27/28 or 0/1) and compares it
 // with authorization.from.
 func checkSignature(p *payment) *Rejection {

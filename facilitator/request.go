@@ -164,24 +164,13 @@ func sameAddress(s string, a common.Address) bool {
 	return err == nil && b == a
 }
 
-// key identifies an authorization on chain: the token keeps one used-bit per
-// (authorizer, nonce), so this is also the unit of settlement idempotency.
-type authKey struct {
-	chain string
-	asset common.Address
-	from  common.Address
-	nonce common.Hash
-}
-
-func (p *payment) key() authKey {
-	return authKey{chain: p.ChainID.String(), asset: p.Asset, from: p.Auth.From, nonce: p.Auth.Nonce}
-}
-
 func (p *payment) domain() eip3009.Domain {
 	return eip3009.Domain{Name: p.Extra.Name, Version: p.Extra.Version, ChainID: p.ChainID, VerifyingContract: p.Asset}
 }
 
-// storeKey is authKey as a claim-store key.
+// storeKey identifies an authorization on chain as a claim-store key: the token
+// keeps one used-bit per (authorizer, nonce), so this is also the unit of settlement
+// idempotency.
 func (p *payment) storeKey() string {
 	return p.ChainID.String() + "/" + p.Asset.Hex() + "/" + p.Auth.From.Hex() + "/" + p.Auth.Nonce.Hex()
 }

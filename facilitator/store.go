@@ -145,7 +145,6 @@ func (s *MemoryStore) Prune(now time.Time, margin time.Duration) (int, int, erro
 	defer s.mu.Unlock()
 	removed, live := 0, 0
 	for k, r := range s.m {
-		r := r
 		switch {
 		case prunable(&r, now, margin):
 			if r.Phase == PhaseClaimed {

@@ -167,7 +167,6 @@ func TestServerLimits(t *testing.T) {
 		}},
 	}
 	for _, tc := range tests {
-		tc := tc
 		t.Run(tc.desc, func(t *testing.T) {
 			c, err := net.Dial("tcp", addr)
 			if err != nil {

@@ -50,7 +50,8 @@ func TestDockerfileCarriesPluginTree(t *testing.T) {
 	const module = "github.com/turnpike-x402/turnpike/"
 	for _, pkg := range strings.Fields(string(out)) {
 		if !strings.HasPrefix(pkg, module) {
-			t.Errorf("the plugin imports %s, which is neither the standard library nor ours", pkg)
+			// Standard library only is depguard's rule (.golangci.yml, `make lint`),
+			// kept beside the code; here only the copy into the image matters.
 			continue
 		}
 		top := strings.SplitN(strings.TrimPrefix(pkg, module), "/", 2)[0]

@@ -19,7 +19,7 @@ import (
 
 // instantFacilitator answers /verify and /settle in-process, without a socket, so the
 // paid-path benchmark measures the gate and not the loopback network.
-type instantFacilitator struct{ calls int64 }
+type instantFacilitator struct{}
 
 var (
 	instantVerify = []byte(`{"isValid":true,"payer":"` + testPayer + `"}`)

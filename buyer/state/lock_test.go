@@ -65,7 +65,6 @@ func TestSecondWriterIsRefused(t *testing.T) {
 		}},
 	}
 	for _, tc := range tests {
-		tc := tc
 		t.Run(tc.desc, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "consumed.json")
 			first := open(t, path, Options{})

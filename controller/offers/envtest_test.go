@@ -87,13 +87,6 @@ func settings() render.Settings {
 	}
 }
 
-// runController runs the controller in this process (the same manager.Run the
-// binary calls), without leader election.
-func runController(t *testing.T, cp *controlPlane, healthURL string) string {
-	t.Helper()
-	return runControllerWith(t, cp, healthURL, "0", "0")
-}
-
 func runControllerWith(t *testing.T, cp *controlPlane, healthURL, metricsAddr, healthAddr string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())

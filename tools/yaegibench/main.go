@@ -137,7 +137,6 @@ type benchCase struct {
 
 func benchCases(gate http.Handler, cases []benchCase, only string) {
 	for _, c := range cases {
-		c := c
 		if !strings.Contains(c.name, only) {
 			continue
 		}
