@@ -105,14 +105,16 @@ func TestPaywallInChromium(t *testing.T) {
 		shot(p, want)
 	}
 	click(p, "wallet on the wrong chain", "wrong-chain")
-	wallet.RejectSignatures(true)
-	click(p, "switch, then decline the signature", "rejected")
+	// The page checks the balance before it asks for a signature, so an empty
+	// wallet stops at "insufficient" and never sees a signing prompt.
+	click(p, "switch, then no tokens", "insufficient")
 	if wallet.ChainID() != e2eChainID {
 		t.Fatalf("wallet on chain %d after switching, want %d", wallet.ChainID(), e2eChainID)
 	}
-	wallet.RejectSignatures(false)
-	click(p, "no tokens", "insufficient")
 	must(t, w.chain.Fund(context.Background(), payer, nil, big.NewInt(1_000_000)), "fund buyer")
+	wallet.RejectSignatures(true)
+	click(p, "decline the signature", "rejected")
+	wallet.RejectSignatures(false)
 
 	sellerBefore, payerBefore := w.balance(t, seller), w.balance(t, payer)
 	t.Run("refused by the facilitator", func(t *testing.T) {

@@ -63,10 +63,17 @@ func Start(t testing.TB) *Browser {
 		chromedp.WindowSize(1000, 900),
 		chromedp.UserDataDir(filepath.Join(t.TempDir(), "profile")),
 	)
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	b := &Browser{ctx: actx, cancel: cancel}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	// One browser process; each page is a tab in it. Pages made on the allocator
+	// instead would each launch a browser on the same profile, and Chromium refuses a
+	// second one while the first holds the profile lock.
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	cancel := func() { cancelBrowser(); cancelAlloc() }
 	t.Cleanup(cancel)
-	return b
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return &Browser{ctx: bctx, cancel: cancel}
 }
 
 // Page is one tab.
