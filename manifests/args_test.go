@@ -27,9 +27,9 @@ func TestTurnpikeArgsMatchBinary(t *testing.T) {
 		if f, ok := flagsOf[sub]; ok {
 			return f
 		}
-		out, _ := exec.Command(bin, sub, "-h").CombinedOutput()
-		if !strings.Contains(string(out), "Usage of "+sub) {
-			t.Fatalf("turnpike %s -h did not print its flags:\n%s", sub, out)
+		out, err := exec.Command(bin, sub, "-h").CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "usage: turnpike "+sub) {
+			t.Fatalf("turnpike %s -h (%v) did not print its usage and flags:\n%s", sub, err, out)
 		}
 		f := map[string]bool{}
 		for _, m := range flagLine.FindAllStringSubmatch(string(out), -1) {
