@@ -101,7 +101,6 @@ const (
 	hkUserAgent        = "User-Agent"
 	hkForwardedProto   = "X-Forwarded-Proto"
 	hkACRequestMethod  = "Access-Control-Request-Method"
-	hkExpose           = "Access-Control-Expose-Headers"
 	hkContentType      = "Content-Type"
 	hkCacheControl     = "Cache-Control"
 	hkRetryAfter       = "Retry-After"
@@ -120,12 +119,20 @@ const (
 // every refusal and the paid answer carry them whichever path writes it.
 func (g *Gate) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 	hdr := req.Header
-	cors.Apply(corsPolicy(g), rw.Header(), hdr[hkOrigin])
+	// One look at the loaded offer serves the CORS decision and both fast paths.
+	var o *offer
+	pol := g.s.cors
+	if t, _ := g.loader.current.Load().(*table); t != nil {
+		if o = t.offers[g.s.offerKey]; o != nil && o.cors != nil {
+			pol = o.cors
+		}
+	}
+	cors.Apply(pol, rw.Header(), hdr[hkOrigin])
 	if hdr[hkPaymentSignature] != nil || hdr[hkXPayment] != nil {
-		servePaid(g, rw, req)
+		servePaid(g, rw, req, o)
 		return
 	}
-	c := fastChallenge(g, req)
+	c := fastChallenge(g, req, o)
 	if c == nil {
 		serveSlow(g, rw, req)
 		return
@@ -133,19 +140,10 @@ func (g *Gate) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 	writeChallenge(rw, c)
 }
 
-// corsPolicy is the loaded offer's cross-origin policy, else the instance's (also
-// while no routes document is loaded, so that 503 is readable too).
-func corsPolicy(g *Gate) *cors.Policy {
-	if t, _ := g.loader.current.Load().(*table); t != nil {
-		if o := t.offers[g.s.offerKey]; o != nil && o.cors != nil {
-			return o.cors
-		}
-	}
-	return g.s.cors
-}
-
+// offerCORS is the offer's cross-origin policy, else the instance's (also for no
+// offer, before the routes document loads, so that 503 is readable too).
 func offerCORS(g *Gate, o *offer) *cors.Policy {
-	if o.cors != nil {
+	if o != nil && o.cors != nil {
 		return o.cors
 	}
 	return g.s.cors
@@ -157,18 +155,13 @@ func offerCORS(g *Gate, o *offer) *cors.Policy {
 // holds, so the functions on this path are small and cold branches live elsewhere.
 // A repeated request (same method, scheme, host and request-target) skips routing
 // and URL building through a per-offer cache.
-func fastChallenge(g *Gate, req *http.Request) *challenge.Answer {
+func fastChallenge(g *Gate, req *http.Request, o *offer) *challenge.Answer {
 	hdr := req.Header
-	t, _ := g.loader.current.Load().(*table)
-	if t == nil || req.Method == http.MethodOptions {
+	if o == nil || o.draining || req.Method == http.MethodOptions {
 		return nil
 	}
 	// Browsers (text/html in Accept) may get the paywall: serveSlow decides.
 	if a := hdr[hkAccept]; a != nil && strings.Contains(a[0], "text/html") {
-		return nil
-	}
-	o := t.offers[g.s.offerKey]
-	if o == nil || o.draining {
 		return nil
 	}
 	proto := ""
@@ -219,14 +212,8 @@ func routeChallenge(g *Gate, o *offer, req *http.Request, key string) *challenge
 // case only, kept small because Yaegi allocates every value slot of a function on each
 // call: anything unusual (no routes, unknown or draining offer, a preflight, no rule,
 // a free rule, an empty header) goes to serveSlow.
-func servePaid(g *Gate, rw http.ResponseWriter, req *http.Request) {
-	t, _ := g.loader.current.Load().(*table)
-	if t == nil || req.Method == http.MethodOptions {
-		serveSlow(g, rw, req)
-		return
-	}
-	o := t.offers[g.s.offerKey]
-	if o == nil || o.draining {
+func servePaid(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer) {
+	if o == nil || o.draining || req.Method == http.MethodOptions {
 		serveSlow(g, rw, req)
 		return
 	}
@@ -245,7 +232,6 @@ func servePaid(g *Gate, rw http.ResponseWriter, req *http.Request) {
 // payRule is the one tail of both paths for a request that carries a payment to a
 // paid rule: count it, pick the protocol version and the settlement order, and pay.
 func payRule(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, r *rule) {
-	rw.Header()[hkExpose] = hvExpose
 	atomic.AddInt64(&o.primary.Requests, 1)
 	before := r.before || acceptsEventStream(req)
 	if v2 := req.Header[hkPaymentSignature]; len(v2) > 0 {
@@ -304,15 +290,12 @@ func serveSlow(g *Gate, rw http.ResponseWriter, req *http.Request) {
 		return
 	}
 	if len(hdr[hkPaymentSignature]) == 0 && len(hdr[hkXPayment]) == 0 {
-		rw.Header()[hkExpose] = hvExpose
 		atomic.AddInt64(&o.primary.Required, 1)
 		unpaid(g, rw, req, r.prices)
 		return
 	}
 	payRule(g, rw, req, o, r)
 }
-
-const exposeHeaders = cors.ExposeHeaders
 
 // preflight answers a CORS preflight for the offer's paid and refused paths (the
 // answer for the real request comes from the gate, so the gate allows it); a
@@ -951,7 +934,6 @@ func unpaid(g *Gate, rw http.ResponseWriter, req *http.Request, ps *challenge.Se
 // never modified: building them per request costs allocations under Yaegi.
 func writeChallenge(rw http.ResponseWriter, c *challenge.Answer) {
 	h := rw.Header()
-	h[hkExpose] = hvExpose
 	h[hkPaymentRequired] = c.Header
 	h[hkContentType] = hvJSON
 	h[hkCacheControl] = hvNoStore
@@ -960,7 +942,6 @@ func writeChallenge(rw http.ResponseWriter, c *challenge.Answer) {
 }
 
 var (
-	hvExpose  = []string{exposeHeaders}
 	hvJSON    = []string{"application/json"}
 	hvNoStore = []string{"no-store"}
 )

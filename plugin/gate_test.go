@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/turnpike-x402/turnpike/plugin/challenge"
+	"github.com/turnpike-x402/turnpike/plugin/cors"
 	"github.com/turnpike-x402/turnpike/plugin/replay"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 	"github.com/turnpike-x402/turnpike/x402"
@@ -78,7 +79,7 @@ func TestChallengeContent(t *testing.T) {
 	if got := h.Get("Cache-Control"); got != "no-store" {
 		t.Errorf("Cache-Control %q", got)
 	}
-	if got := h.Get("Access-Control-Expose-Headers"); got != exposeHeaders {
+	if got := h.Get("Access-Control-Expose-Headers"); got != cors.ExposeHeaders {
 		t.Errorf("expose headers %q", got)
 	}
 	pr := decodePaymentRequired(t, h.Get(x402.HeaderPaymentRequired))

@@ -63,12 +63,13 @@ func outcomeUnknown(res *x402.SettleResponse, err error) bool {
 	return err != nil || res.ErrorReason == x402.ReasonSettlementPending || res.ErrorReason == x402.ReasonUnexpectedSettleError
 }
 
-// resetHeaders drops whatever the upstream set before a failure is answered.
-func resetHeaders(h http.Header) {
+// resetHeaders drops whatever the upstream set before a failure is answered, and
+// puts back the offer's cross-origin headers that ServeHTTP had set.
+func resetHeaders(st *payment, h http.Header) {
 	for k := range h {
 		delete(h, k)
 	}
-	h[hkExpose] = hvExpose
+	cors.Apply(st.cors, h, st.req.Header[hkOrigin])
 }
 
 func receiptNetwork(st *payment) string {
@@ -88,8 +89,7 @@ func settleFailed(st *payment, rw http.ResponseWriter, res *x402.SettleResponse,
 		keepUnknown(st, res, err)
 	}
 	if st.upstreamHeaders {
-		resetHeaders(rw.Header())
-		cors.Apply(st.cors, rw.Header(), st.req.Header[hkOrigin])
+		resetHeaders(st, rw.Header())
 	}
 	sr := st.sr
 	if err != nil || res.ErrorReason == x402.ReasonUnexpectedSettleError {
