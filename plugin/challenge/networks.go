@@ -2,7 +2,8 @@ package challenge
 
 import (
 	"strconv"
-	"strings"
+
+	"github.com/turnpike-x402/turnpike/x402"
 )
 
 // Network is what the paywall tells a person and a wallet about a chain: a name
@@ -39,20 +40,17 @@ var networks = map[int64]Network{
 	31337:    {Name: "Local dev chain", Currency: "ETH", Testnet: true},
 }
 
-// LookupNetwork returns what is known about a CAIP-2 eip155 network and its chain
-// id; ok is false for a network outside the table (the name is then "chain <id>",
-// or the network string itself when it is not eip155).
+// LookupNetwork returns what is known about an EVM network (CAIP-2 eip155:<id>, or
+// a v1 name such as base-sepolia) and its chain id; ok is false for a network
+// outside the table (the name is then "chain <id>", or the network string itself
+// when it names no EVM chain).
 func LookupNetwork(network string) (n Network, chainID int64, ok bool) {
-	rest, isEVM := strings.CutPrefix(network, "eip155:")
-	if !isEVM {
-		return Network{Name: network}, 0, false
-	}
-	id, err := strconv.ParseInt(rest, 10, 64)
-	if err != nil || id <= 0 {
+	id, err := x402.ChainID(network)
+	if err != nil {
 		return Network{Name: network}, 0, false
 	}
 	if n, ok := networks[id]; ok {
 		return n, id, true
 	}
-	return Network{Name: "chain " + rest, Currency: "ETH"}, id, false
+	return Network{Name: "chain " + strconv.FormatInt(id, 10), Currency: "ETH"}, id, false
 }

@@ -156,6 +156,7 @@ func TestLookupNetwork(t *testing.T) {
 	}{
 		{desc: "known testnet", network: "eip155:84532", name: "Base Sepolia", id: 84532, ok: true},
 		{desc: "known mainnet", network: "eip155:8453", name: "Base", id: 8453, ok: true},
+		{desc: "v1 name", network: "base-sepolia", name: "Base Sepolia", id: 84532, ok: true},
 		{desc: "unknown chain keeps its id", network: "eip155:999999", name: "chain 999999", id: 999999},
 		{desc: "not EVM", network: "solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp", name: "solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp"},
 		{desc: "bad chain id", network: "eip155:x", name: "eip155:x"},

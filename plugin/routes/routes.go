@@ -124,12 +124,9 @@ func (o Offer) Key() string { return o.Namespace + "/" + o.Name }
 // ErrInvalid marks a document the gate must refuse.
 var ErrInvalid = errors.New("invalid routes document")
 
-// ReasonUnknownKey is the stable code in the refusal of a document carrying a key
-// this gate does not know: a typo in a hand-written document, or a controller newer
-// than the gate. Either way serving it would ignore what the key asked for.
-const ReasonUnknownKey = x402.ReasonRoutesUnknownKey
-
-// Parse decodes and validates a document.
+// Parse decodes and validates a document. A key this gate does not know refuses the
+// whole document (x402.ReasonRoutesUnknownKey): a typo in a hand-written document, or
+// a controller newer than the gate; serving it would ignore what the key asked for.
 func Parse(data []byte) (*Document, error) {
 	if len(data) > MaxDocumentBytes {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrInvalid, len(data), MaxDocumentBytes)
@@ -141,7 +138,7 @@ func Parse(data []byte) (*Document, error) {
 		// encoding/json names the field in a fixed form; anything else is a syntax or
 		// type error and keeps its own text.
 		if key, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			return nil, fmt.Errorf("%w: %s: unknown key %s: this gate does not know it (misspelt, or written by a newer controller)", ErrInvalid, ReasonUnknownKey, key)
+			return nil, fmt.Errorf("%w: %s: unknown key %s: this gate does not know it (misspelt, or written by a newer controller)", ErrInvalid, x402.ReasonRoutesUnknownKey, key)
 		}
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}

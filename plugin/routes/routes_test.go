@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/turnpike-x402/turnpike/x402"
 )
 
 func validDoc() Document {
@@ -170,8 +172,8 @@ func TestParseRefusesUnknownKeys(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = Parse(data)
-			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), ReasonUnknownKey) || !strings.Contains(err.Error(), "unknown key "+tc.wantKey) {
-				t.Fatalf("err = %v, want ErrInvalid with %s naming %s", err, ReasonUnknownKey, tc.wantKey)
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), x402.ReasonRoutesUnknownKey) || !strings.Contains(err.Error(), "unknown key "+tc.wantKey) {
+				t.Fatalf("err = %v, want ErrInvalid with %s naming %s", err, x402.ReasonRoutesUnknownKey, tc.wantKey)
 			}
 		})
 	}
