@@ -9,11 +9,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/turnpike-x402/turnpike/devchain"
-	"github.com/turnpike-x402/turnpike/internal/testutil"
-	"github.com/turnpike-x402/turnpike/internal/traefiktest"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 	"github.com/turnpike-x402/turnpike/x402"
 )
@@ -27,12 +24,10 @@ func TestCORSThroughTraefik(t *testing.T) {
 	w := startChainWorld(t)
 	seller := w.chain.Account(devchain.RoleSeller).Address
 
-	cm := newConfigMapDir(t)
 	open := shopOffer(w.payment(seller))
 	listed := routes.Offer{Namespace: "shop", Name: "listed", State: routes.StateActive, PathPrefix: "/listed",
 		Payments: []routes.Payment{w.payment(seller)},
 		CORS:     &routes.CORS{AllowOrigins: []string{app}, MaxAgeSeconds: 120}}
-	cm.Write(t, map[string][]byte{routes.DataKey: routesJSON(t, 1, open, listed)})
 
 	// An upstream with a CORS policy of its own: on a paid path it must not become a
 	// second Allow-Origin (browsers reject two) or allow credentials.
@@ -42,26 +37,7 @@ func TestCORSThroughTraefik(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"content":%q}`, paidMarker)
 	}))
-	metricsAddr := testutil.FreeAddr(t)
-	conf := gateConfig(cm, w.facURL, metricsAddr)
-	listedConf := gateConfig(cm, w.facURL, metricsAddr)
-	listedConf["offer"] = "shop/listed"
-	dyn := newDyn().
-		Plugin("x402", turnpikePlugin, conf).
-		Plugin("x402listed", turnpikePlugin, listedConf).
-		Service("up", upURL).
-		Router("paid", "PathPrefix(`/api`)", "up", 0, "x402").
-		Router("listed", "PathPrefix(`/listed`)", "up", 0, "x402listed")
-	tr := traefiktest.Start(t, traefiktest.Options{Plugins: []traefiktest.Plugin{traefiktest.Gate()}, Dynamic: dyn.Map()})
-	tr.WaitRoute(t, "/api/probe", 30*time.Second)
-	testutil.Eventually(t, reloadSlack, "routes loaded", func() string {
-		for _, p := range []string{"/api/probe", "/listed/probe"} {
-			if a := get(t, tr.URL(p)); a.Status != http.StatusPaymentRequired {
-				return p + ": " + a.String()
-			}
-		}
-		return ""
-	})
+	tr := startOffers(t, upURL, gatedOffer{open, w.facURL}, gatedOffer{listed, w.facURL})
 
 	buyer := w.newBuyer(t)
 	preflight := []string{"Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "payment-signature,access-control-expose-headers"}

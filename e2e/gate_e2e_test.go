@@ -43,6 +43,66 @@ func gateConfig(cm *configMapDir, facilitatorURL, metricsAddr string) map[string
 	}
 }
 
+// gatedOffer is one offer of a stack with several: its own gate instance, paying
+// through facilitatorURL, behind the router PathPrefix(offer.PathPrefix).
+type gatedOffer struct {
+	offer          routes.Offer
+	facilitatorURL string
+}
+
+// startOffers writes the offers into one routes document, starts Traefik with a gate
+// and a router per offer in front of upstreamURL, and returns once every offer
+// answers <prefix>/probe with 402.
+func startOffers(t *testing.T, upstreamURL string, offers ...gatedOffer) *traefiktest.Traefik {
+	t.Helper()
+	cm := newConfigMapDir(t)
+	metricsAddr := testutil.FreeAddr(t)
+	dyn := newDyn().Service("up", upstreamURL)
+	doc := make([]routes.Offer, 0, len(offers))
+	for _, g := range offers {
+		doc = append(doc, g.offer)
+		conf := gateConfig(cm, g.facilitatorURL, metricsAddr)
+		conf["offer"] = g.offer.Key()
+		mw := "x402-" + g.offer.Name
+		dyn = dyn.Plugin(mw, turnpikePlugin, conf).Router(g.offer.Name, "PathPrefix(`"+g.offer.PathPrefix+"`)", "up", 0, mw)
+	}
+	cm.Write(t, map[string][]byte{routes.DataKey: routesJSON(t, 1, doc...)})
+	tr := traefiktest.Start(t, traefiktest.Options{Plugins: []traefiktest.Plugin{traefiktest.Gate()}, Dynamic: dyn.Map()})
+	tr.WaitRoute(t, offers[0].offer.PathPrefix+"/probe", 30*time.Second)
+	testutil.Eventually(t, reloadSlack, "routes loaded", func() string {
+		for _, g := range offers {
+			p := g.offer.PathPrefix + "/probe"
+			if a := get(t, tr.URL(p)); a.Status != http.StatusPaymentRequired {
+				return p + ": " + a.String()
+			}
+		}
+		return ""
+	})
+	return tr
+}
+
+// assertGatedPrefixDropped gives Traefik time to switch in a configuration whose
+// gate failed to build, and checks that the gated prefix then answers 404 and is
+// never served without the gate.
+func assertGatedPrefixDropped(t *testing.T, g *gateSetup, router string) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	saw404 := false
+	for time.Now().Before(deadline) {
+		a := get(t, g.tr.URL("/api/item"))
+		switch a.Status {
+		case http.StatusOK:
+			t.Fatalf("gated path served without the gate: %s", a)
+		case http.StatusNotFound:
+			saw404 = true
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !saw404 {
+		t.Errorf("%s was not dropped (no 404 seen)", router)
+	}
+}
+
 // startGate starts Traefik with the gate on PathPrefix(/api) in front of a fresh
 // upstream. extra may add routers (e.g. an overlapping one).
 func startGate(t *testing.T, facilitatorURL string, cm *configMapDir, extra func(d *dynConfig, up *upstream)) *gateSetup {
@@ -365,23 +425,7 @@ func TestGateOverlappingRouters(t *testing.T) {
 		g.tr.WriteDynamic(t, g.dynamic(map[string]any{"offer": "not-namespaced"}).Router("site", safeRule, "up", 1).Map())
 		// Traefik reports the dropped router at error level with the gate's message.
 		g.tr.WaitRecord(t, brokenGateRecord, 15*time.Second)
-		// Give the new configuration time to be switched in, then check that no
-		// request under the gated prefix is ever served.
-		deadline := time.Now().Add(3 * time.Second)
-		saw404 := false
-		for time.Now().Before(deadline) {
-			a := get(t, g.tr.URL("/api/item"))
-			switch a.Status {
-			case http.StatusOK:
-				t.Fatalf("gated path served without the gate: %s", a)
-			case http.StatusNotFound:
-				saw404 = true
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		if !saw404 {
-			t.Errorf("the broken gate router was not dropped (no 404 seen)")
-		}
+		assertGatedPrefixDropped(t, g, "the broken gate router")
 		if a := get(t, g.tr.URL("/about")); a.Status != http.StatusOK {
 			t.Errorf("catch-all path: %s, want 200", a)
 		}
@@ -399,21 +443,7 @@ func TestGateOverlappingRouters(t *testing.T) {
 		g.waitLoaded(t)
 		g.tr.WriteDynamic(t, g.dynamic(map[string]any{"settleTimoutMs": 5}).Router("site", safeRule, "up", 1).Map())
 		g.tr.WaitRecord(t, map[string]string{"level": "error", "routerName": "paid@file", "error": `unknown key "settleTimoutMs"`}, 15*time.Second)
-		deadline := time.Now().Add(3 * time.Second)
-		saw404 := false
-		for time.Now().Before(deadline) {
-			a := get(t, g.tr.URL("/api/item"))
-			switch a.Status {
-			case http.StatusOK:
-				t.Fatalf("gated path served without the gate: %s", a)
-			case http.StatusNotFound:
-				saw404 = true
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		if !saw404 {
-			t.Errorf("the gate router with the misspelt key was not dropped (no 404 seen)")
-		}
+		assertGatedPrefixDropped(t, g, "the gate router with the misspelt key")
 		if n := g.up.Hits(); n != 0 {
 			t.Errorf("upstream hits %d, want 0", n)
 		}

@@ -5,7 +5,6 @@ package e2e
 import (
 	"context"
 	"math/big"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,8 +17,6 @@ import (
 	"github.com/turnpike-x402/turnpike/devchain"
 	"github.com/turnpike-x402/turnpike/internal/browsertest"
 	"github.com/turnpike-x402/turnpike/internal/testenv"
-	"github.com/turnpike-x402/turnpike/internal/testutil"
-	"github.com/turnpike-x402/turnpike/internal/traefiktest"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 )
 
@@ -33,29 +30,11 @@ func TestPaywallInChromium(t *testing.T) {
 	seller := w.chain.Account(devchain.RoleSeller).Address
 	rejecter := settleRejecter(t, w.facURL)
 
-	cm := newConfigMapDir(t)
 	api := shopOffer(w.payment(seller))
 	rej := routes.Offer{Namespace: "shop", Name: "rejects", State: routes.StateActive, PathPrefix: "/rej",
 		Payments: []routes.Payment{w.payment(seller)}}
-	cm.Write(t, map[string][]byte{routes.DataKey: routesJSON(t, 1, api, rej)})
 	up := newUpstream(t)
-	metricsAddr := testutil.FreeAddr(t)
-	rejConf := gateConfig(cm, rejecter, metricsAddr)
-	rejConf["offer"] = "shop/rejects"
-	dyn := newDyn().
-		Plugin("x402", turnpikePlugin, gateConfig(cm, w.facURL, metricsAddr)).
-		Plugin("x402rej", turnpikePlugin, rejConf).
-		Service("up", up.URL).
-		Router("paid", "PathPrefix(`/api`)", "up", 0, "x402").
-		Router("rej", "PathPrefix(`/rej`)", "up", 0, "x402rej")
-	tr := traefiktest.Start(t, traefiktest.Options{Plugins: []traefiktest.Plugin{traefiktest.Gate()}, Dynamic: dyn.Map()})
-	tr.WaitRoute(t, "/api/probe", 30*time.Second)
-	testutil.Eventually(t, reloadSlack, "routes loaded", func() string {
-		if a := get(t, tr.URL("/rej/probe")); a.Status != http.StatusPaymentRequired {
-			return a.String()
-		}
-		return ""
-	})
+	tr := startOffers(t, up.URL, gatedOffer{api, w.facURL}, gatedOffer{rej, rejecter})
 
 	shots := ""
 	if os.Getenv("TURNPIKE_SCREENSHOTS") != "" {

@@ -23,8 +23,6 @@ import (
 	"github.com/turnpike-x402/turnpike/devchain"
 	"github.com/turnpike-x402/turnpike/internal/browsertest"
 	"github.com/turnpike-x402/turnpike/internal/testenv"
-	"github.com/turnpike-x402/turnpike/internal/testutil"
-	"github.com/turnpike-x402/turnpike/internal/traefiktest"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
 )
 
@@ -41,30 +39,12 @@ func TestX402FetchCrossOrigin(t *testing.T) {
 	w := startChainWorld(t)
 	seller := w.chain.Account(devchain.RoleSeller).Address
 
-	cm := newConfigMapDir(t)
 	open := shopOffer(w.payment(seller))
 	closed := routes.Offer{Namespace: "shop", Name: "closed", State: routes.StateActive, PathPrefix: "/closed",
 		Payments: []routes.Payment{w.payment(seller)},
 		CORS:     &routes.CORS{AllowOrigins: []string{"https://app.example.com"}}}
-	cm.Write(t, map[string][]byte{routes.DataKey: routesJSON(t, 1, open, closed)})
 	up := newUpstream(t)
-	metricsAddr := testutil.FreeAddr(t)
-	closedConf := gateConfig(cm, w.facURL, metricsAddr)
-	closedConf["offer"] = "shop/closed"
-	dyn := newDyn().
-		Plugin("x402", turnpikePlugin, gateConfig(cm, w.facURL, metricsAddr)).
-		Plugin("x402closed", turnpikePlugin, closedConf).
-		Service("up", up.URL).
-		Router("paid", "PathPrefix(`/api`)", "up", 0, "x402").
-		Router("closed", "PathPrefix(`/closed`)", "up", 0, "x402closed")
-	tr := traefiktest.Start(t, traefiktest.Options{Plugins: []traefiktest.Plugin{traefiktest.Gate()}, Dynamic: dyn.Map()})
-	tr.WaitRoute(t, "/api/probe", 30*time.Second)
-	testutil.Eventually(t, reloadSlack, "routes loaded", func() string {
-		if a := get(t, tr.URL("/closed/probe")); a.Status != http.StatusPaymentRequired {
-			return a.String()
-		}
-		return ""
-	})
+	tr := startOffers(t, up.URL, gatedOffer{open, w.facURL}, gatedOffer{closed, w.facURL})
 
 	// The page's origin: another listener, so another port, so another origin.
 	pageOrigin := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
