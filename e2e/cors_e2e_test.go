@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"reflect"
 	"strings"
@@ -106,7 +105,7 @@ func TestCORSThroughTraefik(t *testing.T) {
 			if tc.headers != nil {
 				hdr = append(hdr, tc.headers(t, url)...)
 			}
-			a := sendCORS(t, method, url, hdr...)
+			a := request(t, method, url, hdr...)
 			if a.Status != tc.status {
 				t.Fatalf("%s", a.String())
 			}
@@ -147,20 +146,4 @@ func paidCheck(t *testing.T, a answer) {
 	if sr := receipt(t, a.Header.Get(x402.HeaderPaymentResponse)); !sr.Success {
 		t.Errorf("receipt %+v", sr)
 	}
-}
-
-// sendCORS is get with a method.
-func sendCORS(t testing.TB, method, url string, headers ...string) answer {
-	t.Helper()
-	req, err := http.NewRequest(method, url, nil)
-	must(t, err, "request %s", url)
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	must(t, err, "%s %s", method, url)
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	must(t, err, "read %s", url)
-	return answer{Status: resp.StatusCode, Header: resp.Header, Body: body}
 }

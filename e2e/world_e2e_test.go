@@ -109,13 +109,20 @@ func (a answer) String() string {
 // get sends a GET with optional headers (name, value pairs).
 func get(t testing.TB, url string, headers ...string) answer {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
+	return request(t, http.MethodGet, url, headers...)
+}
+
+// request sends one request with the given header name/value pairs and reads the
+// whole answer.
+func request(t testing.TB, method, url string, headers ...string) answer {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
 	must(t, err, "request %s", url)
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
-	must(t, err, "GET %s", url)
+	must(t, err, "%s %s", method, url)
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	must(t, err, "read %s", url)
