@@ -75,17 +75,6 @@ var (
 	hvAllowHeaders = []string{AllowHeaders}
 )
 
-// Default lets any origin read every answer, with the default preflight max-age.
-var Default = mustCompile(nil, 0)
-
-func mustCompile(origins []string, maxAge int) *Policy {
-	p, err := Compile(origins, maxAge)
-	if err != nil {
-		panic(err)
-	}
-	return p
-}
-
 // Compile checks and prepares a policy. No origins (or "*" among them) lets any
 // origin read; otherwise each entry is a web origin, "scheme://host[:port]" with
 // scheme http or https and nothing after the authority. maxAgeSeconds 0 means
@@ -142,9 +131,6 @@ func checkOrigin(o string) error {
 	}
 	return nil
 }
-
-// AnyOrigin reports whether every origin may read.
-func AnyOrigin(p *Policy) bool { return p.any }
 
 // Allowed reports whether a request with these Origin header values may read the
 // answer (a request without Origin is not cross-origin; only "any" allows it here,

@@ -7,6 +7,15 @@ import (
 	"testing"
 )
 
+// Default lets any origin read every answer, with the default preflight max-age.
+var Default = func() *Policy {
+	p, err := Compile(nil, 0)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}()
+
 func TestCompile(t *testing.T) {
 	cases := []struct {
 		desc    string
@@ -39,8 +48,8 @@ func TestCompile(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Compile: %v", err)
 			}
-			if AnyOrigin(p) != c.any {
-				t.Errorf("AnyOrigin = %v, want %v", AnyOrigin(p), c.any)
+			if p.any != c.any {
+				t.Errorf("any = %v, want %v", p.any, c.any)
 			}
 			h := http.Header{}
 			Preflight(p, h)
