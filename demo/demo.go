@@ -24,7 +24,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/turnpike-x402/turnpike/devchain"
@@ -126,7 +125,9 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 	logger := slog.New(slog.NewJSONHandler(logf, &slog.HandlerOptions{Level: level}))
 	if opts.CaptureLog {
 		log.SetFlags(0)
-		log.SetOutput(stdLogWriter{logger: logger.With("component", "gate")})
+		// The gate logs through the standard library, as it does inside Traefik, where
+		// those lines are errors: each becomes one JSON error record of this log.
+		log.SetOutput(slog.NewLogLogger(logger.With("component", "gate").Handler(), slog.LevelError).Writer())
 		// The gate's file poller outlives Close by a grace period and would report
 		// the removed directory; the process is ending, so its lines are dropped.
 		s.closers = append(s.closers, func() error { log.SetOutput(io.Discard); return nil })
@@ -294,14 +295,4 @@ func waitReady(ctx context.Context, url string, limit time.Duration) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-}
-
-// stdLogWriter makes each standard-library log line (the gate logs through it, as it
-// does inside Traefik, where those lines are errors) one JSON record of the
-// components' log, so that file has one format.
-type stdLogWriter struct{ logger *slog.Logger }
-
-func (w stdLogWriter) Write(p []byte) (int, error) {
-	w.logger.Error(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
 }

@@ -95,16 +95,8 @@ func setupLogging(w io.Writer, l *logLevel, command string) *slog.Logger {
 	logger := slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l.level})).With("cmd", command)
 	slog.SetDefault(logger)
 	log.SetFlags(0)
-	log.SetOutput(stdLogWriter{logger: logger})
+	log.SetOutput(slog.NewLogLogger(logger.With("source", "stdlog").Handler(), slog.LevelError).Writer())
 	return logger
-}
-
-// stdLogWriter turns each standard-library log line into one slog record.
-type stdLogWriter struct{ logger *slog.Logger }
-
-func (w stdLogWriter) Write(p []byte) (int, error) {
-	w.logger.Error(strings.TrimRight(string(p), "\n"), "source", "stdlog")
-	return len(p), nil
 }
 
 // checkURL accepts an absolute URL with a host and one of the given schemes.
