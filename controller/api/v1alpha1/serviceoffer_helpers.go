@@ -52,3 +52,19 @@ func (o *ServiceOffer) DrainExpired(now time.Time) bool {
 func (o *ServiceOffer) RegistrationEnabled() bool {
 	return o.Spec.Registration != nil && o.Spec.Registration.Enabled
 }
+
+// OfferType is spec.type, or http when unset (objects built in code).
+func (o *ServiceOffer) OfferType() string {
+	if o.Spec.Type == "" {
+		return OfferTypeHTTP
+	}
+	return o.Spec.Type
+}
+
+// TokensPerRequest is spec.payment.approxTokensPerRequest, or 1000 when unset.
+func (o *ServiceOffer) TokensPerRequest() int64 {
+	if o.Spec.Payment.ApproxTokensPerRequest <= 0 {
+		return 1000
+	}
+	return o.Spec.Payment.ApproxTokensPerRequest
+}

@@ -9,6 +9,7 @@ import (
 // done.
 const (
 	ConditionUpstreamHealthy  = "UpstreamHealthy"
+	ConditionModelReady       = "ModelReady"
 	ConditionPaymentGateReady = "PaymentGateReady"
 	ConditionRoutePublished   = "RoutePublished"
 	ConditionRegistered       = "Registered"
@@ -20,6 +21,30 @@ const (
 const (
 	RouteKindHTTPRoute    = "HTTPRoute"
 	RouteKindIngressRoute = "IngressRoute"
+)
+
+// Offer types. http is any API; inference is a model server (spec.model says which
+// model, and the upstream's model list must contain it); agent is an agent's API.
+const (
+	OfferTypeHTTP      = "http"
+	OfferTypeInference = "inference"
+	OfferTypeAgent     = "agent"
+)
+
+// Model runtimes: how the controller asks the upstream for its model list (ollama:
+// GET /api/tags; the others: GET /v1/models, the OpenAI-compatible listing).
+const (
+	RuntimeOllama           = "ollama"
+	RuntimeVLLM             = "vllm"
+	RuntimeTGI              = "tgi"
+	RuntimeOpenAICompatible = "openai-compatible"
+)
+
+// Facilitator providers an offer (or the controller's default) can name.
+const (
+	FacilitatorTurnpike = "turnpike"
+	FacilitatorX402Org  = "x402.org"
+	FacilitatorCDP      = "cdp"
 )
 
 // Settlement modes. After the response is the default: the buyer pays only for an
@@ -36,7 +61,21 @@ const DefaultDrainGracePeriod = "1h"
 
 // ServiceOfferSpec declares an HTTP service in the offer's namespace that buyers pay
 // per request, in tokens, through the x402 gate running inside Traefik.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.type) || self.type != 'inference' || has(self.model)",message="an inference offer names its model in spec.model"
 type ServiceOfferSpec struct {
+	// type is what is sold: http (any API, the default), inference (a model server;
+	// spec.model names the model) or agent (an agent's API).
+	// +optional
+	// +kubebuilder:default=http
+	// +kubebuilder:validation:Enum=http;inference;agent
+	Type string `json:"type,omitempty"`
+
+	// model is the model an inference offer serves. The offer is Ready only while the
+	// upstream's model list contains it (condition ModelReady).
+	// +optional
+	Model *ModelSpec `json:"model,omitempty"`
+
 	// upstream is the Service (in the offer's namespace) that answers paid requests.
 	// The offer is published only while its health path answers 2xx.
 	// +required
@@ -167,6 +206,59 @@ type UpstreamSpec struct {
 	// +kubebuilder:validation:Pattern=`^/`
 	// +kubebuilder:validation:MaxLength=256
 	HealthPath string `json:"healthPath,omitempty"`
+
+	// basePath is the path the upstream serves the offer under: the public prefix
+	// (spec.path) is replaced by it before the request reaches the upstream, so
+	// /services/llm/v1/chat/completions arrives as /v1/chat/completions with
+	// basePath "/". Absent: the upstream sees the public path unchanged.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:Pattern=`^/[A-Za-z0-9/_.~-]*$`
+	BasePath string `json:"basePath,omitempty"`
+
+	// auth is a credential the upstream needs, e.g. the API key of an
+	// OpenAI-compatible server. The gate adds it only to paid requests it forwards;
+	// the value stays in the Secret (Traefik reads it), never in a ConfigMap, a
+	// Middleware, a log or a metric.
+	// +optional
+	Auth *UpstreamAuthSpec `json:"auth,omitempty"`
+}
+
+// UpstreamAuthSpec is a header whose value comes from a Secret.
+type UpstreamAuthSpec struct {
+	// header is the request header that carries the credential.
+	// +optional
+	// +kubebuilder:default=Authorization
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9-]+$`
+	Header string `json:"header,omitempty"`
+
+	// secretRef is the Secret key (in the offer's namespace) holding the value.
+	// +required
+	SecretRef SecretKeyRef `json:"secretRef"`
+
+	// prefix is put before the Secret's value, e.g. "Bearer " when the Secret holds
+	// a bare API key.
+	// +optional
+	// +kubebuilder:validation:MaxLength=32
+	Prefix string `json:"prefix,omitempty"`
+}
+
+// ModelSpec names the model an inference offer sells.
+type ModelSpec struct {
+	// name is the model as the upstream lists it, e.g. llama3.2:3b or
+	// meta-llama/Llama-3.1-8B-Instruct.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	Name string `json:"name"`
+
+	// runtime is the model server's kind: ollama, vllm, tgi or openai-compatible
+	// (the default). It decides how the model list is read.
+	// +optional
+	// +kubebuilder:default=openai-compatible
+	// +kubebuilder:validation:Enum=ollama;vllm;tgi;openai-compatible
+	Runtime string `json:"runtime,omitempty"`
 }
 
 // PaymentSpec is the price of one request: one or more accepted options, of which
@@ -189,10 +281,21 @@ type PaymentSpec struct {
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=8
 	Accepts []PaymentOption `json:"accepts"`
+
+	// approxTokensPerRequest is how many tokens one request is taken to use when an
+	// option is priced perMTok: the per-request amount is perMTok ×
+	// approxTokensPerRequest / 1,000,000, rounded up to the token's smallest unit.
+	// +optional
+	// +kubebuilder:default=1000
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100000000
+	ApproxTokensPerRequest int64 `json:"approxTokensPerRequest,omitempty"`
 }
 
-// PaymentOption is one way to pay: a token on a chain, and an amount in the token's
-// smallest unit.
+// PaymentOption is one way to pay: a token on a chain, and the price of one request
+// as exactly one of amount (smallest units), price (the token's units) or perMTok.
+//
+// +kubebuilder:validation:XValidation:rule="(has(self.amount) ? 1 : 0) + (has(self.price) ? 1 : 0) + (has(self.perMTok) ? 1 : 0) == 1",message="set exactly one of amount, price and perMTok"
 type PaymentOption struct {
 	// scheme is the x402 payment scheme. Only exact (a fixed amount, transferred with
 	// an EIP-3009 authorization) is supported.
@@ -201,22 +304,41 @@ type PaymentOption struct {
 	// +kubebuilder:validation:Enum=exact
 	Scheme string `json:"scheme,omitempty"`
 
-	// network is the chain as a CAIP-2 identifier, e.g. eip155:8453 (Base) or
-	// eip155:84532 (Base Sepolia).
+	// network is the chain: a CAIP-2 identifier (eip155:8453) or a preset name
+	// (base, base-sepolia, ...; see docs/go-live.md). A preset also fills in the
+	// network's canonical USDC as the asset when asset.address is left out.
 	// +required
-	// +kubebuilder:validation:Pattern=`^eip155:[0-9]{1,20}$`
+	// +kubebuilder:validation:MaxLength=48
+	// +kubebuilder:validation:Pattern=`^(eip155:[0-9]{1,20}|[a-z][a-z0-9-]{1,40})$`
 	Network string `json:"network"`
 
 	// amount is the price of one request in the token's smallest unit, as a decimal
 	// integer string: "10000" is 0.01 USDC (6 decimals). Zero is not a price: mark
 	// free paths in spec.paths instead.
-	// +required
+	// +optional
 	// +kubebuilder:validation:Pattern=`^[1-9][0-9]{0,77}$`
-	Amount string `json:"amount"`
+	Amount string `json:"amount,omitempty"`
 
-	// asset is the token contract.
-	// +required
-	Asset AssetSpec `json:"asset"`
+	// price is the price of one request in the token's units, as people write it:
+	// "0.01" is 0.01 USDC. It is converted exactly with the asset's decimals; a
+	// price finer than the smallest unit is refused.
+	// +optional
+	// +kubebuilder:validation:MaxLength=80
+	// +kubebuilder:validation:Pattern=`^[0-9]+(\.[0-9]+)?$`
+	Price string `json:"price,omitempty"`
+
+	// perMTok is the price of one million tokens in the token's units, for
+	// inference: each request is charged perMTok × spec.payment.approxTokensPerRequest
+	// / 1,000,000, and the 402 challenge says how the amount was derived.
+	// +optional
+	// +kubebuilder:validation:MaxLength=80
+	// +kubebuilder:validation:Pattern=`^[0-9]+(\.[0-9]+)?$`
+	PerMTok string `json:"perMTok,omitempty"`
+
+	// asset is the token contract. May be left out on a preset network, which
+	// means its USDC.
+	// +optional
+	Asset AssetSpec `json:"asset,omitempty"`
 
 	// payTo overrides spec.payment.payTo for this option.
 	// +optional
@@ -227,10 +349,11 @@ type PaymentOption struct {
 // AssetSpec identifies an ERC-20 token that supports EIP-3009 and carries the EIP-712
 // domain buyers sign against.
 type AssetSpec struct {
-	// address is the token contract address.
-	// +required
+	// address is the token contract address. Left out on a preset network: that
+	// network's USDC.
+	// +optional
 	// +kubebuilder:validation:Pattern=`^0x[0-9a-fA-F]{40}$`
-	Address string `json:"address"`
+	Address string `json:"address,omitempty"`
 
 	// symbol is shown to buyers and used as a metrics label, e.g. USDC.
 	// +optional
@@ -261,7 +384,8 @@ type AssetSpec struct {
 
 // PathRule changes the terms for requests whose path matches.
 //
-// +kubebuilder:validation:XValidation:rule="!(has(self.free) && self.free && has(self.amount))",message="a free path cannot have an amount"
+// +kubebuilder:validation:XValidation:rule="!(has(self.free) && self.free && (has(self.amount) || has(self.price)))",message="a free path cannot have an amount or a price"
+// +kubebuilder:validation:XValidation:rule="!(has(self.amount) && has(self.price))",message="set amount or price, not both"
 type PathRule struct {
 	// path is matched against the request path relative to spec.path: "/health" is
 	// exactly <spec.path>/health; "/docs/*" is <spec.path>/docs and everything under
@@ -286,6 +410,13 @@ type PathRule struct {
 	// +optional
 	// +kubebuilder:validation:Pattern=`^[1-9][0-9]{0,77}$`
 	Amount string `json:"amount,omitempty"`
+
+	// price overrides the price of every payment option, in the token's units
+	// ("0.05").
+	// +optional
+	// +kubebuilder:validation:MaxLength=80
+	// +kubebuilder:validation:Pattern=`^[0-9]+(\.[0-9]+)?$`
+	Price string `json:"price,omitempty"`
 
 	// settlement overrides spec.settlement for matching requests.
 	// +optional
@@ -353,18 +484,57 @@ type SecretKeyRef struct {
 }
 
 // FacilitatorSpec selects the x402 facilitator that verifies and settles payments.
+//
+// +kubebuilder:validation:XValidation:rule="has(self.url) || has(self.provider)",message="name a facilitator provider or url"
+// +kubebuilder:validation:XValidation:rule="!has(self.cdp) || !has(self.provider) || self.provider == 'cdp'",message="cdp credentials go with provider cdp"
 type FacilitatorSpec struct {
-	// url of the facilitator, e.g. https://x402.org/facilitator.
-	// +required
+	// provider is a facilitator the controller knows: turnpike (the controller's own
+	// default facilitator), x402.org (testnets only: refused for a mainnet offer) or
+	// cdp (Coinbase's, with the API key from spec.facilitator.cdp). Absent: url.
+	// +optional
+	// +kubebuilder:validation:Enum=turnpike;x402.org;cdp
+	Provider string `json:"provider,omitempty"`
+
+	// url of the facilitator, e.g. https://x402.org/facilitator. Overrides the
+	// provider's address.
+	// +optional
 	// +kubebuilder:validation:Pattern=`^https?://`
 	// +kubebuilder:validation:MaxLength=512
-	URL string `json:"url"`
+	URL string `json:"url,omitempty"`
+
+	// cdp is the Coinbase Developer Platform API key the gate signs its facilitator
+	// calls with.
+	// +optional
+	CDP *CDPSpec `json:"cdp,omitempty"`
 
 	// authorizationSecretRef holds the value of the Authorization header sent to the
 	// facilitator. The gate reads the Secret itself; the value never appears in the
 	// Middleware.
 	// +optional
 	AuthorizationSecretRef *SecretKeyRef `json:"authorizationSecretRef,omitempty"`
+}
+
+// CDPSpec names the Secret (in the offer's namespace) holding a CDP API key. Traefik
+// reads it; the key never appears in the Middleware.
+type CDPSpec struct {
+	// secretName is the Secret.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	SecretName string `json:"secretName"`
+
+	// keyIDKey is the Secret key holding the API key id.
+	// +optional
+	// +kubebuilder:default=keyId
+	// +kubebuilder:validation:MaxLength=253
+	KeyIDKey string `json:"keyIdKey,omitempty"`
+
+	// keySecretKey is the Secret key holding the API key secret (Ed25519 or
+	// ECDSA).
+	// +optional
+	// +kubebuilder:default=keySecret
+	// +kubebuilder:validation:MaxLength=253
+	KeySecretKey string `json:"keySecretKey,omitempty"`
 }
 
 // RegistrationSpec describes the offer in the seller's ERC-8004 registration document.
@@ -490,6 +660,8 @@ type RegistrationStatus struct {
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=so;offer,categories=turnpike
+// +kubebuilder:printcolumn:name="Type",type=string,JSONPath=`.spec.type`
+// +kubebuilder:printcolumn:name="Model",type=string,JSONPath=`.spec.model.name`
 // +kubebuilder:printcolumn:name="Path",type=string,JSONPath=`.status.endpoint`
 // +kubebuilder:printcolumn:name="Price",type=string,JSONPath=`.status.price`
 // +kubebuilder:printcolumn:name="Network",type=string,JSONPath=`.spec.payment.accepts[0].network`
