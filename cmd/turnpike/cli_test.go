@@ -45,8 +45,22 @@ func TestCLI(t *testing.T) {
 		check     func(t *testing.T)
 	}{
 		{desc: "no command", args: nil, code: 2, stderr: []string{"usage: turnpike <command>"}},
-		{desc: "help lists the commands", args: []string{"-h"}, code: 0, stdout: []string{"buyer", "controller", "demo", "devnet", "facilitator", "gateway", "install-plugin"}},
-		{desc: "unknown command", args: []string{"sell"}, code: 2, stderr: []string{`unknown command "sell"`}},
+		{desc: "help lists the commands", args: []string{"-h"}, code: 0, stdout: []string{"buyer", "controller", "demo", "devnet", "drain", "facilitator", "gateway", "install-plugin", "offers", "sell", "version"}},
+		{desc: "unknown command", args: []string{"resell"}, code: 2, stderr: []string{`unknown command "resell"`}},
+
+		{desc: "sell -h", args: []string{"sell", "-h"}, code: 0, stdout: []string{"usage: turnpike sell", "server-side apply", "-per-mtok"}},
+		{desc: "offers -h", args: []string{"offers", "-h"}, code: 0, stdout: []string{"usage: turnpike offers", "-metrics-url"}},
+		{desc: "drain -h", args: []string{"drain", "-h"}, code: 0, stdout: []string{"usage: turnpike drain", "-grace", "-cancel"}},
+		{desc: "version -h", args: []string{"version", "-h"}, code: 0, stdout: []string{"usage: turnpike version", "-ldflags"}},
+		{desc: "version", args: []string{"version"}, code: 0, stdout: []string{"turnpike ", "commit ", "go1."}},
+		{desc: "version -json", args: []string{"version", "-json"}, code: 0, stdout: []string{`"version":`, `"goVersion":"go1.`}},
+		{desc: "sell usage error exits 2 naming the flag", args: []string{"sell", "http", "x", "--upstream", "w:1", "--price", "0.01", "--network", "base", "--pay-to", "0x12"},
+			code: 2, stderr: []string{`--pay-to "0x12"`, "turnpike sell -h"}, notStderr: []string{"usage:"}},
+		{desc: "sell -o yaml needs no cluster", args: []string{"sell", "agent", "helper", "-n", "agents", "--upstream", "helper:3000", "--amount", "10000", "--network", "base-sepolia",
+			"--pay-to", "0x1111111111111111111111111111111111111111", "--kubeconfig", filepath.Join(dir, "no-kubeconfig"), "-o", "yaml"},
+			code: 0, stdout: []string{"kind: ServiceOffer", "namespace: agents", "amount: \"10000\"", "type: agent"}},
+		{desc: "drain usage error", args: []string{"drain", "x", "--now", "--cancel"}, code: 2, stderr: []string{"exclude each other"}},
+		{desc: "offers without a cluster fails with 1", args: []string{"offers", "--kubeconfig", filepath.Join(dir, "no-kubeconfig")}, code: 1, stderr: []string{"turnpike offers:", "no-kubeconfig"}},
 
 		{desc: "buyer -h", args: []string{"buyer", "-h"}, code: 0, stdout: []string{"usage: turnpike buyer", "pre-signed", "-config-dir", "-log-level"}},
 		{desc: "controller -h", args: []string{"controller", "-h"}, code: 0, stdout: []string{"usage: turnpike controller", "ServiceOffer", "-routes-configmap", "-log-level"}},
