@@ -26,7 +26,7 @@ counted.
 
 Revenue comes from the gate's Prometheus metrics (turnpike_charged_requests_total and
 turnpike_charged_amount_total) at --metrics-url, e.g. a port-forward of Traefik's gate
-metrics listener: http://127.0.0.1:9402/metrics. The counters start at zero when the
+metrics listener: http://127.0.0.1:9464/metrics. The counters start at zero when the
 gate's process starts. If the metrics cannot be read the column shows "-" and a note
 goes to stderr; the listing itself does not fail.`
 
@@ -140,7 +140,7 @@ func parseOffers(args []string, stdout io.Writer) (*offersCommand, error) {
 		return nil, usagef("-A and -n exclude each other")
 	}
 	if cmd.metricsURL != "" && !strings.HasPrefix(cmd.metricsURL, "http://") && !strings.HasPrefix(cmd.metricsURL, "https://") {
-		return nil, usagef("--metrics-url %q: want an http(s) URL such as http://127.0.0.1:9402/metrics", cmd.metricsURL)
+		return nil, usagef("--metrics-url %q: want an http(s) URL such as http://127.0.0.1:9464/metrics", cmd.metricsURL)
 	}
 	return cmd, nil
 }
