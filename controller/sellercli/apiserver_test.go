@@ -57,9 +57,12 @@ func TestSellerCLIAgainstAPIServer(t *testing.T) {
 	}
 
 	t.Run("sell creates the offer", func(t *testing.T) {
-		out, _, err := run(t, sell, sellWeather("0.01", "--register")...)
+		out, errOut, err := run(t, sell, sellWeather("0.01", "--register")...)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if !strings.Contains(errOut, "no Service weather in namespace shop") {
+			t.Errorf("no note about the missing Service: %q", errOut)
 		}
 		if !strings.Contains(out, "serviceoffer shop/weather created") || !strings.Contains(out, "/services/weather") {
 			t.Errorf("stdout: %s", out)
@@ -139,11 +142,15 @@ func TestSellerCLIAgainstAPIServer(t *testing.T) {
 	})
 
 	t.Run("sell creates an inference offer the API accepts", func(t *testing.T) {
-		_, _, err := run(t, sell, "inference", "llm", "-n", "lab", "--upstream", "http://ollama:11434/", "--per-mtok", "0.5",
+		cl.Service(t, "lab", "ollama", 11434)
+		_, errOut, err := run(t, sell, "inference", "llm", "-n", "lab", "--upstream", "http://ollama:11434/", "--per-mtok", "0.5",
 			"--tokens-per-request", "2000", "--model", "llama3.2:3b", "--runtime", "ollama", "--network", "eip155:8453", "--pay-to", payTo,
 			"--upstream-secret", "ollama-key:token", "--upstream-secret-prefix", "Bearer ", "--facilitator", "cdp", "--cdp-secret", "cdp")
 		if err != nil {
 			t.Fatal(err)
+		}
+		if errOut != "" {
+			t.Errorf("stderr with the Service present: %q", errOut)
 		}
 		so := get(t, "lab", "llm")
 		if so.Spec.Model == nil || so.Spec.Model.Name != "llama3.2:3b" || so.Spec.Payment.Accepts[0].PerMTok != "0.5" ||

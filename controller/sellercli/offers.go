@@ -272,6 +272,9 @@ func revenueText(rs []Revenue) string {
 		if sym == "unknown" || sym == "" {
 			sym = "units"
 		}
+		if len(rs) > 1 { // the same token on two chains must not read as one
+			sym += "@" + r.Chain
+		}
 		parts = append(parts, fmt.Sprintf("%s %s (%d req)", r.Amount, sym, r.Requests))
 	}
 	return strings.Join(parts, ", ")

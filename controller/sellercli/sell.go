@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -450,5 +451,11 @@ func RunSell(ctx context.Context, stdout, stderr io.Writer, args []string) error
 	fmt.Fprintf(stdout, "serviceoffer %s/%s %s: %s at %s, %s on %s to %s, upstream %s:%d\n",
 		o.Namespace, o.Name, verb, o.Type, path, price, o.Network, o.PayTo, o.Service, o.Port)
 	fmt.Fprintf(stdout, "Buyers can pay once it is Ready: turnpike offers -n %s\n", o.Namespace)
+	// The offer is valid without its Service (it may be deployed next), but a typo in
+	// --upstream would otherwise show only as an unready offer later.
+	var svc corev1.Service
+	if err := c.Get(ctx, client.ObjectKey{Namespace: o.Namespace, Name: o.Service}, &svc); apierrors.IsNotFound(err) {
+		fmt.Fprintf(stderr, "note: there is no Service %s in namespace %s yet; the offer stays unready until there is\n", o.Service, o.Namespace)
+	}
 	return nil
 }

@@ -195,3 +195,25 @@ func TestParseRevenueFromGateExposition(t *testing.T) {
 		t.Error("malformed labels were accepted")
 	}
 }
+
+func TestRevenueText(t *testing.T) {
+	cases := []struct {
+		desc string
+		in   []Revenue
+		want string
+	}{
+		{"metrics not read", nil, "-"},
+		{"nothing charged yet", []Revenue{}, "0"},
+		{"one asset", []Revenue{{Chain: "eip155:8453", Symbol: "USDC", Amount: "1.5", Requests: 150}}, "1.5 USDC (150 req)"},
+		{"unknown symbol", []Revenue{{Chain: "eip155:1337", Symbol: "unknown", Amount: "7", Requests: 7}}, "7 units (7 req)"},
+		{"same token on two chains", []Revenue{{Chain: "eip155:8453", Symbol: "USDC", Amount: "1", Requests: 1}, {Chain: "eip155:84532", Symbol: "USDC", Amount: "2", Requests: 2}},
+			"1 USDC@eip155:8453 (1 req), 2 USDC@eip155:84532 (2 req)"},
+	}
+	for _, c := range cases {
+		t.Run(c.desc, func(t *testing.T) {
+			if got := revenueText(c.in); got != c.want {
+				t.Fatalf("got %q, want %q", got, c.want)
+			}
+		})
+	}
+}
