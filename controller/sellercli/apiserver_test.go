@@ -40,9 +40,15 @@ func TestSellerCLIAgainstAPIServer(t *testing.T) {
 		err := f(ctx, &out, &errb, append(args, "--kubeconfig", cl.Kubeconfig))
 		return out.String(), errb.String(), err
 	}
-	sell := func(ctx context.Context, o, e *bytes.Buffer, a []string) error { return sellercli.RunSell(ctx, o, e, a) }
-	offers := func(ctx context.Context, o, e *bytes.Buffer, a []string) error { return sellercli.RunOffers(ctx, o, e, a) }
-	drain := func(ctx context.Context, o, e *bytes.Buffer, a []string) error { return sellercli.RunDrain(ctx, o, e, a) }
+	sell := func(ctx context.Context, o, e *bytes.Buffer, a []string) error {
+		return sellercli.RunSell(ctx, o, e, a)
+	}
+	offers := func(ctx context.Context, o, e *bytes.Buffer, a []string) error {
+		return sellercli.RunOffers(ctx, o, e, a)
+	}
+	drain := func(ctx context.Context, o, e *bytes.Buffer, a []string) error {
+		return sellercli.RunDrain(ctx, o, e, a)
+	}
 	get := func(t *testing.T, ns, name string) *v1alpha1.ServiceOffer {
 		t.Helper()
 		var so v1alpha1.ServiceOffer
