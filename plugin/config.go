@@ -170,11 +170,11 @@ type settings struct {
 	// credential added to paid requests; empty: none.
 	upstreamAuthHeader string
 	upstreamAuth       string
-	verifyTimeoutMs           int
-	settleTimeoutMs           int
-	pollIntervalMs            int
-	maxBuffer                 int
-	replayEntries             int
+	verifyTimeoutMs    int
+	settleTimeoutMs    int
+	pollIntervalMs     int
+	maxBuffer          int
+	replayEntries      int
 	// validitySlack is the allowed excess of a validity window over
 	// maxTimeoutSeconds; negative: unbounded.
 	validitySlack int64
