@@ -78,7 +78,7 @@ func (m *modelStandIn) list() []modelCall {
 
 func (m *modelStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := modelCall{path: r.URL.Path, auth: r.Header.Get("Authorization"), start: time.Now()}
-	defer m.record(c)
+	defer func() { m.record(c) }() // c as it is when the answer is done
 	switch r.URL.Path {
 	case "/v1/models":
 		w.Header().Set("Content-Type", "application/json")
