@@ -129,7 +129,8 @@ func TestUpstreamBasePathAndCredentialThroughTheCRDProvider(t *testing.T) {
 	if _, err := envtest.InstallCRDs(k.Config, envtest.CRDInstallOptions{Paths: []string{testenv.TraefikCRDs(t)}, ErrorIfPathMissing: true}); err != nil {
 		t.Fatalf("install Traefik CRD bundle: %v", err)
 	}
-	base := startTraefik(t, k.Kubeconfig).URL("")
+	tr := startTraefik(t, k.Kubeconfig)
+	base := tr.URL("")
 
 	offer := &v1alpha1.ServiceOffer{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "llm"},
@@ -238,6 +239,22 @@ func TestUpstreamBasePathAndCredentialThroughTheCRDProvider(t *testing.T) {
 		}
 		if s := last(); s.path != "/v1/chat/completions" || s.auth != "Bearer "+secret {
 			t.Fatalf("upstream saw %+v, want /v1/chat/completions with the Secret's value", s)
+		}
+	})
+
+	// The gate never logs the value. Traefik itself prints every dynamic configuration
+	// it receives, resolved Secrets included, at DEBUG (the harness's level; the
+	// shipped manifests/traefik/traefik.yml logs at INFO): that line is the only one
+	// allowed to hold it.
+	t.Run("the resolved value is in no log line but Traefik's DEBUG configuration dump", func(t *testing.T) {
+		for _, rec := range tr.LogLines() {
+			raw, _ := json.Marshal(rec)
+			if !strings.Contains(string(raw), secret) {
+				continue
+			}
+			if rec["level"] != "debug" || rec["message"] != "Configuration received" {
+				t.Errorf("a log line other than Traefik's DEBUG configuration dump holds the Secret's value: %v %v", rec["caller"], rec["level"])
+			}
 		}
 	})
 }
