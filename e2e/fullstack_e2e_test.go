@@ -221,6 +221,10 @@ func TestOfferPaidOnChainAndDrainedThroughGatewayAPI(t *testing.T) {
 		if a.Status != http.StatusOK || !strings.Contains(string(a.Body), paidMarker) {
 			t.Fatalf("paid request: %s, want 200 with the upstream's content", a)
 		}
+		// spec.upstream.basePath: the HTTPRoute's URLRewrite ran after the gate.
+		if !strings.Contains(string(a.Body), `"path":"/api/forecast"`) {
+			t.Errorf("paid request: %s, want the upstream to see /api/forecast (public prefix replaced by basePath)", a)
+		}
 		sr := receipt(t, a.Header.Get(x402.HeaderPaymentResponse))
 		if !sr.Success || !strings.HasPrefix(sr.Transaction, "0x") || !strings.EqualFold(sr.Payer, payer.Hex()) {
 			t.Fatalf("receipt %+v, want success by %s with a transaction", sr, payer.Hex())
@@ -419,6 +423,7 @@ spec:
     service: %s
     port: %d
     healthPath: /health
+    basePath: /api
   description: Weather forecasts, paid per request
   mimeType: application/json
   payment:

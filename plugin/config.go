@@ -61,6 +61,17 @@ type Config struct {
 	// PayerHeader, when set, carries the verified payer address to the upstream.
 	PayerHeader string
 
+	// UpstreamAuthValue is a credential the upstream needs (an API key), added as
+	// UpstreamAuthHeader (default Authorization) with UpstreamAuthPrefix before it
+	// ("Bearer ") to every request forwarded after a verified payment, and to no
+	// other. Whatever a client sends in that header, in any spelling, is removed
+	// from every request. With the kubernetesCRD provider the Middleware holds only
+	// `urn:k8s:secret:<name>:<key>`, which Traefik replaces with the Secret's value;
+	// the gate never logs it.
+	UpstreamAuthHeader string
+	UpstreamAuthPrefix string
+	UpstreamAuthValue  string
+
 	// Timeouts and intervals in milliseconds.
 	VerifyTimeoutMs int
 	SettleTimeoutMs int
@@ -155,11 +166,15 @@ type settings struct {
 	metricsAddress            string
 	resourceBase              string
 	payerHeader               string
-	verifyTimeoutMs           int
-	settleTimeoutMs           int
-	pollIntervalMs            int
-	maxBuffer                 int
-	replayEntries             int
+	// upstreamAuthHeader (canonical) and upstreamAuth (prefix + value): the
+	// credential added to paid requests; empty: none.
+	upstreamAuthHeader string
+	upstreamAuth       string
+	verifyTimeoutMs    int
+	settleTimeoutMs    int
+	pollIntervalMs     int
+	maxBuffer          int
+	replayEntries      int
 	// validitySlack is the allowed excess of a validity window over
 	// maxTimeoutSeconds; negative: unbounded.
 	validitySlack int64
@@ -276,10 +291,13 @@ func (c *Config) validate() (*settings, error) {
 	if c.MaxValiditySlackSeconds < validityUnbounded {
 		problems = append(problems, fmt.Sprintf("maxValiditySlackSeconds %d: use a positive number of seconds, 0 for the default (%d) or -1 to disable the bound", c.MaxValiditySlackSeconds, defaultValiditySlack))
 	}
-	if n := strings.Count(s.payerHeader, "-") + strings.Count(s.payerHeader, "_"); n > maxHeaderSeparators {
+	problems = append(problems, upstreamAuth(c, s)...)
+	if n := separators(s.payerHeader); n > maxHeaderSeparators {
 		problems = append(problems, fmt.Sprintf("payerHeader %q has %d '-' or '_' separators; at most %d are supported", c.PayerHeader, n, maxHeaderSeparators))
+	} else if n := separators(s.upstreamAuthHeader); n > maxHeaderSeparators {
+		problems = append(problems, fmt.Sprintf("upstreamAuthHeader %q has %d '-' or '_' separators; at most %d are supported", c.UpstreamAuthHeader, n, maxHeaderSeparators))
 	} else {
-		s.strip = stripNames(s.payerHeader)
+		s.strip = stripNames(s.payerHeader, s.upstreamAuthHeader)
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("turnpike: invalid configuration: %s", strings.Join(problems, "; "))
@@ -322,15 +340,21 @@ func splitNamespaced(s string) (string, string, bool) {
 // maxHeaderSeparators bounds the spellings of the payer header (2^n keys to strip).
 const maxHeaderSeparators = 6
 
+func separators(name string) int {
+	return strings.Count(name, "-") + strings.Count(name, "_")
+}
+
 // stripNames returns the keys that Go's HTTP server can produce for the payment
-// headers and the payer header when a client spells them with '_' instead of '-' (or
+// headers and the gate's own headers (payer, upstream credential) when a client spells them with '_' instead of '-' (or
 // the reverse) in any case: Go canonicalizes case, so a name with n separators has
 // 2^n spellings. Many upstreams (CGI, PHP, WSGI, nginx with underscores_in_headers)
 // fold '-' and '_' into one name, so each spelling must be removed.
-func stripNames(payerHeader string) []string {
+func stripNames(own ...string) []string {
 	names := []string{hkPaymentSignature, hkXPayment}
-	if payerHeader != "" {
-		names = append(names, payerHeader)
+	for _, n := range own {
+		if n != "" {
+			names = append(names, n)
+		}
 	}
 	seen := map[string]bool{}
 	var out []string
@@ -363,6 +387,62 @@ func separatorSpellings(name string) []string {
 		out = next
 	}
 	return out
+}
+
+// secretURNPrefix starts a value Traefik's kubernetesCRD provider replaces with a
+// Secret's content; a value still shaped like it was not resolved (another provider,
+// or a typo in the key form).
+const secretURNPrefix = "urn:k8s:secret:"
+
+// forbiddenAuthHeaders are request headers a credential must not replace: they frame
+// or route the request, or are the gate's own.
+var forbiddenAuthHeaders = map[string]bool{
+	"Host": true, "Content-Length": true, "Content-Type": true, "Transfer-Encoding": true, "Connection": true,
+	"Keep-Alive": true, "Proxy-Connection": true, "Te": true, "Trailer": true, "Upgrade": true,
+	"Cookie": true, "Expect": true,
+	hkPaymentSignature: true, hkXPayment: true, hkPaymentResponse: true, hkXPaymentResponse: true,
+}
+
+// upstreamAuth validates the upstream credential into s. Messages never quote the
+// value: it is a secret.
+func upstreamAuth(c *Config, s *settings) []string {
+	name := strings.TrimSpace(c.UpstreamAuthHeader)
+	if c.UpstreamAuthValue == "" {
+		if name != "" || c.UpstreamAuthPrefix != "" {
+			return []string{"upstreamAuthHeader and upstreamAuthPrefix need upstreamAuthValue (the credential itself)"}
+		}
+		return nil
+	}
+	if name == "" {
+		name = "Authorization"
+	}
+	var problems []string
+	if !isToken(name) {
+		problems = append(problems, fmt.Sprintf("upstreamAuthHeader %q is not a header name (letters, digits and !#$%%&'*+-.^_`|~ only)", c.UpstreamAuthHeader))
+	}
+	key := http.CanonicalHeaderKey(name)
+	if forbiddenAuthHeaders[key] || strings.EqualFold(strings.ReplaceAll(key, "_", "-"), strings.ReplaceAll(s.payerHeader, "_", "-")) {
+		problems = append(problems, fmt.Sprintf("upstreamAuthHeader %q frames or routes the request or is one of the gate's own headers; name the header the upstream reads its credential from (e.g. Authorization, X-Api-Key)", c.UpstreamAuthHeader))
+	}
+	if strings.HasPrefix(c.UpstreamAuthValue, secretURNPrefix) {
+		problems = append(problems, "upstreamAuthValue is an unresolved "+secretURNPrefix+"<name>:<key> reference: only Traefik's kubernetesCRD provider resolves it (check that the Secret and key exist in the Middleware's namespace)")
+	}
+	// A Secret made from a file often ends in a newline nobody meant.
+	v := c.UpstreamAuthPrefix + strings.TrimRight(c.UpstreamAuthValue, "\r\n")
+	if strings.ContainsAny(v, "\r\n\x00") {
+		problems = append(problems, "upstreamAuthPrefix/upstreamAuthValue contain a line break or NUL, which no header value may hold")
+	}
+	s.upstreamAuthHeader = key
+	s.upstreamAuth = v
+	return problems
+}
+
+// isToken reports whether name is an HTTP token (RFC 9110 field name).
+func isToken(name string) bool {
+	if name == "" {
+		return false
+	}
+	return strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~") == ""
 }
 
 // trimAll drops empty entries and surrounding spaces (a label list "a, b" or a

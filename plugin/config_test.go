@@ -61,6 +61,41 @@ func TestNew(t *testing.T) {
 		{desc: "metrics address without port", mutate: func(c *Config) { c.MetricsAddress = "localhost" }, wantErr: "metricsAddress"},
 		{desc: "CDP key without secret", mutate: func(c *Config) { c.CDPKeyID = "k" }, wantErr: "cdpKeySecret"},
 		{desc: "payer header with a colon", mutate: func(c *Config) { c.PayerHeader = "X-Payer: 1" }, wantErr: "payerHeader"},
+		{desc: "upstream credential with the default header", mutate: func(c *Config) { c.UpstreamAuthValue = "sk-test" }},
+		{desc: "upstream credential with header, prefix and a trailing newline", mutate: func(c *Config) {
+			c.UpstreamAuthHeader = "X-Api-Key"
+			c.UpstreamAuthPrefix = "Key "
+			c.UpstreamAuthValue = "sk-test\n"
+		}},
+		{desc: "upstream header without a value", mutate: func(c *Config) { c.UpstreamAuthHeader = "Authorization" }, wantErr: "need upstreamAuthValue"},
+		{desc: "upstream prefix without a value", mutate: func(c *Config) { c.UpstreamAuthPrefix = "Bearer " }, wantErr: "need upstreamAuthValue"},
+		{desc: "upstream header with a colon", mutate: func(c *Config) {
+			c.UpstreamAuthHeader = "Authorization: Bearer"
+			c.UpstreamAuthValue = "sk-test"
+		}, wantErr: "upstreamAuthHeader \"Authorization: Bearer\" is not a header name"},
+		{desc: "upstream header with a space", mutate: func(c *Config) {
+			c.UpstreamAuthHeader = "Api Key"
+			c.UpstreamAuthValue = "sk-test"
+		}, wantErr: "is not a header name"},
+		{desc: "upstream header that frames the request", mutate: func(c *Config) {
+			c.UpstreamAuthHeader = "content-length"
+			c.UpstreamAuthValue = "sk-test"
+		}, wantErr: "frames or routes the request"},
+		{desc: "upstream header that is the payment header", mutate: func(c *Config) {
+			c.UpstreamAuthHeader = "Payment-Signature"
+			c.UpstreamAuthValue = "sk-test"
+		}, wantErr: "gate's own headers"},
+		{desc: "upstream header that is the payer header in another spelling", mutate: func(c *Config) {
+			c.PayerHeader = "X-Payer"
+			c.UpstreamAuthHeader = "x_payer"
+			c.UpstreamAuthValue = "sk-test"
+		}, wantErr: "gate's own headers"},
+		{desc: "upstream header with too many separators", mutate: func(c *Config) {
+			c.UpstreamAuthHeader = "a-b-c-d-e-f-g-h"
+			c.UpstreamAuthValue = "sk-test"
+		}, wantErr: "upstreamAuthHeader \"a-b-c-d-e-f-g-h\" has 7"},
+		{desc: "upstream value still a Secret reference", mutate: func(c *Config) { c.UpstreamAuthValue = "urn:k8s:secret:llm-key:token" }, wantErr: "unresolved urn:k8s:secret"},
+		{desc: "upstream value with a line break inside", mutate: func(c *Config) { c.UpstreamAuthValue = "sk-te\r\nX-Evil: 1" }, wantErr: "line break"},
 		{desc: "negative timeout", mutate: func(c *Config) { c.VerifyTimeoutMs = -1 }, wantErr: "negative"},
 		{desc: "misspelt key is named", mutate: func(c *Config) {
 			c.Unknown = map[string]interface{}{"facilitatorUrll": "http://x"}
@@ -93,6 +128,22 @@ func TestNew(t *testing.T) {
 			t.Fatal("nil config accepted")
 		}
 	})
+}
+
+// TestUpstreamAuthErrorsHideTheValue: a configuration error about the credential never
+// repeats it (Traefik logs New() errors).
+func TestUpstreamAuthErrorsHideTheValue(t *testing.T) {
+	c := CreateConfig()
+	c.Offer = "shop/weather"
+	c.RoutesFile = "/nonexistent/routes.json"
+	c.FacilitatorURL = "http://127.0.0.1:1"
+	c.UpstreamAuthHeader = "Bad Header"
+	c.UpstreamAuthPrefix = "Bearer "
+	c.UpstreamAuthValue = "sk-SECRET-1\nsk-SECRET-2"
+	_, err := New(context.Background(), http.NotFoundHandler(), c, "t")
+	if err == nil || !strings.Contains(err.Error(), "line break") || strings.Contains(err.Error(), "SECRET") {
+		t.Fatalf("error %v: want the problems named without the value", err)
+	}
 }
 
 func TestCreateConfigDefaults(t *testing.T) {

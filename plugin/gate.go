@@ -351,8 +351,9 @@ func wantsHTML(req *http.Request) bool {
 	return len(a) > 0 && len(ua) > 0 && strings.Contains(a[0], "text/html") && strings.Contains(ua[0], "Mozilla")
 }
 
-// stripPaymentHeaders removes what the upstream must not see: the payment itself and
-// any payer header a client tried to forge, in every spelling an upstream might fold
+// stripPaymentHeaders removes what the upstream must not see: the payment itself, any
+// payer header a client tried to forge and any value of the upstream credential's
+// header a client sent (the credential is the gate's alone), in every spelling an upstream might fold
 // into the same name (X_Turnpike_Payer, payment_signature). The spellings were
 // canonicalized at configuration time, so this is a few map deletes and no scan.
 func stripPaymentHeaders(g *Gate, req *http.Request) {
@@ -468,8 +469,14 @@ func pay(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, ps *chall
 	if g.s.payerHeader != "" {
 		req.Header[g.s.payerHeader] = []string{p.payer}
 	}
+	if g.s.upstreamAuth != "" {
+		req.Header[g.s.upstreamAuthHeader] = []string{g.s.upstreamAuth}
+	}
 	if !p.claimed && unclaimed(p) {
 		before = true
+	}
+	if !before && o.inference {
+		before = streamRequested(req)
 	}
 	if before {
 		payBefore(p)

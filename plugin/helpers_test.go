@@ -246,6 +246,8 @@ type upstream struct {
 	calls   atomic.Int64
 	mu      sync.Mutex
 	headers http.Header
+	path    string // the request's path as it arrived
+	reqBody string // the request body as it arrived
 	writer  http.ResponseWriter
 	status  int
 	body    string
@@ -256,8 +258,11 @@ type upstream struct {
 
 func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	u.calls.Add(1)
+	reqBody, _ := io.ReadAll(r.Body)
 	u.mu.Lock()
 	u.headers = r.Header.Clone()
+	u.path = r.URL.Path
+	u.reqBody = string(reqBody)
 	u.writer = w
 	status, body, block, entered := u.status, u.body, u.block, u.entered
 	u.mu.Unlock()

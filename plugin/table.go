@@ -31,6 +31,7 @@ type offer struct {
 	drainEndsAt     time.Time
 	pathPrefix      string
 	before          bool           // offer default: settle before calling the upstream
+	inference       bool           // a JSON body with "stream": true asks for a stream
 	rules           []*rule        // in document order
 	re              *regexp.Regexp // all rules; nil when the offer has none
 	all             *rule          // the rule of an offer without rules: charge with def
@@ -69,6 +70,7 @@ func compileOffer(src *routes.Offer, m *metrics.Registry) (*offer, error) {
 		draining:   src.State == routes.StateDraining,
 		pathPrefix: strings.TrimSuffix(src.PathPrefix, "/"),
 		before:     src.Settlement == routes.SettleBefore,
+		inference:  src.Type == routes.TypeInference,
 	}
 	if o.draining {
 		end, err := time.Parse(time.RFC3339, src.DrainEndsAt)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -254,6 +255,42 @@ func TestController(t *testing.T) {
 		})
 		cp.childGone(t, render.HTTPRouteGVK, "shop", "weather")
 		cp.condition(t, "shop", "weather", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonReconciled)
+	})
+
+	t.Run("basePath on an IngressRoute adds the rewrite Middleware after the gate; dropping it removes it", func(t *testing.T) {
+		rewrite := func() (*unstructured.Unstructured, error) {
+			u := &unstructured.Unstructured{}
+			u.SetGroupVersionKind(render.MiddlewareGVK)
+			err := cp.c.Get(context.Background(), types.NamespacedName{Namespace: "shop", Name: render.PathRewriteName("weather")}, u)
+			return u, err
+		}
+		update(t, cp, "shop", "weather", func(o *v1alpha1.ServiceOffer) { o.Spec.Upstream.BasePath = "/" })
+		testutil.EventuallyNoError(t, 20*time.Second, "rewrite Middleware", func() error {
+			mw, err := rewrite()
+			if err != nil {
+				return err
+			}
+			if re, _, _ := unstructured.NestedString(mw.Object, "spec", "replacePathRegex", "regex"); re != "^/services/weather/?(.*)$" {
+				return fmt.Errorf("replacePathRegex %q", re)
+			}
+			ir, err := cp.child(render.IngressRouteGVK, "shop", "weather")
+			if err != nil {
+				return err
+			}
+			routesList, _, _ := unstructured.NestedSlice(ir.Object, "spec", "routes")
+			want := []any{map[string]any{"name": render.ChildName("weather")}, map[string]any{"name": render.PathRewriteName("weather")}}
+			if mws := routesList[0].(map[string]any)["middlewares"]; !reflect.DeepEqual(mws, want) {
+				return fmt.Errorf("middlewares %v, want %v", mws, want)
+			}
+			return nil
+		})
+		update(t, cp, "shop", "weather", func(o *v1alpha1.ServiceOffer) { o.Spec.Upstream.BasePath = "" })
+		testutil.EventuallyNoError(t, 20*time.Second, "rewrite Middleware removed", func() error {
+			if _, err := rewrite(); !apierrors.IsNotFound(err) {
+				return fmt.Errorf("still there (%v)", err)
+			}
+			return nil
+		})
 	})
 
 	t.Run("an unhealthy upstream is never published", func(t *testing.T) {

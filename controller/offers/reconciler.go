@@ -519,6 +519,9 @@ func (r *Reconciler) endDrain(ctx context.Context, o *v1alpha1.ServiceOffer, key
 	if err := r.deleteChild(ctx, o, render.MiddlewareGVK); err != nil {
 		return ctrl.Result{}, err
 	}
+	if err := r.deletePathRewrite(ctx, o, false); err != nil {
+		return ctrl.Result{}, err
+	}
 	if _, err := r.syncRoutes(ctx, o, key, false); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -709,7 +712,7 @@ func (r *Reconciler) applyChildren(ctx context.Context, o *v1alpha1.ServiceOffer
 	if r.RouteKinds != nil && !r.RouteKinds[kind] {
 		return fmt.Errorf("route kind %s is not served by this cluster (its CRD is not installed)", kind)
 	}
-	objs := []*unstructured.Unstructured{render.Middleware(o, r.Settings), render.Route(o, r.Settings)}
+	objs := withPathRewrite(o, []*unstructured.Unstructured{render.Middleware(o, r.Settings), render.Route(o, r.Settings)})
 	for _, u := range objs {
 		if err := controllerutil.SetControllerReference(o, u, r.Scheme); err != nil {
 			return fmt.Errorf("owner reference: %w", err)
@@ -718,10 +721,14 @@ func (r *Reconciler) applyChildren(ctx context.Context, o *v1alpha1.ServiceOffer
 			return fmt.Errorf("apply %s %s/%s: %w", u.GetKind(), u.GetNamespace(), u.GetName(), err)
 		}
 	}
-	// The offer may have switched route kinds: remove the other one.
+	// The offer may have switched route kinds or dropped its basePath: remove what
+	// it no longer uses.
 	other := render.HTTPRouteGVK
 	if kind == v1alpha1.RouteKindHTTPRoute {
 		other = render.IngressRouteGVK
+	}
+	if err := r.deletePathRewrite(ctx, o, true); err != nil {
+		return err
 	}
 	return r.deleteChild(ctx, o, other)
 }
@@ -732,7 +739,7 @@ func (r *Reconciler) deleteChildren(ctx context.Context, o *v1alpha1.ServiceOffe
 			return err
 		}
 	}
-	return nil
+	return r.deletePathRewrite(ctx, o, false)
 }
 
 func (r *Reconciler) deleteChild(ctx context.Context, o *v1alpha1.ServiceOffer, gvk schema.GroupVersionKind) error {

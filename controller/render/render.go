@@ -103,6 +103,19 @@ func settleMode(s string) string {
 	return ""
 }
 
+// routesType is the offer type as the routes document carries it: left out for http
+// (the default), so documents without inference or agent offers stay readable by
+// gates that predate the key.
+func routesType(t string) string {
+	switch t {
+	case v1alpha1.OfferTypeInference:
+		return routes.TypeInference
+	case v1alpha1.OfferTypeAgent:
+		return routes.TypeAgent
+	}
+	return ""
+}
+
 // payments renders the accepted options, filling the EIP-712 domain and display data
 // of known tokens, with amount replacing every option's amount when not empty.
 func payments(o *v1alpha1.ServiceOffer, amount string) ([]routes.Payment, *Problem) {
@@ -185,6 +198,7 @@ func RoutesOffer(o *v1alpha1.ServiceOffer, state, drainEndsAt string) (routes.Of
 		Description: o.Spec.Description,
 		MimeType:    o.Spec.MimeType,
 		Settlement:  settleMode(o.Spec.Settlement),
+		Type:        routesType(o.OfferType()),
 		Payments:    pays,
 	}
 	if state == routes.StateDraining {

@@ -3,7 +3,9 @@ package render
 import (
 	"encoding/json"
 	"errors"
+	"path"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -170,6 +172,30 @@ func TestMiddleware(t *testing.T) {
 				ResourceBaseURL:    "https://weather.example.com",
 			},
 		},
+		{
+			desc: "upstream credential: only the Secret reference, header defaulted",
+			offer: offer(func(o *v1alpha1.ServiceOffer) {
+				o.Spec.Upstream.Auth = &v1alpha1.UpstreamAuthSpec{SecretRef: v1alpha1.SecretKeyRef{Name: "llm-key", Key: "token"}, Prefix: "Bearer "}
+			}),
+			want: plugin.Config{
+				Offer: "shop/weather", RoutesConfigMap: "turnpike-system/turnpike-routes",
+				FacilitatorURL: "https://facilitator.example", MetricsAddress: ":9402",
+				ResourceBaseURL:    "https://api.example.com",
+				UpstreamAuthHeader: "Authorization", UpstreamAuthPrefix: "Bearer ", UpstreamAuthValue: "urn:k8s:secret:llm-key:token",
+			},
+		},
+		{
+			desc: "upstream credential in its own header, no prefix",
+			offer: offer(func(o *v1alpha1.ServiceOffer) {
+				o.Spec.Upstream.Auth = &v1alpha1.UpstreamAuthSpec{Header: "X-Api-Key", SecretRef: v1alpha1.SecretKeyRef{Name: "k", Key: "v"}}
+			}),
+			want: plugin.Config{
+				Offer: "shop/weather", RoutesConfigMap: "turnpike-system/turnpike-routes",
+				FacilitatorURL: "https://facilitator.example", MetricsAddress: ":9402",
+				ResourceBaseURL:    "https://api.example.com",
+				UpstreamAuthHeader: "X-Api-Key", UpstreamAuthValue: "urn:k8s:secret:k:v",
+			},
+		},
 	}
 	for _, c := range cases {
 		t.Run(c.desc, func(t *testing.T) {
@@ -285,6 +311,108 @@ func TestIngressRoute(t *testing.T) {
 	}
 	if !reflect.DeepEqual(r["middlewares"], []any{map[string]any{"name": "turnpike-weather"}}) {
 		t.Fatalf("middlewares %v", r["middlewares"])
+	}
+}
+
+// TestPathRewrite: with spec.upstream.basePath the route runs the gate first (it
+// decides on the public path), then replaces the public prefix by the base path; the
+// IngressRoute's regex gives what Traefik's ReplacePrefixMatch gives.
+func TestPathRewrite(t *testing.T) {
+	withBase := func(kind, path, base string) *v1alpha1.ServiceOffer {
+		return offer(func(o *v1alpha1.ServiceOffer) {
+			o.Spec.Route.Kind = kind
+			o.Spec.Path = path
+			o.Spec.Upstream.BasePath = base
+		})
+	}
+	t.Run("HTTPRoute: URLRewrite after the gate", func(t *testing.T) {
+		u := Route(withBase("", "/services/llm", "/v1"), settings)
+		rules, _, _ := unstructured.NestedSlice(u.Object, "spec", "rules")
+		filters := rules[0].(map[string]any)["filters"].([]any)
+		if len(filters) != 2 || filters[0].(map[string]any)["type"] != "ExtensionRef" {
+			t.Fatalf("filters %v: want the gate, then the rewrite", filters)
+		}
+		want := map[string]any{"type": "URLRewrite", "urlRewrite": map[string]any{
+			"path": map[string]any{"type": "ReplacePrefixMatch", "replacePrefixMatch": "/v1"}}}
+		if !reflect.DeepEqual(filters[1], want) {
+			t.Fatalf("rewrite %v, want %v", filters[1], want)
+		}
+		if PathRewrite(withBase("", "/services/llm", "/v1")) != nil {
+			t.Fatal("an HTTPRoute offer got a rewrite Middleware")
+		}
+	})
+	t.Run("no basePath: no rewrite anywhere", func(t *testing.T) {
+		u := Route(withBase("", "/services/llm", ""), settings)
+		rules, _, _ := unstructured.NestedSlice(u.Object, "spec", "rules")
+		if f := rules[0].(map[string]any)["filters"].([]any); len(f) != 1 {
+			t.Fatalf("filters %v", f)
+		}
+		o := withBase(v1alpha1.RouteKindIngressRoute, "/services/llm", "")
+		if PathRewrite(o) != nil {
+			t.Fatal("rewrite Middleware without basePath")
+		}
+		r, _, _ := unstructured.NestedSlice(Route(o, settings).Object, "spec", "routes")
+		if mws := r[0].(map[string]any)["middlewares"].([]any); len(mws) != 1 {
+			t.Fatalf("middlewares %v", mws)
+		}
+	})
+	t.Run("IngressRoute: replacePathRegex Middleware after the gate", func(t *testing.T) {
+		o := withBase(v1alpha1.RouteKindIngressRoute, "/services/llm.v2", "/")
+		mw := PathRewrite(o)
+		if mw == nil || mw.GetName() != "turnpikepath-weather" || mw.GetNamespace() != "shop" || mw.GetKind() != "Middleware" {
+			t.Fatalf("rewrite Middleware %v", mw)
+		}
+		if mw.GetLabels()[LabelOfferName] != "weather" {
+			t.Fatalf("labels %v", mw.GetLabels())
+		}
+		r, _, _ := unstructured.NestedSlice(Route(o, settings).Object, "spec", "routes")
+		want := []any{map[string]any{"name": "turnpike-weather"}, map[string]any{"name": "turnpikepath-weather"}}
+		if mws := r[0].(map[string]any)["middlewares"]; !reflect.DeepEqual(mws, want) {
+			t.Fatalf("middlewares %v, want %v", mws, want)
+		}
+		spec, _, _ := unstructured.NestedMap(mw.Object, "spec", "replacePathRegex")
+		if spec["regex"] != `^/services/llm\.v2/?(.*)$` || spec["replacement"] != "/$1" {
+			t.Fatalf("replacePathRegex %v", spec)
+		}
+	})
+	t.Run("rewrite name never collides with a gate name", func(t *testing.T) {
+		long := strings.Repeat("a", 100)
+		if n := PathRewriteName(long); len(n) > 63 || strings.HasPrefix(n, ChildNamePrefix) || n == PathRewriteName(long+"b") {
+			t.Fatalf("PathRewriteName = %q", n)
+		}
+	})
+	// What Traefik's replacePathRegex does with the rendered regex, against what its
+	// Gateway API URLRewrite (path.Join of base and rest, trailing slash kept) does.
+	cases := []struct {
+		desc, prefix, base, in, want string
+	}{
+		{"to the root", "/services/llm", "/", "/services/llm/v1/chat/completions", "/v1/chat/completions"},
+		{"bare prefix to the root", "/services/llm", "/", "/services/llm", "/"},
+		{"prefix with slash to the root", "/services/llm", "/", "/services/llm/", "/"},
+		{"to a base", "/services/llm", "/api/v1", "/services/llm/chat", "/api/v1/chat"},
+		{"bare prefix to a base", "/services/llm", "/api/v1", "/services/llm", "/api/v1"},
+		{"trailing slash kept", "/services/llm", "/api", "/services/llm/x/", "/api/x/"},
+		{"base with a trailing slash", "/services/llm", "/api/", "/services/llm/x", "/api/x"},
+		{"prefix with a trailing slash", "/services/llm/", "/api", "/services/llm/x", "/api/x"},
+	}
+	for _, c := range cases {
+		t.Run(c.desc, func(t *testing.T) {
+			conf := PathRewriteRegex(c.prefix, c.base)
+			re := regexp.MustCompile(conf["regex"].(string))
+			if !re.MatchString(c.in) {
+				t.Fatalf("%s does not match %s", conf["regex"], c.in)
+			}
+			if got := re.ReplaceAllString(c.in, conf["replacement"].(string)); got != c.want {
+				t.Fatalf("%s → %s, want %s", c.in, got, c.want)
+			}
+			gw := path.Join(c.base, strings.TrimPrefix(c.in, strings.TrimRight(c.prefix, "/")))
+			if strings.HasSuffix(c.in, "/") && !strings.HasSuffix(gw, "/") {
+				gw += "/"
+			}
+			if gw != c.want {
+				t.Fatalf("Gateway API rewrite gives %s, the regex %s", gw, c.want)
+			}
+		})
 	}
 }
 
@@ -482,5 +610,49 @@ func TestDrainHelpers(t *testing.T) {
 				t.Fatalf("DrainExpired %v, want %v", got, c.wantExpired)
 			}
 		})
+	}
+}
+
+// TestRoutesOfferType: the gate learns the offer type (it probes inference bodies for
+// "stream": true); http, the default, is left out of the document.
+func TestRoutesOfferType(t *testing.T) {
+	for _, c := range []struct{ desc, typ, want string }{
+		{"unset is http, left out", "", ""},
+		{"http left out", v1alpha1.OfferTypeHTTP, ""},
+		{"inference", v1alpha1.OfferTypeInference, routes.TypeInference},
+		{"agent", v1alpha1.OfferTypeAgent, routes.TypeAgent},
+	} {
+		t.Run(c.desc, func(t *testing.T) {
+			e, err := RoutesOffer(offer(func(o *v1alpha1.ServiceOffer) { o.Spec.Type = c.typ }), routes.StateActive, "")
+			if err != nil || e.Type != c.want {
+				t.Fatalf("type %q (%v), want %q", e.Type, err, c.want)
+			}
+			raw, _ := json.Marshal(e)
+			if strings.Contains(string(raw), `"type"`) != (c.want != "") {
+				t.Fatalf("encoded entry %s", raw)
+			}
+		})
+	}
+}
+
+// TestCredentialStaysOutOfPublishedObjects: the Secret's name and key appear in the
+// Middleware as a URN; the routes document carries nothing of the credential.
+func TestCredentialStaysOutOfPublishedObjects(t *testing.T) {
+	o := offer(func(o *v1alpha1.ServiceOffer) {
+		o.Spec.Upstream.Auth = &v1alpha1.UpstreamAuthSpec{Header: "X-Api-Key", SecretRef: v1alpha1.SecretKeyRef{Name: "llm-key", Key: "token"}, Prefix: "Key "}
+	})
+	mw, err := json.Marshal(Middleware(o, settings).Object)
+	if err != nil || !strings.Contains(string(mw), `"upstreamAuthValue":"urn:k8s:secret:llm-key:token"`) {
+		t.Fatalf("Middleware %s (%v): want the value as a Secret URN", mw, err)
+	}
+	e, err := RoutesOffer(o, routes.StateActive, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := json.Marshal(Document(1, []routes.Offer{e}))
+	for _, leak := range []string{"llm-key", "X-Api-Key", "Key ", "urn:k8s"} {
+		if strings.Contains(string(doc), leak) {
+			t.Fatalf("routes document mentions %q: %s", leak, doc)
+		}
 	}
 }

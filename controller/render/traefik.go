@@ -44,6 +44,16 @@ func GateConfig(o *v1alpha1.ServiceOffer, s Settings) plugin.Config {
 		KubernetesTokenFile: s.GateKubernetesTokenFile,
 		KubernetesCAFile:    s.GateKubernetesCAFile,
 	}
+	if a := o.Spec.Upstream.Auth; a != nil {
+		// Only the reference: Traefik's CRD provider puts the Secret's value in its
+		// place when it loads the Middleware.
+		c.UpstreamAuthHeader = a.Header
+		if c.UpstreamAuthHeader == "" {
+			c.UpstreamAuthHeader = "Authorization"
+		}
+		c.UpstreamAuthPrefix = a.Prefix
+		c.UpstreamAuthValue = SecretURN(a.SecretRef)
+	}
 	if f := o.Spec.Facilitator; f != nil {
 		c.FacilitatorURL = f.URL
 		if f.AuthorizationSecretRef != nil {
@@ -171,14 +181,7 @@ func HTTPRoute(o *v1alpha1.ServiceOffer, s Settings) *unstructured.Unstructured 
 			"matches": []any{map[string]any{
 				"path": map[string]any{"type": "PathPrefix", "value": o.EffectivePath()},
 			}},
-			"filters": []any{map[string]any{
-				"type": "ExtensionRef",
-				"extensionRef": map[string]any{
-					"group": MiddlewareGVK.Group,
-					"kind":  MiddlewareGVK.Kind,
-					"name":  ChildName(o.Name),
-				},
-			}},
+			"filters": httpRouteFilters(o),
 			"backendRefs": []any{map[string]any{
 				"name": o.Spec.Upstream.Service,
 				"port": int64(o.Spec.Upstream.Port),
@@ -201,6 +204,67 @@ func HTTPRoute(o *v1alpha1.ServiceOffer, s Settings) *unstructured.Unstructured 
 	return u
 }
 
+// httpRouteFilters runs the gate, then (with spec.upstream.basePath) replaces the
+// public prefix by the base path. Traefik applies an HTTPRoute's filters in their
+// order, so the gate decides on the public path and the upstream gets its own.
+func httpRouteFilters(o *v1alpha1.ServiceOffer) []any {
+	filters := []any{map[string]any{
+		"type": "ExtensionRef",
+		"extensionRef": map[string]any{
+			"group": MiddlewareGVK.Group,
+			"kind":  MiddlewareGVK.Kind,
+			"name":  ChildName(o.Name),
+		},
+	}}
+	if bp := o.Spec.Upstream.BasePath; bp != "" {
+		filters = append(filters, map[string]any{
+			"type": "URLRewrite",
+			"urlRewrite": map[string]any{
+				"path": map[string]any{"type": "ReplacePrefixMatch", "replacePrefixMatch": bp},
+			},
+		})
+	}
+	return filters
+}
+
+// PathRewriteName is the name of the Middleware that rewrites an IngressRoute offer's
+// path. Every ChildName starts with "turnpike-", so no offer's gate can be named so.
+func PathRewriteName(offerName string) string {
+	n := "turnpikepath-" + offerName
+	if len(n) <= maxK8sNameLength {
+		return n
+	}
+	return strings.TrimRight(n[:maxK8sNameLength-9], ".-") + fmt.Sprintf("-%08x", fnv32(offerName))
+}
+
+// PathRewrite renders the Middleware an IngressRoute offer with spec.upstream.basePath
+// needs: a replacePathRegex with the same result as the Gateway API's
+// ReplacePrefixMatch (/pub → base, /pub/x → base/x, a trailing slash kept). nil when
+// the offer needs none (no basePath, or an HTTPRoute, which rewrites with a filter).
+func PathRewrite(o *v1alpha1.ServiceOffer) *unstructured.Unstructured {
+	bp := o.Spec.Upstream.BasePath
+	if bp == "" || o.RouteKind() != v1alpha1.RouteKindIngressRoute {
+		return nil
+	}
+	u := newObject(MiddlewareGVK, o)
+	u.SetName(PathRewriteName(o.Name))
+	u.Object["spec"] = map[string]any{"replacePathRegex": PathRewriteRegex(o.EffectivePath(), bp)}
+	return u
+}
+
+// PathRewriteRegex is the replacePathRegex configuration (regex, replacement) that
+// replaces the prefix by basePath. Traefik matches it against the escaped path; the
+// CRD's patterns allow no character that escaping changes.
+func PathRewriteRegex(prefix, basePath string) map[string]any {
+	p := regexp.QuoteMeta(strings.TrimRight(prefix, "/"))
+	b := strings.TrimRight(basePath, "/")
+	if b == "" {
+		// To the root: the bare prefix and the prefix with a slash become "/".
+		return map[string]any{"regex": "^" + p + "/?(.*)$", "replacement": "/$1"}
+	}
+	return map[string]any{"regex": "^" + p + "(/.*)?$", "replacement": b + "$1"}
+}
+
 // IngressRoute renders Traefik's own route kind for the offer.
 func IngressRoute(o *v1alpha1.ServiceOffer, s Settings) *unstructured.Unstructured {
 	u := newObject(IngressRouteGVK, o)
@@ -211,7 +275,7 @@ func IngressRoute(o *v1alpha1.ServiceOffer, s Settings) *unstructured.Unstructur
 	route := map[string]any{
 		"kind":        "Rule",
 		"match":       IngressMatch(o.Spec.Hostnames, o.EffectivePath()),
-		"middlewares": []any{map[string]any{"name": ChildName(o.Name)}},
+		"middlewares": ingressMiddlewares(o),
 		"services": []any{map[string]any{
 			"name": o.Spec.Upstream.Service,
 			"port": int64(o.Spec.Upstream.Port),
@@ -227,6 +291,16 @@ func IngressRoute(o *v1alpha1.ServiceOffer, s Settings) *unstructured.Unstructur
 	}
 	u.Object["spec"] = spec
 	return u
+}
+
+// ingressMiddlewares runs the gate, then the path rewrite when the offer has one: a
+// route's middlewares run in their order, so the gate decides on the public path.
+func ingressMiddlewares(o *v1alpha1.ServiceOffer) []any {
+	mws := []any{map[string]any{"name": ChildName(o.Name)}}
+	if PathRewrite(o) != nil {
+		mws = append(mws, map[string]any{"name": PathRewriteName(o.Name)})
+	}
+	return mws
 }
 
 // IngressMatch is the Traefik rule for a path prefix on some hosts, with the same

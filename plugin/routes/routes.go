@@ -43,6 +43,15 @@ const (
 	SettleBefore = "before"
 )
 
+// Offer types. The gate treats them alike except that a JSON request to an inference
+// offer asking for a stream (`"stream": true`, as OpenAI-style clients send it) is
+// settled before the upstream is called, like `Accept: text/event-stream`.
+const (
+	TypeHTTP      = "http"
+	TypeInference = "inference"
+	TypeAgent     = "agent"
+)
+
 // Document is the whole routes document.
 type Document struct {
 	Schema string `json:"schema"`
@@ -66,6 +75,9 @@ type Offer struct {
 	MimeType    string `json:"mimeType,omitempty"`
 	// Settlement is the offer's default mode ("after" when empty).
 	Settlement string `json:"settlement,omitempty"`
+	// Type is what the offer sells: TypeHTTP (when empty), TypeInference or
+	// TypeAgent.
+	Type string `json:"type,omitempty"`
 	// Payments are the accepted payment options, in the order they are offered.
 	Payments []Payment `json:"payments"`
 	// Paths are matched in order, first match wins. An offer with no paths charges
@@ -186,6 +198,11 @@ func (d *Document) Validate() error {
 			add("%s: pathPrefix %q must start with /", where, o.PathPrefix)
 		}
 		checkSettlement(add, where, o.Settlement)
+		switch o.Type {
+		case "", TypeHTTP, TypeInference, TypeAgent:
+		default:
+			add("%s: type %q is not %q, %q or %q", where, o.Type, TypeHTTP, TypeInference, TypeAgent)
+		}
 		if o.CORS != nil {
 			if _, err := cors.Compile(o.CORS.AllowOrigins, o.CORS.MaxAgeSeconds); err != nil {
 				add("%s: %v", where, err)

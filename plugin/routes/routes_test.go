@@ -57,6 +57,9 @@ func TestValidate(t *testing.T) {
 		{desc: "free with payments", mutate: func(d *Document) {
 			d.Offers[0].Paths[0].Payments = d.Offers[0].Payments
 		}, want: []string{"free path cannot"}},
+		{desc: "inference type", mutate: func(d *Document) { d.Offers[0].Type = TypeInference }},
+		{desc: "agent type", mutate: func(d *Document) { d.Offers[0].Type = TypeAgent }},
+		{desc: "unknown type", mutate: func(d *Document) { d.Offers[0].Type = "llm" }, want: []string{"type \"llm\""}},
 		{desc: "bad settlement", mutate: func(d *Document) { d.Offers[0].Paths[1].Settlement = "later" }, want: []string{"settlement \"later\""}},
 		{desc: "all problems at once", mutate: func(d *Document) {
 			d.Offers[0].Payments[0].Amount = ""
