@@ -7,6 +7,10 @@ SHELL := /bin/bash
 export TURNPIKE_CACHE ?= $(HOME)/.cache/turnpike
 export TURNPIKE_BIN ?= $(TURNPIKE_CACHE)/bin
 GO ?= go
+# Stamped into `turnpike version`; outside a git checkout the binary says "dev".
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+BUILDINFO_LDFLAGS := -X github.com/turnpike-x402/turnpike/internal/buildinfo.Version=$(VERSION) -X github.com/turnpike-x402/turnpike/internal/buildinfo.Commit=$(COMMIT)
 
 # Each mk/*.mk appends to these.
 TEST_TARGETS :=
@@ -26,7 +30,7 @@ help: ## list the public targets (this text)
 	  /^[a-zA-Z0-9_.-]+:[^=]*## / { printf "  %-28s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 build: ## build bin/turnpike (every command in one binary)
-	$(GO) build -o bin/turnpike ./cmd/turnpike
+	$(GO) build -ldflags "$(BUILDINFO_LDFLAGS)" -o bin/turnpike ./cmd/turnpike
 
 include $(sort $(wildcard mk/*.mk))
 

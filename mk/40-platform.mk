@@ -29,5 +29,5 @@ E2E_TARGETS += e2e-platform
 # The one image (see Dockerfile): a static binary plus the plugin source tree.
 IMAGE ?= ghcr.io/turnpike-x402/turnpike:dev
 image: ## build the one image (static binary + plugin source tree); IMAGE=...
-	CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -ldflags "-s -w" -o bin/turnpike ./cmd/turnpike
+	CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -ldflags "-s -w $(BUILDINFO_LDFLAGS)" -o bin/turnpike ./cmd/turnpike
 	docker build -t $(IMAGE) .
