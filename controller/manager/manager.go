@@ -63,6 +63,9 @@ type Options struct {
 	// RouteRemovalDelay: how long the gate outlives the route at the end of a drain
 	// (offers.Reconciler.RouteRemovalDelay).
 	RouteRemovalDelay time.Duration
+	// KindsInterval: how often missing Traefik / Gateway API CRDs are looked for
+	// again (offers.Reconciler.KindsInterval).
+	KindsInterval time.Duration
 
 	Registrar offers.Registrar
 	Tokens    offers.TokenChecker
@@ -157,6 +160,7 @@ func Run(ctx context.Context, o Options) error {
 		Recorder:     mgr.GetEventRecorder("turnpike-controller"),
 		Settings:     o.Settings,
 		Health:       health,
+		Models:       health,
 		Registrar:    o.Registrar,
 		Tokens:       o.Tokens,
 		Claims:       &claimprobe.Probe{},
@@ -164,6 +168,7 @@ func Run(ctx context.Context, o Options) error {
 		RetryAfter:   o.RetryAfter,
 
 		RouteRemovalDelay: o.RouteRemovalDelay,
+		KindsInterval:     o.KindsInterval,
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("service offers: %w", err)

@@ -17,6 +17,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -132,9 +133,19 @@ func TestController(t *testing.T) {
 		})); err != nil {
 			t.Fatal(err)
 		}
-		o := cp.condition(t, "shop", "weather", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonReconciled)
-		for _, typ := range []string{v1alpha1.ConditionUpstreamHealthy, v1alpha1.ConditionPaymentGateReady, v1alpha1.ConditionRoutePublished, v1alpha1.ConditionRegistered} {
+		o := cp.condition(t, "shop", "weather", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonServing)
+		for _, typ := range []string{v1alpha1.ConditionUpstreamHealthy, v1alpha1.ConditionPaymentGateReady, v1alpha1.ConditionRoutePublished} {
 			cp.condition(t, "shop", "weather", typ, metav1.ConditionTrue, "")
+		}
+		o = cp.condition(t, "shop", "weather", v1alpha1.ConditionRoutePublished, metav1.ConditionTrue, offers.ReasonPublished)
+		if msg := condOf(o, v1alpha1.ConditionRoutePublished).Message; !strings.Contains(msg, "accepted by Gateway traefik/gateway") {
+			t.Fatalf("RoutePublished must say which Gateway accepted the route: %q", msg)
+		}
+		// Neither asked for: no Registered condition, and an http offer has no ModelReady.
+		for _, typ := range []string{v1alpha1.ConditionRegistered, v1alpha1.ConditionModelReady} {
+			if c := meta.FindStatusCondition(o.Status.Conditions, typ); c != nil {
+				t.Fatalf("unexpected %s condition: %+v", typ, c)
+			}
 		}
 		cp.condition(t, "shop", "weather", v1alpha1.ConditionDraining, metav1.ConditionFalse, offers.ReasonActive)
 		if o.Status.Endpoint != "/services/weather" || o.Status.URL != "https://weather.example.com/services/weather" {
@@ -181,7 +192,7 @@ func TestController(t *testing.T) {
 			}
 		}
 		testutil.EventuallyNoError(t, 10*time.Second, "Ready event recorded", func() error {
-			return hasEvent(cp, "shop", "weather", "Reconciled", "Ready")
+			return hasEvent(cp, "shop", "weather", offers.ReasonServing, "Ready")
 		})
 	})
 
@@ -206,7 +217,7 @@ func TestController(t *testing.T) {
 		for _, c := range table.ColumnDefinitions {
 			names = append(names, c.Name)
 		}
-		if got := strings.Join(names, ","); got != "Name,Path,Price,Network,Amount,Ready,Status,Drain Ends,Agent,Age" {
+		if got := strings.Join(names, ","); got != "Name,Type,Model,Path,Price,Network,Amount,Ready,Status,Drain Ends,Agent,Age" {
 			t.Fatalf("columns %s", got)
 		}
 		if len(table.Rows) != 1 {
@@ -253,7 +264,7 @@ func TestController(t *testing.T) {
 			return nil
 		})
 		cp.childGone(t, render.HTTPRouteGVK, "shop", "weather")
-		cp.condition(t, "shop", "weather", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonReconciled)
+		cp.condition(t, "shop", "weather", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonServing)
 	})
 
 	t.Run("an unhealthy upstream is never published", func(t *testing.T) {
@@ -273,14 +284,14 @@ func TestController(t *testing.T) {
 		}
 		// Healing publishes it.
 		update(t, cp, "shop", "sick", func(o *v1alpha1.ServiceOffer) { o.Spec.Upstream.HealthPath = "/health" })
-		cp.condition(t, "shop", "sick", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonReconciled)
+		cp.condition(t, "shop", "sick", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonServing)
 	})
 
 	t.Run("a route the Gateway controller rejects is reported and leaves the routes document", func(t *testing.T) {
 		if err := cp.c.Create(ctx, newOffer("shop", "rejected")); err != nil {
 			t.Fatal(err)
 		}
-		cp.condition(t, "shop", "rejected", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonReconciled)
+		cp.condition(t, "shop", "rejected", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonServing)
 		// Traefik's Gateway provider would write this status.
 		testutil.EventuallyNoError(t, 10*time.Second, "route status", func() error {
 			route, err := cp.child(render.HTTPRouteGVK, "shop", "rejected")
@@ -334,7 +345,7 @@ func TestController(t *testing.T) {
 		})); err != nil {
 			t.Fatal(err)
 		}
-		cp.condition(t, "rival", "elsewhere", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonReconciled)
+		cp.condition(t, "rival", "elsewhere", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonServing)
 		// Same path on every host: overlaps both; the oldest claimant is named.
 		if err := cp.c.Create(ctx, newOffer("rival", "copycat", func(o *v1alpha1.ServiceOffer) { o.Spec.Path = "/services/weather" })); err != nil {
 			t.Fatal(err)
@@ -366,7 +377,7 @@ func TestController(t *testing.T) {
 		if err := cp.c.Create(ctx, newOffer("shop", "tides")); err != nil {
 			t.Fatal(err)
 		}
-		cp.condition(t, "shop", "tides", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonReconciled)
+		cp.condition(t, "shop", "tides", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonServing)
 		start := time.Now()
 		update(t, cp, "shop", "tides", func(o *v1alpha1.ServiceOffer) {
 			now := metav1.NewTime(time.Now())
@@ -410,7 +421,7 @@ func TestController(t *testing.T) {
 		if err := cp.c.Create(ctx, newOffer("shop", "ebb")); err != nil {
 			t.Fatal(err)
 		}
-		cp.condition(t, "shop", "ebb", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonReconciled)
+		cp.condition(t, "shop", "ebb", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonServing)
 		update(t, cp, "shop", "ebb", func(o *v1alpha1.ServiceOffer) {
 			now := metav1.NewTime(time.Now())
 			o.Spec.DrainAt = &now
@@ -550,7 +561,7 @@ func TestController(t *testing.T) {
 			t.Fatal("deleted offer still in routes document")
 		}
 		// The loser of the conflict now owns the path.
-		cp.condition(t, "rival", "copycat", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonReconciled)
+		cp.condition(t, "rival", "copycat", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonServing)
 	})
 }
 

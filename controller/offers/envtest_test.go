@@ -37,6 +37,7 @@ const (
 // controlPlane is a real kube-apiserver + etcd with Turnpike's generated CRDs and the
 // Traefik and Gateway API CRDs installed.
 type controlPlane struct {
+	k          *kubetest.Cluster
 	cfg        *rest.Config
 	c          client.Client
 	kubeconfig string
@@ -45,8 +46,12 @@ type controlPlane struct {
 func startControlPlane(t *testing.T) *controlPlane {
 	t.Helper()
 	k := kubetest.Start(t)
-	cp := &controlPlane{cfg: k.Config, c: k.Client, kubeconfig: k.Kubeconfig}
+	cp := &controlPlane{k: k, cfg: k.Config, c: k.Client, kubeconfig: k.Kubeconfig}
 	cp.namespace(t, systemNS)
+	// The default parent Gateway (settings) exists, and a stand-in Gateway controller
+	// accepts the routes attached to it, as Traefik's Gateway provider would.
+	k.Gateway(t, "traefik", "gateway")
+	k.AcceptHTTPRoutes(t)
 	return cp
 }
 

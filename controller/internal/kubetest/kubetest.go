@@ -100,7 +100,7 @@ func start(t *testing.T, token string) *Cluster {
 }
 
 // Namespace creates a namespace (idempotent).
-func (c *Cluster) Namespace(t *testing.T, name string) {
+func (c *Cluster) Namespace(t testing.TB, name string) {
 	t.Helper()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
 	if err := c.Client.Create(context.Background(), ns); err != nil && !apierrors.IsAlreadyExists(err) {
