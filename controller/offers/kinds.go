@@ -13,8 +13,10 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	v1alpha1 "github.com/turnpike-x402/turnpike/controller/api/v1alpha1"
@@ -92,9 +94,12 @@ func (r *Reconciler) missingKinds(o *v1alpha1.ServiceOffer) string {
 // manager's REST mapper refreshes on a miss), and starts watching a kind as soon as
 // it is served, so offers waiting for it are published without a restart.
 type kindsWatcher struct {
-	kinds    *servedKinds
-	mapper   meta.RESTMapper
-	watch    func(schema.GroupVersionKind) error
+	kinds  *servedKinds
+	mapper meta.RESTMapper
+	watch  func(schema.GroupVersionKind) error
+	// served is told when a kind starts being served, to wake the offers waiting
+	// for it now rather than at their next retry.
+	served   func()
 	interval time.Duration
 	log      logr.Logger
 }
@@ -117,6 +122,9 @@ func (w *kindsWatcher) check() bool {
 		}
 		w.kinds.add(gvk)
 		w.log.Info("kind served by the cluster; watching it", "kind", gvk.String())
+		if w.served != nil {
+			w.served()
+		}
 	}
 	return all
 }
@@ -165,6 +173,28 @@ func (r *Reconciler) setupKinds(mgr manager.Manager, c controller.Controller) er
 		},
 	}
 	w.check()
+	// Later discoveries wake every offer (one generic event, mapped to all offers).
+	wake := make(chan event.GenericEvent, 1)
+	all := handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, _ client.Object) []reconcile.Request {
+		var list v1alpha1.ServiceOfferList
+		if err := mgr.GetClient().List(ctx, &list); err != nil {
+			return nil
+		}
+		reqs := make([]reconcile.Request, 0, len(list.Items))
+		for i := range list.Items {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+		}
+		return reqs
+	})
+	if err := c.Watch(source.Channel(wake, all)); err != nil {
+		return fmt.Errorf("watch CRD discoveries: %w", err)
+	}
+	w.served = func() {
+		select {
+		case wake <- event.GenericEvent{Object: &v1alpha1.ServiceOffer{}}:
+		default: // a wake-up is already pending
+		}
+	}
 	if err := mgr.Add(w); err != nil {
 		return fmt.Errorf("add the CRD watcher: %w", err)
 	}
