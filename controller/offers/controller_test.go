@@ -78,7 +78,7 @@ func TestController(t *testing.T) {
 			wantErr string
 		}{
 			{desc: "bad payTo", mut: func(o *v1alpha1.ServiceOffer) { o.Spec.Payment.PayTo = "0x12" }, wantErr: "spec.payment.payTo"},
-			{desc: "network not CAIP-2", mut: func(o *v1alpha1.ServiceOffer) { o.Spec.Payment.Accepts[0].Network = "base-sepolia" }, wantErr: "network"},
+			{desc: "network neither CAIP-2 nor a preset name", mut: func(o *v1alpha1.ServiceOffer) { o.Spec.Payment.Accepts[0].Network = "Base Sepolia" }, wantErr: "network"},
 			{desc: "zero amount", mut: func(o *v1alpha1.ServiceOffer) { o.Spec.Payment.Accepts[0].Amount = "0" }, wantErr: "amount"},
 			{desc: "no payment option", mut: func(o *v1alpha1.ServiceOffer) { o.Spec.Payment.Accepts = nil }, wantErr: "accepts"},
 			{desc: "unknown route kind", mut: func(o *v1alpha1.ServiceOffer) { o.Spec.Route.Kind = "Ingress" }, wantErr: "spec.route.kind"},
@@ -223,8 +223,8 @@ func TestController(t *testing.T) {
 		if len(table.Rows) != 1 {
 			t.Fatalf("rows %+v", table.Rows)
 		}
-		cells := fmt.Sprint(table.Rows[0].Cells[:7])
-		if cells != "[weather /services/weather 0.01 USDC eip155:84532 10000 True Reconciled]" {
+		cells := fmt.Sprint(table.Rows[0].Cells[:9])
+		if cells != "[weather http <nil> /services/weather 0.01 USDC eip155:84532 10000 True Serving]" {
 			t.Fatalf("cells %s", cells)
 		}
 	})
@@ -285,6 +285,47 @@ func TestController(t *testing.T) {
 		// Healing publishes it.
 		update(t, cp, "shop", "sick", func(o *v1alpha1.ServiceOffer) { o.Spec.Upstream.HealthPath = "/health" })
 		cp.condition(t, "shop", "sick", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonServing)
+	})
+
+	t.Run("an inference offer is Ready only while the upstream lists its model", func(t *testing.T) {
+		cp.namespace(t, "models")
+		cp.service(t, "models", "api")
+		inference := func(name, model, runtime string) *v1alpha1.ServiceOffer {
+			return newOffer("models", name, func(o *v1alpha1.ServiceOffer) {
+				o.Spec.Type = v1alpha1.OfferTypeInference
+				o.Spec.Model = &v1alpha1.ModelSpec{Name: model, Runtime: runtime}
+			})
+		}
+		for _, o := range []*v1alpha1.ServiceOffer{
+			inference("vllm", "meta-llama/Llama-3.1-8B-Instruct", v1alpha1.RuntimeVLLM),
+			inference("ollama", "llama3.2:3b", v1alpha1.RuntimeOllama),
+			inference("absent", "gpt-9", v1alpha1.RuntimeOpenAICompatible),
+		} {
+			if err := cp.c.Create(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, name := range []string{"vllm", "ollama"} {
+			o := cp.condition(t, "models", name, v1alpha1.ConditionModelReady, metav1.ConditionTrue, offers.ReasonModelListed)
+			cp.condition(t, "models", name, v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonServing)
+			if msg := condOf(o, v1alpha1.ConditionModelReady).Message; !strings.Contains(msg, o.Spec.Model.Name) {
+				t.Fatalf("%s: ModelReady message %q", name, msg)
+			}
+		}
+		o := cp.condition(t, "models", "absent", v1alpha1.ConditionModelReady, metav1.ConditionFalse, offers.ReasonModelNotListed)
+		msg := condOf(o, v1alpha1.ConditionModelReady).Message
+		for _, want := range []string{"gpt-9", "GET /v1/models", `"qwen2.5"`} {
+			if !strings.Contains(msg, want) {
+				t.Fatalf("ModelReady message must name the model, the listing and what it lists (%q): %q", want, msg)
+			}
+		}
+		cp.condition(t, "models", "absent", v1alpha1.ConditionReady, metav1.ConditionFalse, offers.ReasonModelNotListed)
+		if findOffer(cp.routesDoc(t), "models", "absent") != nil {
+			t.Fatal("an offer whose model is not listed must not be in the routes document")
+		}
+		// The seller fixes the model name: the offer becomes Ready.
+		update(t, cp, "models", "absent", func(o *v1alpha1.ServiceOffer) { o.Spec.Model.Name = "qwen2.5" })
+		cp.condition(t, "models", "absent", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonServing)
 	})
 
 	t.Run("a route the Gateway controller rejects is reported and leaves the routes document", func(t *testing.T) {

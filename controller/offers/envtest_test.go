@@ -72,6 +72,10 @@ func upstream(t *testing.T) (*httptest.Server, *atomic.Int64) {
 		switch r.URL.Path {
 		case "/health":
 			w.WriteHeader(http.StatusOK)
+		case "/v1/models": // vLLM, TGI, OpenAI-compatible servers
+			_, _ = w.Write([]byte(`{"object":"list","data":[{"id":"meta-llama/Llama-3.1-8B-Instruct"},{"id":"qwen2.5"}]}`))
+		case "/api/tags": // Ollama
+			_, _ = w.Write([]byte(`{"models":[{"name":"llama3.2:3b","model":"llama3.2:3b"}]}`))
 		default:
 			w.WriteHeader(http.StatusServiceUnavailable)
 		}
