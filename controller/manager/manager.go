@@ -76,6 +76,9 @@ type Options struct {
 	// BuyerURL is the buyer sidecar's base URL (its /status and /consumed), so
 	// PurchaseRequests can be refilled; "" signs the initial pool only.
 	BuyerURL string
+	// SkipNameValidation lets tests run a second manager in one process
+	// (controller-runtime refuses two controllers of the same name otherwise).
+	SkipNameValidation bool
 	// OnStarted, when set, is called once the process serves (tests).
 	OnStarted func(addrs Addresses)
 }
@@ -119,6 +122,9 @@ func Run(ctx context.Context, o Options) error {
 		LeaderElection:                o.LeaderElect,
 		LeaderElectionReleaseOnCancel: true,
 		GracefulShutdownTimeout:       ptr(10 * time.Second),
+	}
+	if o.SkipNameValidation {
+		mo.Controller.SkipNameValidation = ptr(true)
 	}
 	if o.LeaderElect {
 		if o.LeaderElectionNamespace == "" {

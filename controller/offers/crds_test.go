@@ -37,6 +37,8 @@ func TestGatewayAPIInstalledLaterAndRouteAcceptance(t *testing.T) {
 			Config: cp.cfg, Settings: s, MetricsAddress: "0", HealthAddress: "0",
 			HealthBaseURL: up.URL, RetryAfter: time.Minute, RecheckAfter: time.Minute,
 			KindsInterval: 300 * time.Millisecond,
+			// TestController runs a manager in this process too.
+			SkipNameValidation: true,
 		})
 	}()
 	t.Cleanup(func() {
