@@ -154,28 +154,7 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("create manager: %w", err)
 	}
 
-	health := &offers.HTTPHealth{}
-	if o.HealthBaseURL != "" {
-		base := o.HealthBaseURL
-		health.BaseURL = func(*corev1.Service, int32) string { return base }
-	}
-	r := &offers.Reconciler{
-		Client:       mgr.GetClient(),
-		APIReader:    mgr.GetAPIReader(),
-		Scheme:       scheme,
-		Recorder:     mgr.GetEventRecorder("turnpike-controller"),
-		Settings:     o.Settings,
-		Health:       health,
-		Models:       health,
-		Registrar:    o.Registrar,
-		Tokens:       o.Tokens,
-		Claims:       &claimprobe.Probe{},
-		RecheckAfter: o.RecheckAfter,
-		RetryAfter:   o.RetryAfter,
-
-		RouteRemovalDelay: o.RouteRemovalDelay,
-		KindsInterval:     o.KindsInterval,
-	}
+	r := offerReconciler(mgr, scheme, o)
 	if err := r.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("service offers: %w", err)
 	}
@@ -229,6 +208,32 @@ func Run(ctx context.Context, o Options) error {
 	}
 	logger.Info("starting controller")
 	return mgr.Start(ctx)
+}
+
+// offerReconciler builds the ServiceOffer reconciler from the options.
+func offerReconciler(mgr ctrl.Manager, scheme *runtime.Scheme, o Options) *offers.Reconciler {
+	health := &offers.HTTPHealth{}
+	if o.HealthBaseURL != "" {
+		base := o.HealthBaseURL
+		health.BaseURL = func(*corev1.Service, int32) string { return base }
+	}
+	return &offers.Reconciler{
+		Client:       mgr.GetClient(),
+		APIReader:    mgr.GetAPIReader(),
+		Scheme:       scheme,
+		Recorder:     mgr.GetEventRecorder("turnpike-controller"),
+		Settings:     o.Settings,
+		Health:       health,
+		Models:       health,
+		Registrar:    o.Registrar,
+		Tokens:       o.Tokens,
+		Claims:       &claimprobe.Probe{},
+		RecheckAfter: o.RecheckAfter,
+		RetryAfter:   o.RetryAfter,
+
+		RouteRemovalDelay: o.RouteRemovalDelay,
+		KindsInterval:     o.KindsInterval,
+	}
 }
 
 type startHook func(context.Context) error
