@@ -4,7 +4,7 @@
 # markers on the reconcilers (and the manager's leader election), the controller's
 # ClusterRole and its Role in turnpike-system into manifests/base/rbac/role.yaml. With
 # --check it renders into a scratch copy and fails when the committed files differ
-# (CI drift check).
+# (CI drift check). CRD descriptions are unwrapped by tools/crddesc.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONTROLLER_TOOLS_VERSION=${CONTROLLER_TOOLS_VERSION:-v0.23.0}
@@ -12,6 +12,9 @@ gen() { GOFLAGS=-mod=mod go run "sigs.k8s.io/controller-tools/cmd/controller-gen
 render() {
   gen object paths=./controller/api/...
   gen crd:allowDangerousTypes=false paths=./controller/api/... output:crd:artifacts:config=manifests/crds
+  # controller-gen keeps the Go comments' line breaks; one line per paragraph lets
+  # `kubectl explain` wrap descriptions to the terminal.
+  GOFLAGS=-mod=mod go run ./tools/crddesc manifests/crds/*.yaml
   gen rbac:roleName=turnpike-controller paths=./controller/... output:rbac:artifacts:config=manifests/base/rbac
 }
 if [ "${1:-}" != "--check" ]; then

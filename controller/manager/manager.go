@@ -63,6 +63,9 @@ type Options struct {
 	// RouteRemovalDelay: how long the gate outlives the route at the end of a drain
 	// (offers.Reconciler.RouteRemovalDelay).
 	RouteRemovalDelay time.Duration
+	// KindsInterval: how often missing Traefik / Gateway API CRDs are looked for
+	// again (offers.Reconciler.KindsInterval).
+	KindsInterval time.Duration
 
 	Registrar offers.Registrar
 	Tokens    offers.TokenChecker
@@ -73,6 +76,9 @@ type Options struct {
 	// BuyerURL is the buyer sidecar's base URL (its /status and /consumed), so
 	// PurchaseRequests can be refilled; "" signs the initial pool only.
 	BuyerURL string
+	// SkipNameValidation lets tests run a second manager in one process
+	// (controller-runtime refuses two controllers of the same name otherwise).
+	SkipNameValidation bool
 	// OnStarted, when set, is called once the process serves (tests).
 	OnStarted func(addrs Addresses)
 }
@@ -117,6 +123,9 @@ func Run(ctx context.Context, o Options) error {
 		LeaderElectionReleaseOnCancel: true,
 		GracefulShutdownTimeout:       ptr(10 * time.Second),
 	}
+	if o.SkipNameValidation {
+		mo.Controller.SkipNameValidation = ptr(true)
+	}
 	if o.LeaderElect {
 		if o.LeaderElectionNamespace == "" {
 			return errors.New("leader election needs a namespace (--leader-election-namespace or POD_NAMESPACE)")
@@ -145,26 +154,7 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("create manager: %w", err)
 	}
 
-	health := &offers.HTTPHealth{}
-	if o.HealthBaseURL != "" {
-		base := o.HealthBaseURL
-		health.BaseURL = func(*corev1.Service, int32) string { return base }
-	}
-	r := &offers.Reconciler{
-		Client:       mgr.GetClient(),
-		APIReader:    mgr.GetAPIReader(),
-		Scheme:       scheme,
-		Recorder:     mgr.GetEventRecorder("turnpike-controller"),
-		Settings:     o.Settings,
-		Health:       health,
-		Registrar:    o.Registrar,
-		Tokens:       o.Tokens,
-		Claims:       &claimprobe.Probe{},
-		RecheckAfter: o.RecheckAfter,
-		RetryAfter:   o.RetryAfter,
-
-		RouteRemovalDelay: o.RouteRemovalDelay,
-	}
+	r := offerReconciler(mgr, scheme, o)
 	if err := r.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("service offers: %w", err)
 	}
@@ -218,6 +208,32 @@ func Run(ctx context.Context, o Options) error {
 	}
 	logger.Info("starting controller")
 	return mgr.Start(ctx)
+}
+
+// offerReconciler builds the ServiceOffer reconciler from the options.
+func offerReconciler(mgr ctrl.Manager, scheme *runtime.Scheme, o Options) *offers.Reconciler {
+	health := &offers.HTTPHealth{}
+	if o.HealthBaseURL != "" {
+		base := o.HealthBaseURL
+		health.BaseURL = func(*corev1.Service, int32) string { return base }
+	}
+	return &offers.Reconciler{
+		Client:       mgr.GetClient(),
+		APIReader:    mgr.GetAPIReader(),
+		Scheme:       scheme,
+		Recorder:     mgr.GetEventRecorder("turnpike-controller"),
+		Settings:     o.Settings,
+		Health:       health,
+		Models:       health,
+		Registrar:    o.Registrar,
+		Tokens:       o.Tokens,
+		Claims:       &claimprobe.Probe{},
+		RecheckAfter: o.RecheckAfter,
+		RetryAfter:   o.RetryAfter,
+
+		RouteRemovalDelay: o.RouteRemovalDelay,
+		KindsInterval:     o.KindsInterval,
+	}
 }
 
 type startHook func(context.Context) error

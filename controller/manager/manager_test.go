@@ -103,6 +103,8 @@ func newOffer(name, asset string) *v1alpha1.ServiceOffer {
 		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: name},
 		Spec: v1alpha1.ServiceOfferSpec{
 			Upstream: v1alpha1.UpstreamSpec{Service: "api", Port: 8080},
+			// No Gateway here: an IngressRoute counts once applied.
+			Route: v1alpha1.RouteSpec{Kind: v1alpha1.RouteKindIngressRoute},
 			Payment: v1alpha1.PaymentSpec{PayTo: payTo, Accepts: []v1alpha1.PaymentOption{
 				{Network: "eip155:84532", Amount: "10000", Asset: v1alpha1.AssetSpec{Address: asset}}}},
 		},
@@ -145,7 +147,7 @@ func firstOffer(t *testing.T, k *kubetest.Cluster, log *requestLog) {
 	if err := k.Client.Create(ctx, newOffer("weather", usdc)); err != nil {
 		t.Fatal(err)
 	}
-	waitCondition(t, k, "weather", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonReconciled, 5*time.Millisecond)
+	waitCondition(t, k, "weather", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonServing, 5*time.Millisecond)
 	t.Logf("controller: first_offer_apply_to_ready_ms=%d", time.Since(start).Milliseconds())
 
 	for _, tc := range []struct {

@@ -18,6 +18,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -78,7 +79,7 @@ func TestController(t *testing.T) {
 			wantErr string
 		}{
 			{desc: "bad payTo", mut: func(o *v1alpha1.ServiceOffer) { o.Spec.Payment.PayTo = "0x12" }, wantErr: "spec.payment.payTo"},
-			{desc: "network not CAIP-2", mut: func(o *v1alpha1.ServiceOffer) { o.Spec.Payment.Accepts[0].Network = "base-sepolia" }, wantErr: "network"},
+			{desc: "network neither CAIP-2 nor a preset name", mut: func(o *v1alpha1.ServiceOffer) { o.Spec.Payment.Accepts[0].Network = "Base Sepolia" }, wantErr: "network"},
 			{desc: "zero amount", mut: func(o *v1alpha1.ServiceOffer) { o.Spec.Payment.Accepts[0].Amount = "0" }, wantErr: "amount"},
 			{desc: "no payment option", mut: func(o *v1alpha1.ServiceOffer) { o.Spec.Payment.Accepts = nil }, wantErr: "accepts"},
 			{desc: "unknown route kind", mut: func(o *v1alpha1.ServiceOffer) { o.Spec.Route.Kind = "Ingress" }, wantErr: "spec.route.kind"},
@@ -133,9 +134,19 @@ func TestController(t *testing.T) {
 		})); err != nil {
 			t.Fatal(err)
 		}
-		o := cp.condition(t, "shop", "weather", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonReconciled)
-		for _, typ := range []string{v1alpha1.ConditionUpstreamHealthy, v1alpha1.ConditionPaymentGateReady, v1alpha1.ConditionRoutePublished, v1alpha1.ConditionRegistered} {
+		o := cp.condition(t, "shop", "weather", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonServing)
+		for _, typ := range []string{v1alpha1.ConditionUpstreamHealthy, v1alpha1.ConditionPaymentGateReady, v1alpha1.ConditionRoutePublished} {
 			cp.condition(t, "shop", "weather", typ, metav1.ConditionTrue, "")
+		}
+		o = cp.condition(t, "shop", "weather", v1alpha1.ConditionRoutePublished, metav1.ConditionTrue, offers.ReasonPublished)
+		if msg := condOf(o, v1alpha1.ConditionRoutePublished).Message; !strings.Contains(msg, "accepted by Gateway traefik/gateway") {
+			t.Fatalf("RoutePublished must say which Gateway accepted the route: %q", msg)
+		}
+		// Neither asked for: no Registered condition, and an http offer has no ModelReady.
+		for _, typ := range []string{v1alpha1.ConditionRegistered, v1alpha1.ConditionModelReady} {
+			if c := meta.FindStatusCondition(o.Status.Conditions, typ); c != nil {
+				t.Fatalf("unexpected %s condition: %+v", typ, c)
+			}
 		}
 		cp.condition(t, "shop", "weather", v1alpha1.ConditionDraining, metav1.ConditionFalse, offers.ReasonActive)
 		if o.Status.Endpoint != "/services/weather" || o.Status.URL != "https://weather.example.com/services/weather" {
@@ -182,7 +193,7 @@ func TestController(t *testing.T) {
 			}
 		}
 		testutil.EventuallyNoError(t, 10*time.Second, "Ready event recorded", func() error {
-			return hasEvent(cp, "shop", "weather", "Reconciled", "Ready")
+			return hasEvent(cp, "shop", "weather", offers.ReasonServing, "Ready")
 		})
 	})
 
@@ -207,14 +218,14 @@ func TestController(t *testing.T) {
 		for _, c := range table.ColumnDefinitions {
 			names = append(names, c.Name)
 		}
-		if got := strings.Join(names, ","); got != "Name,Path,Price,Network,Amount,Ready,Status,Drain Ends,Agent,Age" {
+		if got := strings.Join(names, ","); got != "Name,Type,Model,Path,Price,Network,Amount,Ready,Status,Drain Ends,Agent,Age" {
 			t.Fatalf("columns %s", got)
 		}
 		if len(table.Rows) != 1 {
 			t.Fatalf("rows %+v", table.Rows)
 		}
-		cells := fmt.Sprint(table.Rows[0].Cells[:7])
-		if cells != "[weather /services/weather 0.01 USDC eip155:84532 10000 True Reconciled]" {
+		cells := fmt.Sprint(table.Rows[0].Cells[:9])
+		if cells != "[weather http <nil> /services/weather 0.01 USDC eip155:84532 10000 True Serving]" {
 			t.Fatalf("cells %s", cells)
 		}
 	})
@@ -254,7 +265,7 @@ func TestController(t *testing.T) {
 			return nil
 		})
 		cp.childGone(t, render.HTTPRouteGVK, "shop", "weather")
-		cp.condition(t, "shop", "weather", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonReconciled)
+		cp.condition(t, "shop", "weather", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonServing)
 	})
 
 	t.Run("basePath on an IngressRoute adds the rewrite Middleware after the gate; dropping it removes it", func(t *testing.T) {
@@ -310,14 +321,55 @@ func TestController(t *testing.T) {
 		}
 		// Healing publishes it.
 		update(t, cp, "shop", "sick", func(o *v1alpha1.ServiceOffer) { o.Spec.Upstream.HealthPath = "/health" })
-		cp.condition(t, "shop", "sick", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonReconciled)
+		cp.condition(t, "shop", "sick", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonServing)
+	})
+
+	t.Run("an inference offer is Ready only while the upstream lists its model", func(t *testing.T) {
+		cp.namespace(t, "models")
+		cp.service(t, "models", "api")
+		inference := func(name, model, runtime string) *v1alpha1.ServiceOffer {
+			return newOffer("models", name, func(o *v1alpha1.ServiceOffer) {
+				o.Spec.Type = v1alpha1.OfferTypeInference
+				o.Spec.Model = &v1alpha1.ModelSpec{Name: model, Runtime: runtime}
+			})
+		}
+		for _, o := range []*v1alpha1.ServiceOffer{
+			inference("vllm", "meta-llama/Llama-3.1-8B-Instruct", v1alpha1.RuntimeVLLM),
+			inference("ollama", "llama3.2:3b", v1alpha1.RuntimeOllama),
+			inference("absent", "gpt-9", v1alpha1.RuntimeOpenAICompatible),
+		} {
+			if err := cp.c.Create(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, name := range []string{"vllm", "ollama"} {
+			o := cp.condition(t, "models", name, v1alpha1.ConditionModelReady, metav1.ConditionTrue, offers.ReasonModelListed)
+			cp.condition(t, "models", name, v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonServing)
+			if msg := condOf(o, v1alpha1.ConditionModelReady).Message; !strings.Contains(msg, o.Spec.Model.Name) {
+				t.Fatalf("%s: ModelReady message %q", name, msg)
+			}
+		}
+		o := cp.condition(t, "models", "absent", v1alpha1.ConditionModelReady, metav1.ConditionFalse, offers.ReasonModelNotListed)
+		msg := condOf(o, v1alpha1.ConditionModelReady).Message
+		for _, want := range []string{"gpt-9", "GET /v1/models", `"qwen2.5"`} {
+			if !strings.Contains(msg, want) {
+				t.Fatalf("ModelReady message must name the model, the listing and what it lists (%q): %q", want, msg)
+			}
+		}
+		cp.condition(t, "models", "absent", v1alpha1.ConditionReady, metav1.ConditionFalse, offers.ReasonModelNotListed)
+		if findOffer(cp.routesDoc(t), "models", "absent") != nil {
+			t.Fatal("an offer whose model is not listed must not be in the routes document")
+		}
+		// The seller fixes the model name: the offer becomes Ready.
+		update(t, cp, "models", "absent", func(o *v1alpha1.ServiceOffer) { o.Spec.Model.Name = "qwen2.5" })
+		cp.condition(t, "models", "absent", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonServing)
 	})
 
 	t.Run("a route the Gateway controller rejects is reported and leaves the routes document", func(t *testing.T) {
 		if err := cp.c.Create(ctx, newOffer("shop", "rejected")); err != nil {
 			t.Fatal(err)
 		}
-		cp.condition(t, "shop", "rejected", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonReconciled)
+		cp.condition(t, "shop", "rejected", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonServing)
 		// Traefik's Gateway provider would write this status.
 		testutil.EventuallyNoError(t, 10*time.Second, "route status", func() error {
 			route, err := cp.child(render.HTTPRouteGVK, "shop", "rejected")
@@ -371,7 +423,7 @@ func TestController(t *testing.T) {
 		})); err != nil {
 			t.Fatal(err)
 		}
-		cp.condition(t, "rival", "elsewhere", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonReconciled)
+		cp.condition(t, "rival", "elsewhere", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonServing)
 		// Same path on every host: overlaps both; the oldest claimant is named.
 		if err := cp.c.Create(ctx, newOffer("rival", "copycat", func(o *v1alpha1.ServiceOffer) { o.Spec.Path = "/services/weather" })); err != nil {
 			t.Fatal(err)
@@ -403,7 +455,7 @@ func TestController(t *testing.T) {
 		if err := cp.c.Create(ctx, newOffer("shop", "tides")); err != nil {
 			t.Fatal(err)
 		}
-		cp.condition(t, "shop", "tides", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonReconciled)
+		cp.condition(t, "shop", "tides", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonServing)
 		start := time.Now()
 		update(t, cp, "shop", "tides", func(o *v1alpha1.ServiceOffer) {
 			now := metav1.NewTime(time.Now())
@@ -447,7 +499,7 @@ func TestController(t *testing.T) {
 		if err := cp.c.Create(ctx, newOffer("shop", "ebb")); err != nil {
 			t.Fatal(err)
 		}
-		cp.condition(t, "shop", "ebb", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonReconciled)
+		cp.condition(t, "shop", "ebb", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonServing)
 		update(t, cp, "shop", "ebb", func(o *v1alpha1.ServiceOffer) {
 			now := metav1.NewTime(time.Now())
 			o.Spec.DrainAt = &now
@@ -587,7 +639,7 @@ func TestController(t *testing.T) {
 			t.Fatal("deleted offer still in routes document")
 		}
 		// The loser of the conflict now owns the path.
-		cp.condition(t, "rival", "copycat", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonReconciled)
+		cp.condition(t, "rival", "copycat", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonServing)
 	})
 }
 

@@ -37,6 +37,7 @@ const (
 // controlPlane is a real kube-apiserver + etcd with Turnpike's generated CRDs and the
 // Traefik and Gateway API CRDs installed.
 type controlPlane struct {
+	k          *kubetest.Cluster
 	cfg        *rest.Config
 	c          client.Client
 	kubeconfig string
@@ -45,8 +46,12 @@ type controlPlane struct {
 func startControlPlane(t *testing.T) *controlPlane {
 	t.Helper()
 	k := kubetest.Start(t)
-	cp := &controlPlane{cfg: k.Config, c: k.Client, kubeconfig: k.Kubeconfig}
+	cp := &controlPlane{k: k, cfg: k.Config, c: k.Client, kubeconfig: k.Kubeconfig}
 	cp.namespace(t, systemNS)
+	// The default parent Gateway (settings) exists, and a stand-in Gateway controller
+	// accepts the routes attached to it, as Traefik's Gateway provider would.
+	k.Gateway(t, "traefik", "gateway")
+	k.AcceptHTTPRoutes(t)
 	return cp
 }
 
@@ -67,6 +72,10 @@ func upstream(t *testing.T) (*httptest.Server, *atomic.Int64) {
 		switch r.URL.Path {
 		case "/health":
 			w.WriteHeader(http.StatusOK)
+		case "/v1/models": // vLLM, TGI, OpenAI-compatible servers
+			_, _ = w.Write([]byte(`{"object":"list","data":[{"id":"meta-llama/Llama-3.1-8B-Instruct"},{"id":"qwen2.5"}]}`))
+		case "/api/tags": // Ollama
+			_, _ = w.Write([]byte(`{"models":[{"name":"llama3.2:3b","model":"llama3.2:3b"}]}`))
 		default:
 			w.WriteHeader(http.StatusServiceUnavailable)
 		}

@@ -168,7 +168,7 @@ func TestLeaderElection(t *testing.T) {
 	if err := cp.c.Create(ctx, newOffer("shop", "first")); err != nil {
 		t.Fatal(err)
 	}
-	cp.condition(t, "shop", "first", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonReconciled)
+	cp.condition(t, "shop", "first", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonServing)
 	// Let both processes run for a while with the offer in place (several rechecks).
 	time.Sleep(5 * time.Second)
 	if h := cp.leaseHolder(t); h != "controller-a" {
@@ -218,7 +218,7 @@ func TestLeaderElection(t *testing.T) {
 	if err := cp.c.Create(ctx, newOffer("shop", "second", func(o *v1alpha1.ServiceOffer) { o.Spec.Path = "/services/second" })); err != nil {
 		t.Fatal(err)
 	}
-	cp.condition(t, "shop", "second", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonReconciled)
+	cp.condition(t, "shop", "second", v1alpha1.ConditionReady, metav1.ConditionTrue, offers.ReasonServing)
 	// ...and re-reconciling everything repeated nothing: one new offer is exactly one
 	// new generation, and the first offer's Middleware was not rewritten.
 	time.Sleep(3 * time.Second)
@@ -232,7 +232,7 @@ func TestLeaderElection(t *testing.T) {
 	if mw.GetResourceVersion() != mwVersion {
 		t.Fatalf("Middleware rewritten by the new leader: resourceVersion %s -> %s", mwVersion, mw.GetResourceVersion())
 	}
-	if err := countEvents(cp, "shop", "first", offers.ReasonReconciled, v1alpha1.ConditionReady, 1); err != nil {
+	if err := countEvents(cp, "shop", "first", offers.ReasonServing, v1alpha1.ConditionReady, 1); err != nil {
 		t.Fatal(err)
 	}
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,25 +42,35 @@ const Finalizer = "x402.turnpike.dev/cleanup"
 // FieldOwner is the server-side apply manager name of everything the controller writes.
 const FieldOwner = "turnpike-controller"
 
-// Condition reasons.
+// Condition reasons (docs/conditions.md lists which condition carries which; a test
+// keeps the table in step with this file).
 const (
-	ReasonReconciled         = "Reconciled"
+	// Ready=True, PaymentGateReady=True, RoutePublished=True, Registered=True.
+	ReasonServing          = "Serving"
+	ReasonInRoutesDocument = "InRoutesDocument"
+	ReasonPublished        = "Published"
+	ReasonRegistered       = "Registered"
+
 	ReasonHealthy            = "Healthy"
 	ReasonUnhealthy          = "Unhealthy"
 	ReasonMissingService     = "MissingService"
 	ReasonMissingPort        = "MissingPort"
+	ReasonModelListed        = "ModelListed"
+	ReasonModelNotListed     = "ModelNotListed"
+	ReasonModelListFailed    = "ModelListUnreadable"
 	ReasonWaitingForUpstream = "WaitingForUpstream"
-	ReasonWaitingForGate     = "WaitingForPaymentGate"
+	ReasonNotInRoutesDoc     = "NotInRoutesDocument"
 	ReasonApplyFailed        = "ApplyFailed"
 	ReasonPathConflict       = "PathConflict"
 	ReasonActive             = "Active"
 	ReasonDraining           = "Draining"
 	ReasonDrained            = "Drained"
-	ReasonDisabled           = "Disabled"
 	ReasonRegistrarMissing   = "RegistrarUnavailable"
 	ReasonRegistering        = "Registering"
-	ReasonNotReady           = "NotReady"
-	ReasonNotPublished       = "NotPublished"
+	ReasonWaitingForCRD      = "WaitingForCRD"
+	ReasonNoParentGateway    = "NoParentGateway"
+	ReasonGatewayNotFound    = "GatewayNotFound"
+	ReasonWaitingForGateway  = "WaitingForGateway"
 	ReasonRouteNotAccepted   = "RouteNotAccepted"
 	ReasonWaitingForRoute    = "WaitingForRoute"
 )
@@ -102,6 +113,8 @@ type Reconciler struct {
 	Recorder  events.EventRecorder
 	Settings  render.Settings
 	Health    HealthChecker
+	// Models reads an inference upstream's model list (condition ModelReady).
+	Models    ModelLister
 	Registrar Registrar
 	Tokens    TokenChecker
 	// Claims, when set, tells whether the offer's facilitator claims authorizations
@@ -114,8 +127,11 @@ type Reconciler struct {
 	// RetryAfter is the wait after a condition that may heal by itself (an unhealthy
 	// upstream, a lost path conflict, a pending registration).
 	RetryAfter time.Duration
-	// RouteKinds are the route kinds the cluster serves (their CRDs are installed).
-	RouteKinds map[string]bool
+	// KindsInterval is how often the CRDs of the kinds the controller renders are
+	// looked for again while some are not installed (default DefaultKindsInterval).
+	KindsInterval time.Duration
+	// kinds are the child kinds the cluster serves and the controller watches.
+	kinds *servedKinds
 	// RouteRemovalDelay is how long the gate and the routes-document entry outlive the
 	// route at the end of a drain (default DefaultRouteRemovalDelay). Traefik applies
 	// a provider's changes at most once per providersThrottleDuration (2 s by default),
@@ -200,8 +216,10 @@ func (r *Reconciler) recheck() time.Duration {
 }
 
 // SetupWithManager registers the reconciler: it watches ServiceOffers and the gates
-// and routes it renders next to them, for the route kinds the cluster serves (it
-// records those in RouteKinds, so an offer asking for a missing one is told why).
+// and routes it renders next to them, for the kinds the cluster serves, and starts
+// watching the others once their CRDs are installed (kinds.go); an offer needing a
+// missing one is told which CRD it waits for. Owned routes are watched with their
+// status, so an HTTPRoute's acceptance by its Gateway wakes the offer.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("serviceoffer").
@@ -209,27 +227,14 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// One worker: the routes document is rebuilt from all offers on every
 		// reconcile, and a single writer keeps its generations strictly ordered.
 		WithOptions(controller.Options{MaxConcurrentReconciles: 1})
-	r.RouteKinds = map[string]bool{}
-	mapper := mgr.GetRESTMapper()
-	for _, gvk := range []schema.GroupVersionKind{render.MiddlewareGVK, render.HTTPRouteGVK, render.IngressRouteGVK} {
-		if _, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
-			mgr.GetLogger().Info("kind not served by the cluster; offers needing it report an error", "kind", gvk.String(), "error", err.Error())
-			continue
-		}
-		if gvk != render.MiddlewareGVK {
-			r.RouteKinds[gvk.Kind] = true
-		}
-		u := &unstructured.Unstructured{}
-		u.SetGroupVersionKind(gvk)
-		b = b.Owns(u)
-	}
 	// An offer losing a path conflict gets the path when the winner goes away: wake
 	// every offer that claims the same path whenever one of them changes.
 	b = b.Watches(&v1alpha1.ServiceOffer{}, handler.EnqueueRequestsFromMapFunc(samePathClaimants{reader: mgr.GetClient()}.requests))
-	if err := b.Complete(r); err != nil {
+	c, err := b.Build(r)
+	if err != nil {
 		return fmt.Errorf("set up the ServiceOffer controller: %w", err)
 	}
-	return nil
+	return r.setupKinds(mgr, c)
 }
 
 // samePathClaimants maps a changed offer to every other offer claiming its path.
@@ -261,14 +266,15 @@ func (s samePathClaimants) requests(ctx context.Context, obj client.Object) []re
 // calls. Offers and their status are patched (finalizer, optimistic-lock status),
 // never updated. Gates and routes are server-side applied (create and patch),
 // deleted, and watched as owned objects; the finalizers grant lets their owner
-// references block the offer's deletion. Services are read one GET at a time through
-// the API reader, never cached. The routes ConfigMap lives in turnpike-system only.
+// references block the offer's deletion. Services, and the Gateways routes name as
+// parents, are read one GET at a time through the API reader, never cached. The routes ConfigMap lives in turnpike-system only.
 //
 // +kubebuilder:rbac:groups=x402.turnpike.dev,resources=serviceoffers,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=x402.turnpike.dev,resources=serviceoffers/status,verbs=patch
 // +kubebuilder:rbac:groups=x402.turnpike.dev,resources=serviceoffers/finalizers,verbs=update
 // +kubebuilder:rbac:groups=traefik.io,resources=middlewares;ingressroutes,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=httproutes,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=gateways,verbs=get
 // +kubebuilder:rbac:groups="",resources=services,verbs=get
 // +kubebuilder:rbac:groups="";events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups="",namespace=turnpike-system,resources=configmaps,verbs=get;create;update
@@ -389,14 +395,25 @@ func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffe
 		return ctrl.Result{RequeueAfter: r.retry()}, nil
 	}
 
-	// 4. The upstream must exist and answer its health path.
+	// 4. The upstream must exist and answer its health path; an inference upstream
+	// must list the offer's model.
 	upstream := r.checkUpstream(ctx, o)
 	c.Set(v1alpha1.ConditionUpstreamHealthy, upstream.ok, upstream.reason, upstream.message)
+	model := r.checkModel(ctx, o, upstream)
+	if o.OfferType() == v1alpha1.OfferTypeInference {
+		c.Set(v1alpha1.ConditionModelReady, model.ok, model.reason, model.message)
+	} else {
+		meta.RemoveStatusCondition(&st.Conditions, v1alpha1.ConditionModelReady)
+	}
+	backend := upstream
+	if upstream.ok {
+		backend = model
+	}
 	published := meta.IsStatusConditionTrue(st.Conditions, v1alpha1.ConditionRoutePublished)
-	if !upstream.ok && !published {
-		c.False(v1alpha1.ConditionPaymentGateReady, ReasonWaitingForUpstream, "the upstream is not healthy yet")
-		c.False(v1alpha1.ConditionRoutePublished, ReasonWaitingForGate, "the payment gate is not ready yet")
-		c.False(v1alpha1.ConditionReady, upstream.reason, upstream.message)
+	if !backend.ok && !published {
+		c.False(v1alpha1.ConditionPaymentGateReady, ReasonWaitingForUpstream, "the gate is installed once the upstream is ready: "+backend.message)
+		c.False(v1alpha1.ConditionRoutePublished, ReasonWaitingForUpstream, "the route is published once the upstream is ready: "+backend.message)
+		c.False(v1alpha1.ConditionReady, backend.reason, backend.message)
 		st.RoutesGeneration = 0
 		if _, err := r.syncRoutes(ctx, o, key, false); err != nil {
 			return ctrl.Result{}, err
@@ -407,6 +424,17 @@ func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffe
 	// 5. Gate and route. Once published they stay while the upstream is unhealthy:
 	// the gate then answers 503 (the offer leaves the routes document) instead of a
 	// 404 that would look like the offer never existed.
+	if missing := r.missingKinds(o); missing != "" {
+		msg := missing + "; the controller checks again every " + r.kindsInterval().String() + " and publishes the offer without a restart"
+		c.False(v1alpha1.ConditionPaymentGateReady, ReasonWaitingForCRD, msg)
+		c.False(v1alpha1.ConditionRoutePublished, ReasonWaitingForCRD, msg)
+		c.False(v1alpha1.ConditionReady, ReasonWaitingForCRD, msg)
+		st.RoutesGeneration = 0
+		if _, err := r.syncRoutes(ctx, o, key, false); err != nil {
+			return ctrl.Result{}, err
+		}
+		return ctrl.Result{RequeueAfter: r.retry()}, nil
+	}
 	if err := r.applyChildren(ctx, o); err != nil {
 		msg := err.Error()
 		c.False(v1alpha1.ConditionPaymentGateReady, ReasonApplyFailed, msg)
@@ -414,9 +442,9 @@ func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffe
 		c.False(v1alpha1.ConditionReady, ReasonApplyFailed, msg)
 		return ctrl.Result{}, err
 	}
-	routeDesc := fmt.Sprintf("%s %s/%s publishes %s", o.RouteKind(), o.Namespace, render.ChildName(o.Name), o.EffectivePath())
-	if route := r.routeAccepted(ctx, o); !route.ok {
-		c.False(v1alpha1.ConditionPaymentGateReady, ReasonWaitingForRoute, "the route is not accepted: "+route.message)
+	route := r.routeAccepted(ctx, o)
+	if !route.ok {
+		c.False(v1alpha1.ConditionPaymentGateReady, ReasonWaitingForRoute, "the gate is not in the routes document until the route is published: "+route.message)
 		c.False(v1alpha1.ConditionRoutePublished, route.reason, route.message)
 		c.False(v1alpha1.ConditionReady, route.reason, route.message)
 		st.RoutesGeneration = 0
@@ -428,10 +456,14 @@ func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffe
 
 	// 6. Registration.
 	reg, regErr := r.register(ctx, o, persist)
-	c.Set(v1alpha1.ConditionRegistered, reg.ok, reg.reason, reg.message)
+	if reg.reason == "" {
+		meta.RemoveStatusCondition(&st.Conditions, v1alpha1.ConditionRegistered)
+	} else {
+		c.Set(v1alpha1.ConditionRegistered, reg.ok, reg.reason, reg.message)
+	}
 
 	// 7. The offer serves when everything holds; then it enters the routes document.
-	serving := upstream.ok && reg.ok
+	serving := backend.ok && reg.ok
 	gen, err := r.syncRoutes(ctx, o, key, serving)
 	if err != nil {
 		c.False(v1alpha1.ConditionPaymentGateReady, ReasonApplyFailed, "routes document: "+err.Error())
@@ -442,19 +474,19 @@ func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffe
 	switch {
 	case serving:
 		st.RoutesGeneration = gen
-		c.True(v1alpha1.ConditionPaymentGateReady, ReasonReconciled,
+		c.True(v1alpha1.ConditionPaymentGateReady, ReasonInRoutesDocument,
 			fmt.Sprintf("%s gates the route; routes document generation %d carries the offer%s", mw, gen, r.claimNote(ctx, o)))
-		c.True(v1alpha1.ConditionRoutePublished, ReasonReconciled, routeDesc)
-		c.True(v1alpha1.ConditionReady, ReasonReconciled, "serving paid requests at "+o.EffectivePath())
+		c.True(v1alpha1.ConditionRoutePublished, ReasonPublished, route.message)
+		c.True(v1alpha1.ConditionReady, ReasonServing, "serving paid requests at "+o.EffectivePath())
 	default:
 		st.RoutesGeneration = 0
-		blocker := upstream
-		if upstream.ok {
+		blocker := backend
+		if backend.ok {
 			blocker = reg
 		}
-		c.False(v1alpha1.ConditionPaymentGateReady, ReasonNotPublished,
-			fmt.Sprintf("%s is in place but the offer is not in the routes document: %s", mw, blocker.message))
-		c.True(v1alpha1.ConditionRoutePublished, ReasonNotReady, routeDesc+" (requests are refused until the offer is ready)")
+		c.False(v1alpha1.ConditionPaymentGateReady, ReasonNotInRoutesDoc,
+			fmt.Sprintf("%s is in place but the offer is not in the routes document, so the gate refuses its requests: %s", mw, blocker.message))
+		c.True(v1alpha1.ConditionRoutePublished, ReasonPublished, route.message+"; the gate refuses its requests until the offer is ready")
 		c.False(v1alpha1.ConditionReady, blocker.reason, blocker.message)
 	}
 
@@ -540,37 +572,165 @@ func (r *Reconciler) setDrainCondition(o *v1alpha1.ServiceOffer, now time.Time, 
 	}
 }
 
-// routeAccepted reads what the Gateway controller (Traefik) said about the offer's
-// HTTPRoute: a parent that did not accept it, or references it could not resolve (the
-// Middleware), means buyers cannot reach the gate there. No status yet is not a
-// rejection: a cluster may run no Gateway controller that reports one.
+// routeAccepted tells whether traffic can reach the gate through the offer's route,
+// with a message for RoutePublished. An HTTPRoute counts once every parent Gateway
+// exists and reports it Accepted with its references (the Middleware, the Service)
+// resolved, for the route's current generation: a route without parents, or with a
+// parent that does not exist, attaches nowhere. Traefik's IngressRoute has no status,
+// so an applied IngressRoute counts and the message says it is unconfirmed.
 func (r *Reconciler) routeAccepted(ctx context.Context, o *v1alpha1.ServiceOffer) verdict {
-	accepted := verdict{ok: true}
+	name := render.ChildName(o.Name)
 	if o.RouteKind() != v1alpha1.RouteKindHTTPRoute {
-		return accepted
+		eps := o.Spec.Route.EntryPoints
+		if len(eps) == 0 {
+			eps = r.Settings.DefaultEntryPoints
+		}
+		on := "on Traefik's default entry points"
+		if len(eps) > 0 {
+			on = "on entry points " + strings.Join(eps, ",")
+		}
+		return verdict{ok: true, message: fmt.Sprintf("IngressRoute %s/%s publishes %s %s (Traefik reports no status for IngressRoutes, so whether it loaded the route is not confirmed)",
+			o.Namespace, name, o.EffectivePath(), on)}
+	}
+	parents := o.Spec.Route.ParentRefs
+	if len(parents) == 0 {
+		parents = r.Settings.DefaultParentRefs
+	}
+	if len(parents) == 0 {
+		return verdict{reason: ReasonNoParentGateway, message: fmt.Sprintf("HTTPRoute %s/%s attaches to no Gateway, so no traffic reaches it: set spec.route.parentRefs or start the controller with --gateway namespace/name", o.Namespace, name)}
+	}
+	reader := r.APIReader
+	if reader == nil {
+		reader = r.Client
 	}
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(render.HTTPRouteGVK)
-	if err := r.Client.Get(ctx, types.NamespacedName{Namespace: o.Namespace, Name: render.ChildName(o.Name)}, u); err != nil {
-		return accepted
+	if err := r.Client.Get(ctx, types.NamespacedName{Namespace: o.Namespace, Name: name}, u); err != nil {
+		return verdict{reason: ReasonWaitingForGateway, message: fmt.Sprintf("read HTTPRoute %s/%s: %v", o.Namespace, name, err)}
 	}
-	parents, _, _ := unstructured.NestedSlice(u.Object, "status", "parents")
+	statuses, _, _ := unstructured.NestedSlice(u.Object, "status", "parents")
+	var gws []string
 	for _, p := range parents {
-		pm, _ := p.(map[string]any)
-		ref, _, _ := unstructured.NestedString(pm, "parentRef", "name")
-		conds, _, _ := unstructured.NestedSlice(pm, "conditions")
+		ns := p.Namespace
+		if ns == "" {
+			ns = o.Namespace
+		}
+		gw := ns + "/" + p.Name
+		gws = append(gws, gw)
+		g := &unstructured.Unstructured{}
+		g.SetGroupVersionKind(GatewayGVK)
+		if err := reader.Get(ctx, types.NamespacedName{Namespace: ns, Name: p.Name}, g); err != nil {
+			if apierrors.IsNotFound(err) || meta.IsNoMatchError(err) {
+				return verdict{reason: ReasonGatewayNotFound, message: fmt.Sprintf("Gateway %s, parent of HTTPRoute %s/%s, does not exist", gw, o.Namespace, name)}
+			}
+			return verdict{reason: ReasonWaitingForGateway, message: fmt.Sprintf("read Gateway %s: %v", gw, err)}
+		}
+		if v := parentVerdict(statuses, p, o.Namespace, u.GetGeneration()); !v.ok {
+			v.message = fmt.Sprintf("Gateway %s, HTTPRoute %s/%s: %s", gw, o.Namespace, name, v.message)
+			return v
+		}
+	}
+	return verdict{ok: true, message: fmt.Sprintf("HTTPRoute %s/%s publishes %s; accepted by Gateway %s", o.Namespace, name, o.EffectivePath(), strings.Join(gws, ", "))}
+}
+
+// parentVerdict reads the status.parents entry a Gateway controller wrote for one of
+// the route's parentRefs.
+func parentVerdict(statuses []any, p v1alpha1.ParentRef, routeNS string, generation int64) verdict {
+	want := p.Namespace
+	if want == "" {
+		want = routeNS
+	}
+	for _, st := range statuses {
+		sm, _ := st.(map[string]any)
+		name, _, _ := unstructured.NestedString(sm, "parentRef", "name")
+		ns, _, _ := unstructured.NestedString(sm, "parentRef", "namespace")
+		section, _, _ := unstructured.NestedString(sm, "parentRef", "sectionName")
+		if ns == "" {
+			ns = routeNS
+		}
+		if name != p.Name || ns != want || section != p.SectionName {
+			continue
+		}
+		conds, _, _ := unstructured.NestedSlice(sm, "conditions")
+		found := map[string]bool{}
 		for _, c := range conds {
 			cm, _ := c.(map[string]any)
 			typ, _ := cm["type"].(string)
-			status, _ := cm["status"].(string)
-			if (typ == "Accepted" || typ == "ResolvedRefs") && status == string(metav1.ConditionFalse) {
-				reason, _ := cm["reason"].(string)
-				msg, _ := cm["message"].(string)
-				return verdict{reason: ReasonRouteNotAccepted, message: fmt.Sprintf("Gateway %s: %s=False (%s) %s", ref, typ, reason, msg)}
+			if typ != "Accepted" && typ != "ResolvedRefs" {
+				continue
 			}
+			status, _ := cm["status"].(string)
+			reason, _ := cm["reason"].(string)
+			msg, _ := cm["message"].(string)
+			if status == string(metav1.ConditionFalse) {
+				return verdict{reason: ReasonRouteNotAccepted, message: fmt.Sprintf("%s=False (%s) %s", typ, reason, msg)}
+			}
+			if og, ok, _ := unstructured.NestedInt64(cm, "observedGeneration"); ok && og < generation {
+				return verdict{reason: ReasonWaitingForGateway, message: fmt.Sprintf("%s is reported for generation %d, the route is at %d; waiting for the Gateway controller", typ, og, generation)}
+			}
+			found[typ] = status == string(metav1.ConditionTrue)
+		}
+		if !found["Accepted"] || !found["ResolvedRefs"] {
+			return verdict{reason: ReasonWaitingForGateway, message: "the Gateway controller has not reported Accepted=True and ResolvedRefs=True yet"}
+		}
+		return verdict{ok: true}
+	}
+	return verdict{reason: ReasonWaitingForGateway, message: "no status from the Gateway's controller yet (is a Gateway controller running for its GatewayClass?)"}
+}
+
+// GatewayGVK is the Gateway API Gateway an HTTPRoute attaches to.
+var GatewayGVK = schema.GroupVersionKind{Group: "gateway.networking.k8s.io", Version: "v1", Kind: "Gateway"}
+
+// checkModel asks an inference upstream for its model list. Other offers pass.
+func (r *Reconciler) checkModel(ctx context.Context, o *v1alpha1.ServiceOffer, upstream verdict) verdict {
+	if o.OfferType() != v1alpha1.OfferTypeInference || o.Spec.Model == nil {
+		return verdict{ok: true}
+	}
+	want := o.Spec.Model.Name
+	if !upstream.ok {
+		return verdict{reason: ReasonWaitingForUpstream, message: fmt.Sprintf("model %s is checked once the upstream is healthy", want)}
+	}
+	if r.Models == nil {
+		return verdict{ok: true, reason: ReasonModelListed, message: "no model lister configured; model " + want + " not checked"}
+	}
+	reader := r.APIReader
+	if reader == nil {
+		reader = r.Client
+	}
+	var svc corev1.Service
+	if err := reader.Get(ctx, types.NamespacedName{Namespace: o.Namespace, Name: o.Spec.Upstream.Service}, &svc); err != nil {
+		return verdict{reason: ReasonModelListFailed, message: fmt.Sprintf("read Service %s/%s: %v", o.Namespace, o.Spec.Upstream.Service, err)}
+	}
+	path := ModelsPath(o.Spec.Model.Runtime)
+	names, err := r.Models.ListModels(ctx, &svc, o.Spec.Upstream.Port, o.Spec.Model.Runtime)
+	if err != nil {
+		return verdict{reason: ReasonModelListFailed, message: fmt.Sprintf("could not read the model list to find model %s: %v", want, err)}
+	}
+	for _, n := range names {
+		if n == want {
+			return verdict{ok: true, reason: ReasonModelListed, message: fmt.Sprintf("GET %s lists model %s", path, want)}
 		}
 	}
-	return accepted
+	return verdict{reason: ReasonModelNotListed, message: fmt.Sprintf("model %s is not among the %d models GET %s lists: %s", want, len(names), path, listPreview(names, 10, 300))}
+}
+
+// listPreview quotes at most n names and about limit bytes of them.
+func listPreview(names []string, n, limit int) string {
+	if len(names) == 0 {
+		return "(none)"
+	}
+	var b strings.Builder
+	for i, name := range names {
+		if i == n || b.Len()+len(name) > limit {
+			fmt.Fprintf(&b, ", … (%d more)", len(names)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Quote(name))
+	}
+	return b.String()
 }
 
 func (r *Reconciler) checkUpstream(ctx context.Context, o *v1alpha1.ServiceOffer) verdict {
@@ -634,7 +794,8 @@ func (r *Reconciler) checkTokens(ctx context.Context, e routes.Offer) error {
 
 func (r *Reconciler) register(ctx context.Context, o *v1alpha1.ServiceOffer, persist func(context.Context) error) (verdict, error) {
 	if !o.RegistrationEnabled() {
-		return verdict{ok: true, reason: ReasonDisabled, message: "registration is not enabled for this offer"}, nil
+		// Not requested: no Registered condition at all (an empty reason says so).
+		return verdict{ok: true}, nil
 	}
 	if r.Registrar == nil {
 		return verdict{reason: ReasonRegistrarMissing, message: "registration is enabled but the controller has no ERC-8004 registrar configured"}, nil
@@ -648,7 +809,7 @@ func (r *Reconciler) register(ctx context.Context, o *v1alpha1.ServiceOffer, per
 		return verdict{reason: ReasonRegistering, message: err.Error()}, err
 	}
 	if done {
-		return verdict{ok: true, reason: ReasonReconciled, message: msg}, nil
+		return verdict{ok: true, reason: ReasonRegistered, message: msg}, nil
 	}
 	return verdict{reason: ReasonRegistering, message: msg}, nil
 }
@@ -709,9 +870,6 @@ func older(a, b *v1alpha1.ServiceOffer) bool {
 
 func (r *Reconciler) applyChildren(ctx context.Context, o *v1alpha1.ServiceOffer) error {
 	kind := o.RouteKind()
-	if r.RouteKinds != nil && !r.RouteKinds[kind] {
-		return fmt.Errorf("route kind %s is not served by this cluster (its CRD is not installed)", kind)
-	}
 	objs := withPathRewrite(o, []*unstructured.Unstructured{render.Middleware(o, r.Settings), render.Route(o, r.Settings)})
 	for _, u := range objs {
 		if err := controllerutil.SetControllerReference(o, u, r.Scheme); err != nil {
@@ -821,7 +979,7 @@ func (r *Reconciler) emitTransitions(before, after *v1alpha1.ServiceOffer) {
 			continue
 		}
 		typ := corev1.EventTypeNormal
-		if c.Status == metav1.ConditionFalse && c.Type != v1alpha1.ConditionDraining && c.Reason != ReasonDrained && c.Reason != ReasonDisabled {
+		if c.Status == metav1.ConditionFalse && c.Type != v1alpha1.ConditionDraining && c.Reason != ReasonDrained {
 			typ = corev1.EventTypeWarning
 		}
 		r.event(after, typ, c.Reason, c.Type, c.Type+"="+string(c.Status)+": "+c.Message)

@@ -37,6 +37,8 @@ func offer(name string, info devchain.Info, mut ...func(*v1alpha1.ServiceOffer))
 		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: name},
 		Spec: v1alpha1.ServiceOfferSpec{
 			Upstream: v1alpha1.UpstreamSpec{Service: "api", Port: 8080},
+			// No Gateway here: an IngressRoute counts once applied.
+			Route: v1alpha1.RouteSpec{Kind: v1alpha1.RouteKindIngressRoute},
 			Payment: v1alpha1.PaymentSpec{
 				PayTo: "0x1111111111111111111111111111111111111111",
 				Accepts: []v1alpha1.PaymentOption{{
@@ -162,7 +164,7 @@ func TestRegistrationOnChain(t *testing.T) {
 	}
 
 	t.Run("a persisted registration is finished with the same transaction", func(t *testing.T) {
-		o := waitCond(t, k, "alpha", v1alpha1.ConditionRegistered, metav1.ConditionTrue, "Reconciled")
+		o := waitCond(t, k, "alpha", v1alpha1.ConditionRegistered, metav1.ConditionTrue, "Registered")
 		r := o.Status.Registration
 		if r.TxHash != stx.Hash || r.AgentID == "" || r.Phase != onchain.PhaseRegistered || r.SignedTx != "" || r.AgentURI != agentURI {
 			t.Fatalf("registration status %+v (want tx %s)", r, stx.Hash)
@@ -174,15 +176,15 @@ func TestRegistrationOnChain(t *testing.T) {
 		if err != nil || found == nil || found.AgentID.String() != r.AgentID {
 			t.Fatalf("on chain: %+v %v, status agent %s", found, err, r.AgentID)
 		}
-		waitCond(t, k, "alpha", v1alpha1.ConditionReady, metav1.ConditionTrue, "Reconciled")
+		waitCond(t, k, "alpha", v1alpha1.ConditionReady, metav1.ConditionTrue, "Serving")
 	})
 
 	t.Run("a second offer shares the agent without a transaction", func(t *testing.T) {
 		if err := k.Client.Create(ctx, offer("beta", info, func(o *v1alpha1.ServiceOffer) { o.Spec.Path = "/services/beta" })); err != nil {
 			t.Fatal(err)
 		}
-		b := waitCond(t, k, "beta", v1alpha1.ConditionReady, metav1.ConditionTrue, "Reconciled")
-		a := waitCond(t, k, "alpha", v1alpha1.ConditionReady, metav1.ConditionTrue, "Reconciled")
+		b := waitCond(t, k, "beta", v1alpha1.ConditionReady, metav1.ConditionTrue, "Serving")
+		a := waitCond(t, k, "alpha", v1alpha1.ConditionReady, metav1.ConditionTrue, "Serving")
 		if b.Status.Registration.AgentID != a.Status.Registration.AgentID {
 			t.Fatalf("agents differ: %s vs %s", b.Status.Registration.AgentID, a.Status.Registration.AgentID)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
@@ -61,7 +62,6 @@ const (
 	ReasonInvalidAuths      = "InvalidPreSignedAuths"
 	ReasonSigned            = "Signed"
 	ReasonCapReached        = "CapReached"
-	ReasonNotReady          = "NotReady"
 )
 
 // Reconciler reconciles PurchaseRequests into the buyer sidecar's ConfigMaps.
@@ -316,7 +316,15 @@ func (r *Reconciler) finish(ctx context.Context, pr *v1alpha1.PurchaseRequest, s
 	if ready {
 		c.True(ConditionReady, ReasonPoolReady, "the buyer can pay this seller")
 	} else {
-		c.False(ConditionReady, ReasonNotReady, "see the Probed and AuthorizationsReady conditions")
+		// Ready=False carries the reason and message of the condition that blocks.
+		reason, msg := ReasonPoolEmpty, "no usable authorization left in the pool"
+		for _, typ := range []string{v1alpha1.ConditionProbed, v1alpha1.ConditionAuthorizationsReady} {
+			if b := meta.FindStatusCondition(st.Conditions, typ); b != nil && b.Status != metav1.ConditionTrue {
+				reason, msg = b.Reason, typ+": "+b.Message
+				break
+			}
+		}
+		c.False(ConditionReady, reason, msg)
 	}
 	pr.Status = *st
 	if err := r.Client.Status().Update(ctx, pr); err != nil {

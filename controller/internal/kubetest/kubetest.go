@@ -34,12 +34,25 @@ type Cluster struct {
 }
 
 // Start starts the control plane; it stops when the test ends.
-func Start(t *testing.T) *Cluster { return start(t, "") }
+func Start(t *testing.T) *Cluster { return start(t, "", true) }
+
+// StartWithoutGatewayAPI starts a control plane without the Gateway API CRDs, for
+// tests of a controller that starts before they are installed (InstallGatewayAPI).
+func StartWithoutGatewayAPI(t *testing.T) *Cluster { return start(t, "", false) }
+
+// InstallGatewayAPI installs the Gateway API CRDs and waits until they are served.
+func (c *Cluster) InstallGatewayAPI(t *testing.T) {
+	t.Helper()
+	dir := filepath.Join(testenv.RepoRoot(t), "manifests", "testdata", "thirdparty-crds", "gateway-api")
+	if _, err := envtest.InstallCRDs(c.Config, envtest.CRDInstallOptions{Paths: []string{dir}, ErrorIfPathMissing: true}); err != nil {
+		t.Fatalf("install the Gateway API CRDs: %v", err)
+	}
+}
 
 // StartWithToken also accepts the static admin bearer token returned in Cluster.Token.
-func StartWithToken(t *testing.T) *Cluster { return start(t, "turnpike-test-token") }
+func StartWithToken(t *testing.T) *Cluster { return start(t, "turnpike-test-token", true) }
 
-func start(t *testing.T, token string) *Cluster {
+func start(t *testing.T, token string, gatewayAPI bool) *Cluster {
 	t.Helper()
 	apiserver := testenv.Bin(t, "kube-apiserver")
 	etcd := testenv.Bin(t, "etcd")
@@ -52,9 +65,11 @@ func start(t *testing.T, token string) *Cluster {
 		CRDDirectoryPaths: []string{
 			filepath.Join(root, "manifests", "crds"),
 			filepath.Join(root, "manifests", "testdata", "thirdparty-crds", "traefik"),
-			filepath.Join(root, "manifests", "testdata", "thirdparty-crds", "gateway-api"),
 		},
 		ErrorIfCRDPathMissing: true,
+	}
+	if gatewayAPI {
+		env.CRDDirectoryPaths = append(env.CRDDirectoryPaths, filepath.Join(root, "manifests", "testdata", "thirdparty-crds", "gateway-api"))
 	}
 	if token != "" {
 		file := filepath.Join(t.TempDir(), "tokens.csv")
@@ -100,7 +115,7 @@ func start(t *testing.T, token string) *Cluster {
 }
 
 // Namespace creates a namespace (idempotent).
-func (c *Cluster) Namespace(t *testing.T, name string) {
+func (c *Cluster) Namespace(t testing.TB, name string) {
 	t.Helper()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
 	if err := c.Client.Create(context.Background(), ns); err != nil && !apierrors.IsAlreadyExists(err) {
