@@ -111,6 +111,10 @@ type Payment struct {
 	// Display data.
 	AssetSymbol   string `json:"assetSymbol,omitempty"`
 	AssetDecimals int    `json:"assetDecimals"`
+	// Pricing says how Amount was derived (a decimal price, or a price per million
+	// tokens); the gate sends it in the requirement's extra. Nil: the seller wrote
+	// the atomic amount.
+	Pricing *x402.Pricing `json:"pricing,omitempty"`
 }
 
 // PathRule prices one path pattern.
