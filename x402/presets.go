@@ -82,7 +82,7 @@ var testnets = map[int64]bool{
 	2741: false, 11124: true, // Abstract, Abstract testnet
 	988: false, 2201: true, // Stable, Stable testnet
 	324705682: true, // SKALE Base Sepolia
-	42220: false, 143: false, 4689: false, 3338: false, 1514: false, 41923: false, 4326: false,
+	42220:     false, 143: false, 4689: false, 3338: false, 1514: false, 41923: false, 4326: false,
 	1337: true, 31337: true, // local dev chains (geth --dev, anvil/hardhat)
 }
 
