@@ -78,7 +78,7 @@ func TestController(t *testing.T) {
 			wantErr string
 		}{
 			{desc: "bad payTo", mut: func(o *v1alpha1.ServiceOffer) { o.Spec.Payment.PayTo = "0x12" }, wantErr: "spec.payment.payTo"},
-			{desc: "network not CAIP-2", mut: func(o *v1alpha1.ServiceOffer) { o.Spec.Payment.Accepts[0].Network = "base-sepolia" }, wantErr: "network"},
+			{desc: "network neither CAIP-2 nor a preset-style name", mut: func(o *v1alpha1.ServiceOffer) { o.Spec.Payment.Accepts[0].Network = "Base Sepolia" }, wantErr: "network"},
 			{desc: "zero amount", mut: func(o *v1alpha1.ServiceOffer) { o.Spec.Payment.Accepts[0].Amount = "0" }, wantErr: "amount"},
 			{desc: "no payment option", mut: func(o *v1alpha1.ServiceOffer) { o.Spec.Payment.Accepts = nil }, wantErr: "accepts"},
 			{desc: "unknown route kind", mut: func(o *v1alpha1.ServiceOffer) { o.Spec.Route.Kind = "Ingress" }, wantErr: "spec.route.kind"},
