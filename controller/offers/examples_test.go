@@ -62,7 +62,9 @@ func readExample(t *testing.T, file string) *v1alpha1.ServiceOffer {
 func TestExampleOffers(t *testing.T) {
 	cp := startControlPlane(t)
 	up := modelServer(t)
-	runControllerWith(t, cp, up.URL, "0", "0")
+	// In its own process: a second in-process manager would clash with
+	// TestController's controller names.
+	startChild(t, cp, up.URL, "examples")
 	ctx := context.Background()
 	const ns = "examples"
 	cp.namespace(t, ns)
