@@ -131,7 +131,10 @@ func parseDecimal(s string) (*big.Int, int, error) {
 	if !ok {
 		return nil, 0, fmt.Errorf("%w: %q", ErrAmount, s)
 	}
-	return n, len(frac), nil
+	// A separate variable: Yaegi v0.16.1 panics on len() as a non-first result of a
+	// multi-value return.
+	scale := len(frac)
+	return n, scale, nil
 }
 
 // CanonicalDecimal writes a decimal the way FormatUnits would ("0.50" → "0.5",

@@ -96,8 +96,12 @@ func IsTestnet(network string) (testnet, known bool) {
 	if err != nil {
 		return false, false
 	}
-	testnet, known = testnets[id]
-	return testnet, known
+	// Plain locals: Yaegi v0.16.1 fills named results wrongly from a comma-ok map read.
+	v, found := testnets[id]
+	if !found {
+		return false, false
+	}
+	return v, true
 }
 
 // ResolveNetwork turns what an offer writes (a preset name, a v1 name or a CAIP-2
