@@ -277,6 +277,9 @@ func checkPayment(add func(string, ...any), where string, p Payment) {
 	if p.AssetDecimals < 0 || p.AssetDecimals > 36 {
 		add("%s: assetDecimals %d out of range", where, p.AssetDecimals)
 	}
+	if pr := p.Pricing; pr != nil && pr.Model != x402.PricingPerRequest && pr.Model != x402.PricingPerMTok {
+		add("%s: pricing model %q is not %q or %q", where, pr.Model, x402.PricingPerRequest, x402.PricingPerMTok)
+	}
 }
 
 func isAddress(s string) bool {
