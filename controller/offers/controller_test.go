@@ -207,14 +207,14 @@ func TestController(t *testing.T) {
 		for _, c := range table.ColumnDefinitions {
 			names = append(names, c.Name)
 		}
-		if got := strings.Join(names, ","); got != "Name,Path,Price,Network,Amount,Ready,Status,Drain Ends,Agent,Age" {
+		if got := strings.Join(names, ","); got != "Name,Type,Model,Path,Price,Network,Amount,Ready,Status,Drain Ends,Agent,Age" {
 			t.Fatalf("columns %s", got)
 		}
 		if len(table.Rows) != 1 {
 			t.Fatalf("rows %+v", table.Rows)
 		}
-		cells := fmt.Sprint(table.Rows[0].Cells[:7])
-		if cells != "[weather /services/weather 0.01 USDC eip155:84532 10000 True Reconciled]" {
+		cells := fmt.Sprint(table.Rows[0].Cells[:9])
+		if cells != "[weather http <nil> /services/weather 0.01 USDC eip155:84532 10000 True Reconciled]" {
 			t.Fatalf("cells %s", cells)
 		}
 	})
