@@ -112,7 +112,6 @@ func TestExampleOffers(t *testing.T) {
 		}
 	}
 	for _, tc := range tests {
-		tc := tc
 		t.Run(tc.desc, func(t *testing.T) {
 			o := cp.condition(t, ns, tc.name, v1alpha1.ConditionReady, metav1.ConditionTrue, "")
 			if o.Status.Price != tc.wantPrice {
@@ -185,7 +184,6 @@ func TestExampleOffers(t *testing.T) {
 		}
 	}
 	for _, tc := range refusals {
-		tc := tc
 		t.Run(tc.desc, func(t *testing.T) {
 			o := cp.condition(t, ns, tc.name, v1alpha1.ConditionReady, metav1.ConditionFalse, tc.wantReason)
 			for _, c := range o.Status.Conditions {

@@ -93,7 +93,6 @@ func TestRoutesOfferPricingAndNetworks(t *testing.T) {
 			wantReason: ReasonAssetRequired, wantMsg: "polygon has no preset token"},
 	}
 	for _, tc := range tests {
-		tc := tc
 		t.Run(tc.desc, func(t *testing.T) {
 			e, err := RoutesOffer(offer(tc.mut), routes.StateActive, "")
 			if tc.wantReason != "" {
@@ -219,7 +218,6 @@ func TestFacilitatorChoice(t *testing.T) {
 			mut: []func(*v1alpha1.ServiceOffer){mainnet, fac(v1alpha1.FacilitatorSpec{Provider: "turnpike"})}, wantURL: "https://facilitator.example"},
 	}
 	for _, tc := range tests {
-		tc := tc
 		t.Run(tc.desc, func(t *testing.T) {
 			o := offer(tc.mut...)
 			err := CheckFacilitator(o, tc.s)
