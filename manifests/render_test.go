@@ -27,6 +27,7 @@ func TestKustomizationsRender(t *testing.T) {
 		"overlays/full":          {"Deployment turnpike-system/turnpike-controller", "Deployment turnpike-system/turnpike-facilitator", "PrometheusRule turnpike-system/turnpike"},
 		"examples/buyer-sidecar": {"Deployment agent-demo/agent", "PersistentVolumeClaim agent-demo/turnpike-buyer-state"},
 		"examples/purchase-rbac": {"Role agent-demo/turnpike-controller-purchases", "RoleBinding agent-demo/turnpike-controller-purchases"},
+		"examples/offers":        {"ServiceOffer /weather-api", "ServiceOffer /llama", "ServiceOffer /research-agent"},
 	}
 	dirs := kustomizations(t)
 	for _, d := range dirs {

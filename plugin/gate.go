@@ -1011,12 +1011,23 @@ func sameExtra(o *challenge.Option, got json.RawMessage) bool {
 		return false
 	}
 	for k, v := range o.Extra {
-		s, ok := m[k].(string)
-		if !ok || s != v.(string) {
+		if !sameJSONValue(v, m[k]) {
 			return false
 		}
 	}
 	return true
+}
+
+// sameJSONValue compares two decoded JSON values: strings directly, anything else
+// (the pricing object in extra) by its encoding, which sorts object keys.
+func sameJSONValue(want, got any) bool {
+	if s, ok := want.(string); ok {
+		g, ok := got.(string)
+		return ok && g == s
+	}
+	a, err1 := json.Marshal(want)
+	b, err2 := json.Marshal(got)
+	return err1 == nil && err2 == nil && string(a) == string(b)
 }
 
 // checkAuthorization runs the cheap local checks before the facilitator is asked

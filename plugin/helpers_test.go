@@ -349,7 +349,7 @@ func nextNonce() string {
 }
 
 func requirementOf(p routes.Payment) x402.Requirements {
-	extra, _ := json.Marshal(x402.EIP712Extra{Name: p.EIP712Name, Version: p.EIP712Version})
+	extra, _ := json.Marshal(x402.EIP712Extra{Name: p.EIP712Name, Version: p.EIP712Version, Pricing: p.Pricing})
 	return x402.Requirements{Scheme: p.Scheme, Network: p.Network, Amount: p.Amount, Asset: p.Asset, PayTo: p.PayTo,
 		MaxTimeoutSeconds: p.MaxTimeoutSeconds, Extra: extra}
 }

@@ -111,3 +111,76 @@ func TestFormatUnits(t *testing.T) {
 		})
 	}
 }
+
+func TestPerMTokAmount(t *testing.T) {
+	tests := []struct {
+		desc      string
+		perMTok   string
+		tokens    int64
+		decimals  int
+		want      string
+		wantRound bool
+		wantErr   bool
+	}{
+		{desc: "0.50 USDC per MTok, 1000 tokens: exact", perMTok: "0.50", tokens: 1000, decimals: 6, want: "500"},
+		{desc: "2 USDC per MTok, 1 token: exact 2 units", perMTok: "2", tokens: 1, decimals: 6, want: "2"},
+		{desc: "below one unit rounds up to one, never zero", perMTok: "0.5", tokens: 1, decimals: 6, want: "1", wantRound: true},
+		{desc: "fraction of a unit rounds up", perMTok: "0.15", tokens: 1001, decimals: 6, want: "151", wantRound: true},
+		{desc: "perMTok finer than the smallest unit is fine", perMTok: "0.0000005", tokens: 4000000, decimals: 6, want: "2"},
+		{desc: "leading dot", perMTok: ".5", tokens: 1000, decimals: 6, want: "500"},
+		{desc: "18-decimal token", perMTok: "0.003", tokens: 1500, decimals: 18, want: "4500000000000"},
+		{desc: "huge values stay exact", perMTok: "123456789012345678901234567890.123456789", tokens: 100000000, decimals: 18,
+			want: "12345678901234567890123456789012345678900000000000"},
+		{desc: "zero is not a price", perMTok: "0", tokens: 1000, decimals: 6, wantErr: true},
+		{desc: "zero with decimals is not a price", perMTok: "0.000", tokens: 1000, decimals: 6, wantErr: true},
+		{desc: "trailing dot", perMTok: "1.", tokens: 1000, decimals: 6, wantErr: true},
+		{desc: "negative", perMTok: "-1", tokens: 1000, decimals: 6, wantErr: true},
+		{desc: "exponent", perMTok: "1e3", tokens: 1000, decimals: 6, wantErr: true},
+		{desc: "tokens must be positive", perMTok: "1", tokens: 0, decimals: 6, wantErr: true},
+		{desc: "decimals out of range", perMTok: "1", tokens: 1, decimals: 37, wantErr: true},
+	}
+	for _, tc := range tests {
+		tc := tc
+		t.Run(tc.desc, func(t *testing.T) {
+			got, rounded, err := PerMTokAmount(tc.perMTok, tc.tokens, tc.decimals)
+			if tc.wantErr {
+				if !errors.Is(err, ErrAmount) {
+					t.Fatalf("PerMTokAmount(%q) err = %v, want ErrAmount", tc.perMTok, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("PerMTokAmount(%q): %v", tc.perMTok, err)
+			}
+			if got.String() != tc.want || rounded != tc.wantRound {
+				t.Fatalf("PerMTokAmount(%q, %d, %d) = %s rounded=%v, want %s rounded=%v", tc.perMTok, tc.tokens, tc.decimals, got, rounded, tc.want, tc.wantRound)
+			}
+		})
+	}
+}
+
+func TestParsePriceHuge(t *testing.T) {
+	// 78 digits, the CRD's amount limit, through the 18-decimal path.
+	whole := "999999999999999999999999999999999999999999999999999999999999"
+	got, err := ParsePrice(whole+".123456789012345678", 18)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := whole + "123456789012345678"; got.String() != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+}
+
+func TestCanonicalDecimal(t *testing.T) {
+	for _, tc := range []struct{ desc, in, want string }{
+		{desc: "trailing zero", in: "0.50", want: "0.5"},
+		{desc: "whole", in: "3", want: "3"},
+		{desc: "leading zeros", in: "007.10", want: "7.1"},
+		{desc: "leading dot", in: ".25", want: "0.25"},
+		{desc: "not a number stays", in: "abc", want: "abc"},
+	} {
+		if got := CanonicalDecimal(tc.in); got != tc.want {
+			t.Errorf("%s: CanonicalDecimal(%q) = %q, want %q", tc.desc, tc.in, got, tc.want)
+		}
+	}
+}

@@ -154,8 +154,11 @@ type SupportedResponse struct {
 	Signers    map[string][]string `json:"signers,omitempty"`
 }
 
-// EIP712Extra is the `extra` of exact-EVM requirements: the token's EIP-712 domain.
+// EIP712Extra is the `extra` of exact-EVM requirements: the token's EIP-712 domain,
+// and how the amount was derived when the seller priced in token units or per
+// million tokens.
 type EIP712Extra struct {
-	Name    string `json:"name"`
-	Version string `json:"version"`
+	Name    string   `json:"name"`
+	Version string   `json:"version"`
+	Pricing *Pricing `json:"pricing,omitempty"`
 }

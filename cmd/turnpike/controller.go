@@ -37,7 +37,11 @@ election); it uses the in-cluster config, -kubeconfig or ~/.kube/config.`)
 	kubeconfig := fs.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig file (default: in-cluster, then ~/.kube/config)")
 	routesCM := fs.String("routes-configmap", controllerNSDefault(podNS, "turnpike-system")+"/turnpike-routes", "namespace/name of the ConfigMap holding the routes document")
 	fs.StringVar(&o.Settings.PluginName, "plugin-name", "turnpike", "the plugin's name in Traefik's static configuration (spec.plugin.<name> of the Middlewares)")
-	fs.StringVar(&o.Settings.FacilitatorURL, "facilitator-url", "https://x402.org/facilitator", "default x402 facilitator (an offer may set its own)")
+	fs.StringVar(&o.Settings.FacilitatorURL, "facilitator-url", "https://x402.org/facilitator", "address of the turnpike facilitator provider, e.g. http://turnpike-facilitator.turnpike-system.svc (an offer may name another provider or URL); x402.org here settles test networks only")
+	fs.StringVar(&o.Settings.FacilitatorProvider, "facilitator-provider", v1alpha1.FacilitatorTurnpike, "facilitator of offers that name none: turnpike (-facilitator-url), x402.org (testnets only) or cdp (Coinbase, API key from -cdp-secret)")
+	fs.StringVar(&o.Settings.DefaultCDP.SecretName, "cdp-secret", "", "Secret, in each offer's namespace, holding the CDP API key for offers on the cdp provider that name no Secret")
+	fs.StringVar(&o.Settings.DefaultCDP.KeyIDKey, "cdp-key-id-key", "keyId", "key of the CDP API key id in -cdp-secret")
+	fs.StringVar(&o.Settings.DefaultCDP.KeySecretKey, "cdp-key-secret-key", "keySecret", "key of the CDP API key secret (Ed25519 or EC PEM) in -cdp-secret")
 	fs.StringVar(&o.Settings.GateMetricsAddress, "gate-metrics-address", ":9464", "address of the gate's metrics listener in every Traefik pod (empty: off)")
 	fs.StringVar(&o.Settings.PublicBaseURL, "public-base-url", "", "where buyers reach Traefik, e.g. https://api.example.com (resource URLs and discovery documents)")
 	fs.StringVar(&o.Settings.PayerHeader, "payer-header", "", "header carrying the verified payer address to upstreams (empty: none)")
@@ -86,6 +90,18 @@ election); it uses the in-cluster config, -kubeconfig or ~/.kube/config.`)
 		if u, err := url.Parse(o.BuyerURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return usagef("--buyer-url %q must be an http(s) base URL", o.BuyerURL)
 		}
+	}
+	switch o.Settings.FacilitatorProvider {
+	case v1alpha1.FacilitatorTurnpike, v1alpha1.FacilitatorX402Org:
+	case v1alpha1.FacilitatorCDP:
+		if o.Settings.DefaultCDP.SecretName == "" {
+			return usagef("--facilitator-provider cdp needs --cdp-secret (the Secret holding the CDP API key)")
+		}
+	default:
+		return usagef("--facilitator-provider %q must be turnpike, x402.org or cdp", o.Settings.FacilitatorProvider)
+	}
+	if u, err := url.Parse(o.Settings.FacilitatorURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return usagef("--facilitator-url %q must be an http(s) URL", o.Settings.FacilitatorURL)
 	}
 	ns, name, ok := strings.Cut(*routesCM, "/")
 	if !ok || ns == "" || name == "" {

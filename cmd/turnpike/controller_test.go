@@ -22,6 +22,9 @@ func TestControllerFlagErrors(t *testing.T) {
 		{"registry without a registration URI", []string{"--registry=eip155:1:0x8004A169FB4a3325136EB29fA0ceB6D2e539a432"}, "--agent-uri"},
 		{"buyer URL without a scheme", []string{"--buyer-url=turnpike-buyer.agents:8402"}, "--buyer-url"},
 		{"unknown flag", []string{"--no-such-flag"}, "no-such-flag"},
+		{"unknown facilitator provider", []string{"--facilitator-provider=coinbase"}, "--facilitator-provider"},
+		{"cdp default without a key Secret", []string{"--facilitator-provider=cdp"}, "--cdp-secret"},
+		{"facilitator URL without a scheme", []string{"--facilitator-url=turnpike-facilitator:8080"}, "--facilitator-url"},
 	}
 	for _, c := range cases {
 		t.Run(c.desc, func(t *testing.T) {

@@ -76,6 +76,9 @@ type Accept struct {
 	MaxTimeoutSeconds int64  `json:"maxTimeoutSeconds"`
 	EIP712Name        string `json:"eip712Name"`
 	EIP712Version     string `json:"eip712Version"`
+	// Pricing says how amount was derived when the seller priced in token units or
+	// per million tokens (the same object the 402 carries in extra).
+	Pricing *x402.Pricing `json:"pricing,omitempty"`
 }
 
 // PathDoc is one path rule (relative to the offer's path).
@@ -84,6 +87,7 @@ type PathDoc struct {
 	Methods    []string `json:"methods,omitempty"`
 	Free       bool     `json:"free,omitempty"`
 	Amount     string   `json:"amount,omitempty"`
+	Price      string   `json:"price,omitempty"`
 	Settlement string   `json:"settlement,omitempty"`
 }
 
@@ -156,6 +160,7 @@ func accepts(ps []routes.Payment) []Accept {
 			Asset: p.Asset, AssetSymbol: p.AssetSymbol, AssetDecimals: p.AssetDecimals,
 			PayTo: p.PayTo, MaxTimeoutSeconds: p.MaxTimeoutSeconds,
 			EIP712Name: p.EIP712Name, EIP712Version: p.EIP712Version,
+			Pricing: p.Pricing,
 		})
 	}
 	return out
@@ -181,7 +186,7 @@ func (c Catalog) Services() ServicesDocument {
 		}
 		for _, r := range l.offer.Spec.Paths {
 			s.Paths = append(s.Paths, PathDoc{
-				Pattern: r.Path, Methods: r.Methods, Free: r.Free, Amount: r.Amount, Settlement: r.Settlement,
+				Pattern: r.Path, Methods: r.Methods, Free: r.Free, Amount: r.Amount, Price: r.Price, Settlement: r.Settlement,
 			})
 		}
 		doc.Services = append(doc.Services, s)
@@ -219,7 +224,7 @@ func (c Catalog) Skill() string {
 			status = "draining, ends `" + e.DrainEndsAt + "`"
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", mdCell(e.Key()), mdCell(c.endpoint(l.offer)),
-			mdCell(price(p.Amount, p.AssetDecimals, p.AssetSymbol)), mdCell(p.Network), status)
+			mdCell(render.StatusPrice(e)), mdCell(p.Network), status)
 	}
 	b.WriteString("\n## Service details\n")
 	for _, l := range list {
@@ -237,8 +242,8 @@ func (c Catalog) Skill() string {
 			fmt.Fprintf(&b, "- Draining: no new buyers please; served until `%s`\n", e.DrainEndsAt)
 		}
 		for _, p := range e.Payments {
-			fmt.Fprintf(&b, "- Price: %s (`%s` atomic) on `%s`, asset `%s`, pay to `%s`\n",
-				price(p.Amount, p.AssetDecimals, p.AssetSymbol), p.Amount, p.Network, p.Asset, p.PayTo)
+			fmt.Fprintf(&b, "- Price: %s (`%s` atomic) on `%s`, asset `%s`, pay to `%s`%s\n",
+				price(p.Amount, p.AssetDecimals, p.AssetSymbol), p.Amount, p.Network, p.Asset, p.PayTo, derivation(p))
 		}
 		for _, r := range l.offer.Spec.Paths {
 			methods := "any method"
@@ -251,10 +256,31 @@ func (c Catalog) Skill() string {
 				fmt.Fprintf(&b, "- `%s` (%s): free\n", full, methods)
 			case r.Amount != "":
 				fmt.Fprintf(&b, "- `%s` (%s): `%s` atomic units per request\n", full, methods, r.Amount)
+			case r.Price != "":
+				fmt.Fprintf(&b, "- `%s` (%s): %s per request (in each option's token)\n", full, methods, x402.CanonicalDecimal(r.Price))
 			}
 		}
 	}
 	return b.String()
+}
+
+// derivation explains a per-request amount priced per million tokens (a decimal
+// price needs no explanation beyond the price itself).
+func derivation(p routes.Payment) string {
+	pr := p.Pricing
+	if pr == nil || pr.Model != x402.PricingPerMTok {
+		return ""
+	}
+	sym := p.AssetSymbol
+	if sym == "" {
+		sym = "units"
+	}
+	s := fmt.Sprintf("; priced at %s %s per million tokens, charged for about %d tokens per request",
+		x402.CanonicalDecimal(pr.PerMTok), sym, pr.ApproxTokensPerRequest)
+	if pr.Rounding == "up" {
+		s += ", rounded up to the token's smallest unit"
+	}
+	return s
 }
 
 func mdCell(s string) string { return strings.ReplaceAll(oneLine(s), "|", "\\|") }

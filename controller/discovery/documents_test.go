@@ -78,6 +78,15 @@ func catalog() Catalog {
 				o.Spec.Registration = &v1alpha1.RegistrationSpec{Enabled: true, Name: "Weather Agent", Image: "https://img.example/w.png", SupportedTrust: []string{"reputation"}}
 				o.Status.Registration = &v1alpha1.RegistrationStatus{AgentID: "42", Registry: "eip155:84532:0x8004A818BFB912233c491871b3d84c89A494BD9e"}
 			}),
+			// Inference priced per million tokens on a preset network: the documents
+			// say how the per-request amount was derived.
+			testOffer("llm", t0.Add(-12*time.Hour), func(o *v1alpha1.ServiceOffer) {
+				o.Spec.Type = v1alpha1.OfferTypeInference
+				o.Spec.Model = &v1alpha1.ModelSpec{Name: "llama3.2:3b", Runtime: v1alpha1.RuntimeOllama}
+				o.Spec.Payment.ApproxTokensPerRequest = 1001
+				o.Spec.Payment.Accepts = []v1alpha1.PaymentOption{{Network: "base-sepolia", PerMTok: "0.50"}}
+				o.Spec.Paths = []v1alpha1.PathRule{{Path: "/v1/embeddings", Price: "0.0001"}}
+			}),
 			// Draining: still listed, not available.
 			testOffer("tides", t0.Add(-24*time.Hour), func(o *v1alpha1.ServiceOffer) {
 				o.Spec.DrainAt = &drainAt

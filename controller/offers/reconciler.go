@@ -170,10 +170,7 @@ func notServing(c conditions.Setter, st *v1alpha1.ServiceOfferStatus, reason, ms
 // claims, one payment could be served by two gate replicas, so the gate settles
 // before the upstream (docs/gate.md, "Guarantees").
 func (r *Reconciler) claimNote(ctx context.Context, o *v1alpha1.ServiceOffer) string {
-	url := r.Settings.FacilitatorURL
-	if f := o.Spec.Facilitator; f != nil && f.URL != "" {
-		url = f.URL
-	}
+	url := render.ResolveFacilitator(o, r.Settings).URL
 	if r.Claims == nil || url == "" {
 		return ""
 	}
@@ -350,7 +347,10 @@ func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffe
 	// 1. The spec must render into a document the gate accepts.
 	rendered, err := RoutesEntry(o)
 	if err == nil {
-		st.Price = render.Price(rendered.Payments[0])
+		st.Price = render.StatusPrice(rendered)
+		err = render.CheckFacilitator(o, r.Settings)
+	}
+	if err == nil {
 		err = r.checkTokens(ctx, rendered)
 	}
 	if err != nil {

@@ -6,6 +6,7 @@ package render
 
 import (
 	"fmt"
+	"math/big"
 	"net/url"
 	"strings"
 
@@ -22,8 +23,15 @@ type Settings struct {
 	// RoutesConfigMapNamespace/Name hold the routes document.
 	RoutesConfigMapNamespace string
 	RoutesConfigMapName      string
-	// FacilitatorURL is the default facilitator (an offer may override it).
+	// FacilitatorURL is the address of the turnpike facilitator provider (an offer
+	// may name another provider or its own URL).
 	FacilitatorURL string
+	// FacilitatorProvider is the provider of offers that name none: turnpike (the
+	// default: FacilitatorURL), x402.org or cdp.
+	FacilitatorProvider string
+	// DefaultCDP is the Secret (looked up in each offer's namespace) holding the CDP
+	// API key of offers that use the cdp provider without naming their own.
+	DefaultCDP v1alpha1.CDPSpec
 	// GateMetricsAddress is where each Traefik pod's gate serves its metrics
 	// (host:port); empty leaves the gate's listener off.
 	GateMetricsAddress string
@@ -86,10 +94,19 @@ type Problem struct {
 
 func (p *Problem) Error() string { return p.Reason + ": " + p.Message }
 
-// Reason codes of Validate.
+// Reason codes of the spec checks (the Ready condition's reason when one fails).
 const (
 	ReasonInvalidSpec  = "InvalidSpec"
 	ReasonUnknownToken = "UnknownTokenDomain"
+	// ReasonUnknownNetwork: accepts[].network is neither a preset name, a v1 network
+	// name nor a CAIP-2 eip155:<chainId>.
+	ReasonUnknownNetwork = "UnknownNetwork"
+	// ReasonAssetRequired: the network has no preset token, so asset.address must say
+	// which token is paid.
+	ReasonAssetRequired = "AssetRequired"
+	// ReasonInvalidPrice: a price or perMTok that cannot be turned into an exact
+	// amount (finer than the token's smallest unit, zero, no decimals known).
+	ReasonInvalidPrice = "InvalidPrice"
 )
 
 // settleMode maps the CRD's settlement names to the routes document's.
@@ -116,16 +133,38 @@ func routesType(t string) string {
 	return ""
 }
 
-// payments renders the accepted options, filling the EIP-712 domain and display data
-// of known tokens, with amount replacing every option's amount when not empty.
-func payments(o *v1alpha1.ServiceOffer, amount string) ([]routes.Payment, *Problem) {
+// override is a path rule's price, replacing every option's when set.
+type override struct {
+	amount, price string
+	where         string // "spec.paths[2]"
+}
+
+// payments renders the accepted options: the network as CAIP-2, the preset's USDC
+// when no asset is named, the EIP-712 domain and display data of known tokens, and
+// the atomic amount from amount, price or perMTok (or the path rule's override).
+func payments(o *v1alpha1.ServiceOffer, ov override) ([]routes.Payment, *Problem) {
 	var out []routes.Payment
 	for i, a := range o.Spec.Payment.Accepts {
+		where := fmt.Sprintf("spec.payment.accepts[%d]", i)
+		caip, preset, ok := x402.ResolveNetwork(a.Network)
+		if !ok {
+			return nil, &Problem{ReasonUnknownNetwork, fmt.Sprintf(
+				"%s.network %q is not a network Turnpike knows: write a preset (%s) or a CAIP-2 id such as eip155:8453",
+				where, a.Network, strings.Join(x402.PresetNames(), ", "))}
+		}
+		asset := a.Asset.Address
+		if asset == "" {
+			if preset == nil {
+				return nil, &Problem{ReasonAssetRequired, fmt.Sprintf(
+					"%s: network %s has no preset token; set asset.address (and asset.decimals, eip712Name, eip712Version unless it is a known USDC), or use a preset network (%s)",
+					where, a.Network, strings.Join(x402.PresetNames(), ", "))}
+			}
+			asset = preset.USDC.Address
+		}
 		p := routes.Payment{
 			Scheme:            a.Scheme,
-			Network:           a.Network,
-			Amount:            a.Amount,
-			Asset:             a.Asset.Address,
+			Network:           caip,
+			Asset:             asset,
 			PayTo:             a.PayTo,
 			MaxTimeoutSeconds: o.Spec.Payment.MaxTimeoutSeconds,
 			EIP712Name:        a.Asset.EIP712Name,
@@ -141,14 +180,11 @@ func payments(o *v1alpha1.ServiceOffer, amount string) ([]routes.Payment, *Probl
 		if p.MaxTimeoutSeconds <= 0 {
 			p.MaxTimeoutSeconds = 300
 		}
-		if amount != "" {
-			p.Amount = amount
-		}
-		decimalsSet := a.Asset.Decimals != nil
-		if decimalsSet {
+		decimalsKnown := a.Asset.Decimals != nil
+		if decimalsKnown {
 			p.AssetDecimals = int(*a.Asset.Decimals)
 		}
-		if t, ok := knownToken(a.Network, a.Asset.Address); ok {
+		if t, ok := knownToken(caip, asset, preset); ok {
 			if p.EIP712Name == "" {
 				p.EIP712Name = t.Name
 			}
@@ -158,21 +194,96 @@ func payments(o *v1alpha1.ServiceOffer, amount string) ([]routes.Payment, *Probl
 			if p.AssetSymbol == "" {
 				p.AssetSymbol = t.Symbol
 			}
-			if !decimalsSet {
+			if !decimalsKnown {
 				p.AssetDecimals = t.Decimals
+				decimalsKnown = true
 			}
 		}
 		if p.EIP712Name == "" || p.EIP712Version == "" {
 			return nil, &Problem{ReasonUnknownToken, fmt.Sprintf(
-				"spec.payment.accepts[%d]: asset %s on %s is not a known token: set asset.eip712Name and asset.eip712Version",
-				i, a.Asset.Address, a.Network)}
+				"%s: asset %s on %s is not a known token: set asset.eip712Name and asset.eip712Version",
+				where, asset, caip)}
+		}
+		if prob := price(&p, a, o.Spec.Payment.ApproxTokensPerRequest, ov, decimalsKnown, where); prob != nil {
+			return nil, prob
 		}
 		out = append(out, p)
 	}
 	return out, nil
 }
 
-func knownToken(network, address string) (x402.Token, bool) {
+// price sets the option's atomic amount and how it was derived. Conversions are
+// exact (math/big): a decimal price finer than the token's smallest unit is refused,
+// because rounding it would change the price the seller wrote; perMTok is rounded up
+// to the smallest unit (a per-request share of a per-million rate rarely falls on a
+// whole unit, and rounding down could make a request free).
+func price(p *routes.Payment, a v1alpha1.PaymentOption, tokens int64, ov override, decimalsKnown bool, where string) *Problem {
+	amount, decimal, perMTok := a.Amount, a.Price, a.PerMTok
+	if ov.amount != "" || ov.price != "" {
+		amount, decimal, perMTok = ov.amount, ov.price, ""
+		where = ov.where + " (for " + where + ")"
+	}
+	set := 0
+	for _, v := range []string{amount, decimal, perMTok} {
+		if v != "" {
+			set++
+		}
+	}
+	if set != 1 {
+		return &Problem{ReasonInvalidPrice, where + ": set exactly one of amount, price and perMTok"}
+	}
+	if amount != "" {
+		p.Amount = amount
+		return nil
+	}
+	if !decimalsKnown {
+		return &Problem{ReasonInvalidPrice, fmt.Sprintf(
+			"%s: a price in token units needs the token's decimals: set asset.decimals, or write the atomic amount", where)}
+	}
+	sym := p.AssetSymbol
+	if sym == "" {
+		sym = "token"
+	}
+	if decimal != "" {
+		n, err := x402.ParsePrice(decimal, p.AssetDecimals)
+		if err != nil {
+			return &Problem{ReasonInvalidPrice, fmt.Sprintf(
+				"%s: price %q cannot be charged exactly in %s (%d decimals, smallest unit %s): %v",
+				where, decimal, sym, p.AssetDecimals, x402.FormatUnits(big.NewInt(1), p.AssetDecimals), err)}
+		}
+		if n.Sign() == 0 {
+			return &Problem{ReasonInvalidPrice, fmt.Sprintf("%s: price %q is zero: mark free paths in spec.paths instead", where, decimal)}
+		}
+		p.Amount = n.String()
+		p.Pricing = &x402.Pricing{Model: x402.PricingPerRequest, Price: decimal}
+		return nil
+	}
+	if tokens <= 0 {
+		tokens = DefaultApproxTokensPerRequest
+	}
+	n, rounded, err := x402.PerMTokAmount(perMTok, tokens, p.AssetDecimals)
+	if err != nil {
+		return &Problem{ReasonInvalidPrice, fmt.Sprintf("%s: perMTok %q: %v", where, perMTok, err)}
+	}
+	p.Amount = n.String()
+	p.Pricing = &x402.Pricing{Model: x402.PricingPerMTok, PerMTok: perMTok, ApproxTokensPerRequest: tokens}
+	if rounded {
+		p.Pricing.Rounding = "up"
+	}
+	return nil
+}
+
+// DefaultApproxTokensPerRequest is the CRD's default for
+// spec.payment.approxTokensPerRequest, applied when an offer reaches the controller
+// without it (objects built in code rather than through the API server).
+const DefaultApproxTokensPerRequest = 1000
+
+// knownToken finds the EIP-712 domain and display data of a token: the preset's
+// USDC, else the x402 Tokens table.
+func knownToken(network, address string, preset *x402.Preset) (x402.Token, bool) {
+	if preset != nil && strings.EqualFold(preset.USDC.Address, address) {
+		return preset.USDC, true
+	}
 	for _, t := range x402.Tokens {
 		if t.Network == network && strings.EqualFold(t.Address, address) {
 			return t, true
@@ -186,7 +297,7 @@ func knownToken(network, address string) (x402.Token, bool) {
 // The result is checked with the routes package's own validation, so the controller
 // never publishes a document the gate would refuse.
 func RoutesOffer(o *v1alpha1.ServiceOffer, state, drainEndsAt string) (routes.Offer, error) {
-	pays, prob := payments(o, "")
+	pays, prob := payments(o, override{})
 	if prob != nil {
 		return routes.Offer{}, prob
 	}
@@ -214,11 +325,11 @@ func RoutesOffer(o *v1alpha1.ServiceOffer, state, drainEndsAt string) (routes.Of
 			Free:       r.Free,
 			Settlement: settleMode(r.Settlement),
 		}
-		if r.Free && r.Amount != "" {
-			return routes.Offer{}, &Problem{ReasonInvalidSpec, fmt.Sprintf("spec.paths[%d] (%s): a free path cannot have an amount", i, r.Path)}
+		if r.Free && (r.Amount != "" || r.Price != "") {
+			return routes.Offer{}, &Problem{ReasonInvalidSpec, fmt.Sprintf("spec.paths[%d] (%s): a free path cannot have an amount or a price", i, r.Path)}
 		}
-		if r.Amount != "" {
-			rp, prob := payments(o, r.Amount)
+		if r.Amount != "" || r.Price != "" {
+			rp, prob := payments(o, override{amount: r.Amount, price: r.Price, where: fmt.Sprintf("spec.paths[%d] (%s)", i, r.Path)})
 			if prob != nil {
 				return routes.Offer{}, prob
 			}
@@ -283,4 +394,24 @@ func Price(p routes.Payment) string {
 		sym = "units of " + p.Asset
 	}
 	return x402.FormatUnits(n, p.AssetDecimals) + " " + sym
+}
+
+// StatusPrice is status.price: the first option as people read it, "0.01 USDC", or
+// for a per-million-token price the rate and what one request costs,
+// "0.5 USDC/MTok (≈0.0005 USDC/request)" (≈ because the per-request amount rests on
+// the declared approximate token count and is rounded up to the smallest unit).
+func StatusPrice(e routes.Offer) string {
+	if len(e.Payments) == 0 {
+		return ""
+	}
+	p := e.Payments[0]
+	per := Price(p)
+	if pr := p.Pricing; pr != nil && pr.Model == x402.PricingPerMTok {
+		sym := p.AssetSymbol
+		if sym == "" {
+			sym = "units of " + p.Asset
+		}
+		return fmt.Sprintf("%s %s/MTok (≈%s/request)", x402.CanonicalDecimal(pr.PerMTok), sym, per)
+	}
+	return per
 }

@@ -54,11 +54,14 @@ func GateConfig(o *v1alpha1.ServiceOffer, s Settings) plugin.Config {
 		c.UpstreamAuthPrefix = a.Prefix
 		c.UpstreamAuthValue = SecretURN(a.SecretRef)
 	}
-	if f := o.Spec.Facilitator; f != nil {
-		c.FacilitatorURL = f.URL
-		if f.AuthorizationSecretRef != nil {
-			c.FacilitatorHeaders = map[string]string{"Authorization": SecretURN(*f.AuthorizationSecretRef)}
-		}
+	f := ResolveFacilitator(o, s)
+	c.FacilitatorURL = f.URL
+	if f.Authorization != nil {
+		c.FacilitatorHeaders = map[string]string{"Authorization": SecretURN(*f.Authorization)}
+	}
+	if f.CDP != nil {
+		c.CDPKeyID = SecretURN(v1alpha1.SecretKeyRef{Name: f.CDP.SecretName, Key: f.CDP.KeyIDKey})
+		c.CDPKeySecret = SecretURN(v1alpha1.SecretKeyRef{Name: f.CDP.SecretName, Key: f.CDP.KeySecretKey})
 	}
 	return c
 }

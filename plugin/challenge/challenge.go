@@ -164,7 +164,7 @@ func Compile(src *routes.Offer, pays []routes.Payment, desc, mime string, m *met
 	var lines []string
 	for k := range pays {
 		p := pays[k]
-		extra, err := json.Marshal(x402.EIP712Extra{Name: p.EIP712Name, Version: p.EIP712Version})
+		extra, err := json.Marshal(x402.EIP712Extra{Name: p.EIP712Name, Version: p.EIP712Version, Pricing: p.Pricing})
 		if err != nil {
 			return nil, err
 		}

@@ -111,6 +111,10 @@ type Payment struct {
 	// Display data.
 	AssetSymbol   string `json:"assetSymbol,omitempty"`
 	AssetDecimals int    `json:"assetDecimals"`
+	// Pricing says how Amount was derived (a decimal price, or a price per million
+	// tokens); the gate sends it in the requirement's extra. Nil: the seller wrote
+	// the atomic amount.
+	Pricing *x402.Pricing `json:"pricing,omitempty"`
 }
 
 // PathRule prices one path pattern.
@@ -272,6 +276,9 @@ func checkPayment(add func(string, ...any), where string, p Payment) {
 	}
 	if p.AssetDecimals < 0 || p.AssetDecimals > 36 {
 		add("%s: assetDecimals %d out of range", where, p.AssetDecimals)
+	}
+	if pr := p.Pricing; pr != nil && pr.Model != x402.PricingPerRequest && pr.Model != x402.PricingPerMTok {
+		add("%s: pricing model %q is not %q or %q", where, pr.Model, x402.PricingPerRequest, x402.PricingPerMTok)
 	}
 }
 

@@ -52,6 +52,11 @@ func TestValidate(t *testing.T) {
 		{desc: "v1 network name", mutate: func(d *Document) { d.Offers[0].Payments[0].Network = "base" }, want: []string{"CAIP-2"}},
 		{desc: "bad payTo", mutate: func(d *Document) { d.Offers[0].Payments[0].PayTo = "0x12" }, want: []string{"payTo"}},
 		{desc: "no eip712 domain", mutate: func(d *Document) { d.Offers[0].Payments[0].EIP712Name = "" }, want: []string{"eip712Name"}},
+		{desc: "pricing of a known model", mutate: func(d *Document) {
+			d.Offers[0].Payments[0].Pricing = &x402.Pricing{Model: x402.PricingPerMTok, PerMTok: "0.5", ApproxTokensPerRequest: 1000}
+		}},
+		{desc: "pricing of an unknown model", mutate: func(d *Document) { d.Offers[0].Payments[0].Pricing = &x402.Pricing{Model: "perToken"} },
+			want: []string{"pricing model \"perToken\""}},
 		{desc: "bad scheme", mutate: func(d *Document) { d.Offers[0].Payments[0].Scheme = "upto" }, want: []string{"scheme \"upto\""}},
 		{desc: "relative pattern", mutate: func(d *Document) { d.Offers[0].Paths[0].Pattern = "weather" }, want: []string{"must start with /"}},
 		{desc: "free with payments", mutate: func(d *Document) {
