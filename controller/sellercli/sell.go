@@ -257,8 +257,8 @@ func (o *SellOptions) validate() error {
 	if o.Network == "" {
 		return usagef("--network is required (e.g. base-sepolia, base or eip155:8453)")
 	}
-	if _, err := x402.ChainID(o.Network); err != nil || len(o.Network) > 48 {
-		return usagef("--network %q: want a network name such as base or base-sepolia, or CAIP-2 eip155:<chain id>", o.Network)
+	if _, _, ok := x402.ResolveNetwork(o.Network); !ok || len(o.Network) > 48 {
+		return usagef("--network %q: want a preset (%s), a v1 network name or CAIP-2 eip155:<chain id>", o.Network, strings.Join(x402.PresetNames(), ", "))
 	}
 	if o.Asset != "" && !addressRE.MatchString(o.Asset) {
 		return usagef("--asset %q: want a token contract address 0x followed by 40 hex digits", o.Asset)

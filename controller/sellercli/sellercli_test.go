@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/turnpike-x402/turnpike/plugin/metrics"
+	"github.com/turnpike-x402/turnpike/x402"
 )
 
 const payTo = "0x1111111111111111111111111111111111111111"
@@ -213,6 +214,20 @@ func TestRevenueText(t *testing.T) {
 		t.Run(c.desc, func(t *testing.T) {
 			if got := revenueText(c.in); got != c.want {
 				t.Fatalf("got %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+// Every preset the controller resolves is accepted, including those without a v1
+// network name (arbitrum, optimism), and so are CAIP-2 ids.
+func TestSellAcceptsEveryPresetNetwork(t *testing.T) {
+	networks := append(x402.PresetNames(), "eip155:8453", "eip155:31337")
+	for _, n := range networks {
+		t.Run(n, func(t *testing.T) {
+			args := []string{"http", "x", "--upstream", "w:1", "--price", "1", "--network", n, "--pay-to", payTo}
+			if _, err := parseSell(args, io.Discard); err != nil {
+				t.Fatalf("--network %s refused: %v", n, err)
 			}
 		})
 	}
