@@ -15,7 +15,7 @@ VERIFY_TARGETS += check-controller-generated
 # Full stack: the controller, a real API server and a real Traefik loading the gate
 # through Yaegi; a ServiceOffer becomes a 402 on Traefik's entry point.
 .PHONY: e2e-controller
-e2e-controller: test-deps traefik ## controller + real API server + real Traefik: an IngressRoute offer gates, reprices, drains
-	$(GO) test -tags e2e -count=1 -timeout 15m -run '^TestIngressRouteOfferGatesRepricesAndDrains$$' -v ./controller/fullstack/
+e2e-controller: test-deps traefik ## controller + real API server + real Traefik: an IngressRoute offer gates, reprices, drains; basePath and upstream credential
+	$(GO) test -tags e2e -count=1 -timeout 15m -v ./controller/fullstack/
 
 E2E_TARGETS += e2e-controller

@@ -55,9 +55,25 @@ func TestUpstreamBasePathAndCredentialThroughTheCRDProvider(t *testing.T) {
 	k.Namespace(t, "turnpike-system")
 	k.Namespace(t, "shop")
 
+	const secret = "sk-fullstack-7c1e"
 	var mu sync.Mutex
 	var got []seen
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The controller's own probes (health, model list) are not traffic through
+		// the gate; they would race with last().
+		switch r.Header.Get("User-Agent") {
+		case "turnpike-controller/models":
+			// Like vLLM started with --api-key: the model list wants the key too, so
+			// ModelReady proves the controller sent the offer's credential.
+			if r.Header.Get("Authorization") != "Bearer "+secret {
+				http.Error(w, `{"error":"unauthorized"}`, http.StatusUnauthorized)
+				return
+			}
+			_, _ = io.WriteString(w, `{"object":"list","data":[{"id":"stand-in","object":"model"}]}`)
+			return
+		case "turnpike-controller/health":
+			return
+		}
 		mu.Lock()
 		got = append(got, seen{r.URL.Path, r.Header.Get("Authorization")})
 		mu.Unlock()
@@ -87,7 +103,6 @@ func TestUpstreamBasePathAndCredentialThroughTheCRDProvider(t *testing.T) {
 	_, portStr, _ := net.SplitHostPort(strings.TrimPrefix(up.URL, "http://"))
 	upPort, _ := strconv.Atoi(portStr)
 
-	const secret = "sk-fullstack-7c1e"
 	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "llm"},
 		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "127.0.0.1",
 			Ports: []corev1.ServicePort{{Name: "http", Port: int32(upPort)}}}}
@@ -118,6 +133,8 @@ func TestUpstreamBasePathAndCredentialThroughTheCRDProvider(t *testing.T) {
 			},
 			MetricsAddress: "0", HealthAddress: "0",
 			HealthBaseURL: up.URL, RetryAfter: time.Second, RecheckAfter: 5 * time.Second,
+			// The package's other full-stack test runs a manager in this process too.
+			SkipNameValidation: true,
 		})
 	}()
 	t.Cleanup(func() {

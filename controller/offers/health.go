@@ -45,7 +45,7 @@ func (h *HTTPHealth) Check(ctx context.Context, svc *corev1.Service, port int32,
 
 // get sends one GET to the upstream, bounded by the checker's timeout. The caller
 // closes the body.
-func (h *HTTPHealth) get(ctx context.Context, svc *corev1.Service, port int32, path, agent string) (*http.Response, error) {
+func (h *HTTPHealth) get(ctx context.Context, svc *corev1.Service, port int32, path, agent string, auth ...string) (*http.Response, error) {
 	timeout := h.Timeout
 	if timeout <= 0 {
 		timeout = 2 * time.Second
@@ -61,6 +61,9 @@ func (h *HTTPHealth) get(ctx context.Context, svc *corev1.Service, port int32, p
 		return nil, fmt.Errorf("request %s: %w", path, err)
 	}
 	req.Header.Set("User-Agent", agent)
+	if len(auth) == 2 {
+		req.Header.Set(auth[0], auth[1])
+	}
 	c := h.Client
 	if c == nil {
 		c = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -88,7 +91,9 @@ func (c cancelOnClose) Close() error {
 
 // ModelLister reads the names of the models an inference upstream serves.
 type ModelLister interface {
-	ListModels(ctx context.Context, svc *corev1.Service, port int32, runtime string) ([]string, error)
+	// auth, when not empty, is sent as header auth[0] with value auth[1]: model
+	// servers started with an API key want it on their model list too.
+	ListModels(ctx context.Context, svc *corev1.Service, port int32, runtime string, auth ...string) ([]string, error)
 }
 
 // modelListLimit bounds the model list read from an upstream.
@@ -106,9 +111,9 @@ func ModelsPath(runtime string) string {
 // ListModels implements ModelLister with one GET, bounded by the same timeout as the
 // health check. Ollama lists models[].name (and models[].model); the
 // OpenAI-compatible listing has data[].id.
-func (h *HTTPHealth) ListModels(ctx context.Context, svc *corev1.Service, port int32, runtime string) ([]string, error) {
+func (h *HTTPHealth) ListModels(ctx context.Context, svc *corev1.Service, port int32, runtime string, auth ...string) ([]string, error) {
 	path := ModelsPath(runtime)
-	resp, err := h.get(ctx, svc, port, path, "turnpike-controller/models")
+	resp, err := h.get(ctx, svc, port, path, "turnpike-controller/models", auth...)
 	if err != nil {
 		return nil, err
 	}
