@@ -22,7 +22,7 @@ import (
 // waits for its transaction to be mined before sending the next (the synchronous
 // eth_sendRawTransaction of the dev chain), so at one block per second of chain time
 // the rate can be at most loadSenders per second.
-const loadSenders = 256
+const loadSenders = 384
 
 // BenchmarkSettleLoad is sustained paid load on a chain started as `turnpike devnet`
 // starts it (default MaxDrift): loadSenders relayers each send EIP-3009
@@ -175,4 +175,3 @@ func BenchmarkSettleLoad(b *testing.B) {
 		b.N, len(relayers), secs, float64(b.N)/secs, blocks, float64(b.N)/float64(blocks),
 		time.Duration(maxAhead.Load()).Seconds(), devchain.DefaultMaxDrift)
 }
-
