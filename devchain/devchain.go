@@ -389,13 +389,13 @@ func (c *Chain) deploy(ctx context.Context, opts Options) error {
 	deployer := c.accts[0]
 	tok := token.NewEIP3009Token()
 	var txs []*types.Transaction
-	// Deployments get a generous gas limit; mints a small one, so that with hundreds of
-	// accounts (load tests) they still fit a few blocks and start-up does not already
-	// spend the drift allowance.
+	// Deployments get a generous gas limit; mints 1M (they fail at 200k on this fork's
+	// storage pricing), so that with hundreds of accounts (load tests) they still fit a
+	// few blocks and start-up does not already spend the drift allowance.
 	send := func(to *common.Address, data []byte, what string) error {
 		gas := uint64(5_000_000)
 		if to != nil {
-			gas = 200_000
+			gas = 1_000_000
 		}
 		tx, err := c.signTx(deployer.Key, uint64(len(txs)), to, nil, data, gas)
 		if err != nil {
@@ -428,7 +428,7 @@ func (c *Chain) deploy(ctx context.Context, opts Options) error {
 			return fmt.Errorf("devchain: set-up transaction %d: %w", i, err)
 		}
 		if r.Status != types.ReceiptStatusSuccessful {
-			return fmt.Errorf("devchain: set-up transaction %d reverted", i)
+			return fmt.Errorf("devchain: set-up transaction %d reverted (gas used %d of %d)", i, r.GasUsed, tx.Gas())
 		}
 	}
 	c.info.Token.Address = tokenAddr
