@@ -271,6 +271,13 @@ func Start(ctx context.Context, opts Options) (*Chain, error) {
 	// Include every transaction the pool accepts, so the miner never leaves one behind.
 	ethConf.Miner.GasPrice = big.NewInt(1)
 	ethConf.TxPool.PriceLimit = 1
+	// A relayer that pipelines hundreds of settlements (the facilitator under load)
+	// has them arrive in any nonce order; geth's default of 64 queued transactions per
+	// account would drop the ones past a gap. Room for a few thousand in flight.
+	ethConf.TxPool.AccountSlots = 4096
+	ethConf.TxPool.AccountQueue = 4096
+	ethConf.TxPool.GlobalSlots = 16384
+	ethConf.TxPool.GlobalQueue = 16384
 
 	c := &Chain{stack: stack, accts: accts, maxDrift: opts.MaxDrift, stop: make(chan struct{}),
 		kick: make(chan struct{}, 1), round: &mineRound{done: make(chan struct{})}}
