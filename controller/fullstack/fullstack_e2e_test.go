@@ -14,30 +14,20 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/go-logr/logr"
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	v1alpha1 "github.com/turnpike-x402/turnpike/controller/api/v1alpha1"
 	"github.com/turnpike-x402/turnpike/controller/internal/kubetest"
-	"github.com/turnpike-x402/turnpike/controller/manager"
-	"github.com/turnpike-x402/turnpike/controller/render"
-	"github.com/turnpike-x402/turnpike/internal/testenv"
 	"github.com/turnpike-x402/turnpike/internal/testutil"
 	"github.com/turnpike-x402/turnpike/internal/traefiktest"
 	"github.com/turnpike-x402/turnpike/x402"
@@ -100,61 +90,14 @@ func TestIngressRouteOfferGatesRepricesAndDrains(t *testing.T) {
 		_, _ = io.WriteString(w, `{"forecast":"sunny"}`)
 	}))
 	t.Cleanup(up.Close)
-	_, portStr, _ := net.SplitHostPort(strings.TrimPrefix(up.URL, "http://"))
-	upPort, _ := strconv.Atoi(portStr)
-
-	// The upstream Service: ExternalName to loopback (see the package comment).
-	svc := &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "api"},
-		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "127.0.0.1",
-			Ports: []corev1.ServicePort{{Name: "http", Port: int32(upPort)}}},
-	}
-	if err := k.Client.Create(ctx, svc); err != nil {
-		t.Fatal(err)
-	}
-
-	tokenFile := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(tokenFile, []byte(k.Token), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() {
-		done <- manager.Run(runCtx, manager.Options{
-			Config: k.Config,
-			Settings: render.Settings{
-				PluginName: "turnpike", RoutesConfigMapNamespace: "turnpike-system", RoutesConfigMapName: "turnpike-routes",
-				// Unpaid requests never reach the facilitator.
-				FacilitatorURL:          "http://127.0.0.1:9",
-				GateKubernetesAPIURL:    k.Config.Host,
-				GateKubernetesTokenFile: tokenFile,
-				GateKubernetesCAFile:    k.CAFile,
-				DefaultEntryPoints:      []string{"web"},
-			},
-			MetricsAddress: "0", HealthAddress: "0",
-			HealthBaseURL: up.URL, RetryAfter: time.Second, RecheckAfter: 5 * time.Second,
-		})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("controller: %v", err)
-		}
-	})
-
-	// Traefik's CRD provider waits for every kind of its bundle (ServersTransport,
-	// TLSOption, ...), not only the two the controller renders: install the whole
-	// bundle of the very module the Traefik binary was built from.
-	bundle := testenv.TraefikCRDs(t)
-	if _, err := envtest.InstallCRDs(k.Config, envtest.CRDInstallOptions{Paths: []string{bundle}, ErrorIfPathMissing: true}); err != nil {
-		t.Fatalf("install Traefik CRD bundle: %v", err)
-	}
-	base := startTraefik(t, k.Kubeconfig).URL("")
+	upPort := externalService(t, k, "api", up)
+	// Unpaid requests never reach the facilitator.
+	base := startStack(t, k, up, "http://127.0.0.1:9").URL("")
 
 	offer := &v1alpha1.ServiceOffer{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "weather"},
 		Spec: v1alpha1.ServiceOfferSpec{
-			Upstream:    v1alpha1.UpstreamSpec{Service: "api", Port: int32(upPort)},
+			Upstream:    v1alpha1.UpstreamSpec{Service: "api", Port: upPort},
 			Description: "Weather forecasts",
 			Route:       v1alpha1.RouteSpec{Kind: v1alpha1.RouteKindIngressRoute},
 			Paths:       []v1alpha1.PathRule{{Path: "/health", Free: true}},
@@ -165,19 +108,7 @@ func TestIngressRouteOfferGatesRepricesAndDrains(t *testing.T) {
 			},
 		},
 	}
-	if err := k.Client.Create(ctx, offer); err != nil {
-		t.Fatal(err)
-	}
-	testutil.EventuallyNoError(t, 30*time.Second, "offer ready", func() error {
-		var o v1alpha1.ServiceOffer
-		if err := k.Client.Get(ctx, types.NamespacedName{Namespace: "shop", Name: "weather"}, &o); err != nil {
-			return err
-		}
-		if !meta.IsStatusConditionTrue(o.Status.Conditions, v1alpha1.ConditionReady) {
-			return fmt.Errorf("conditions %+v", o.Status.Conditions)
-		}
-		return nil
-	})
+	createReady(t, k, offer)
 
 	t.Run("unpaid request: 402 with the offer's terms, upstream untouched", func(t *testing.T) {
 		var a answer

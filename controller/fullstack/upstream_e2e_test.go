@@ -8,12 +8,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -22,19 +18,15 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	v1alpha1 "github.com/turnpike-x402/turnpike/controller/api/v1alpha1"
 	"github.com/turnpike-x402/turnpike/controller/internal/kubetest"
-	"github.com/turnpike-x402/turnpike/controller/manager"
 	"github.com/turnpike-x402/turnpike/controller/render"
 	"github.com/turnpike-x402/turnpike/eip3009"
-	"github.com/turnpike-x402/turnpike/internal/testenv"
 	"github.com/turnpike-x402/turnpike/internal/testutil"
 	"github.com/turnpike-x402/turnpike/x402"
 )
@@ -100,53 +92,13 @@ func TestUpstreamBasePathAndCredentialThroughTheCRDProvider(t *testing.T) {
 		}
 	}))
 	t.Cleanup(fac.Close)
-	_, portStr, _ := net.SplitHostPort(strings.TrimPrefix(up.URL, "http://"))
-	upPort, _ := strconv.Atoi(portStr)
-
-	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "llm"},
-		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "127.0.0.1",
-			Ports: []corev1.ServicePort{{Name: "http", Port: int32(upPort)}}}}
-	if err := k.Client.Create(ctx, svc); err != nil {
-		t.Fatal(err)
-	}
+	upPort := externalService(t, k, "llm", up)
 	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "llm-key"}, Data: map[string][]byte{"token": []byte(secret)}}
 	if err := k.Client.Create(ctx, sec); err != nil {
 		t.Fatal(err)
 	}
 
-	tokenFile := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(tokenFile, []byte(k.Token), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() {
-		done <- manager.Run(runCtx, manager.Options{
-			Config: k.Config,
-			Settings: render.Settings{
-				PluginName: "turnpike", RoutesConfigMapNamespace: "turnpike-system", RoutesConfigMapName: "turnpike-routes",
-				FacilitatorURL:          fac.URL,
-				GateKubernetesAPIURL:    k.Config.Host,
-				GateKubernetesTokenFile: tokenFile,
-				GateKubernetesCAFile:    k.CAFile,
-				DefaultEntryPoints:      []string{"web"},
-			},
-			MetricsAddress: "0", HealthAddress: "0",
-			HealthBaseURL: up.URL, RetryAfter: time.Second, RecheckAfter: 5 * time.Second,
-			// The package's other full-stack test runs a manager in this process too.
-			SkipNameValidation: true,
-		})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("controller: %v", err)
-		}
-	})
-	if _, err := envtest.InstallCRDs(k.Config, envtest.CRDInstallOptions{Paths: []string{testenv.TraefikCRDs(t)}, ErrorIfPathMissing: true}); err != nil {
-		t.Fatalf("install Traefik CRD bundle: %v", err)
-	}
-	tr := startTraefik(t, k.Kubeconfig)
+	tr := startStack(t, k, up, fac.URL)
 	base := tr.URL("")
 
 	offer := &v1alpha1.ServiceOffer{
@@ -154,7 +106,7 @@ func TestUpstreamBasePathAndCredentialThroughTheCRDProvider(t *testing.T) {
 		Spec: v1alpha1.ServiceOfferSpec{
 			Type:  v1alpha1.OfferTypeInference,
 			Model: &v1alpha1.ModelSpec{Name: "stand-in"},
-			Upstream: v1alpha1.UpstreamSpec{Service: "llm", Port: int32(upPort), BasePath: "/",
+			Upstream: v1alpha1.UpstreamSpec{Service: "llm", Port: upPort, BasePath: "/",
 				Auth: &v1alpha1.UpstreamAuthSpec{SecretRef: v1alpha1.SecretKeyRef{Name: "llm-key", Key: "token"}, Prefix: "Bearer "}},
 			Route: v1alpha1.RouteSpec{Kind: v1alpha1.RouteKindIngressRoute},
 			Paths: []v1alpha1.PathRule{{Path: "/health", Free: true}},
@@ -165,19 +117,7 @@ func TestUpstreamBasePathAndCredentialThroughTheCRDProvider(t *testing.T) {
 			},
 		},
 	}
-	if err := k.Client.Create(ctx, offer); err != nil {
-		t.Fatal(err)
-	}
-	testutil.EventuallyNoError(t, 30*time.Second, "offer ready", func() error {
-		var o v1alpha1.ServiceOffer
-		if err := k.Client.Get(ctx, types.NamespacedName{Namespace: "shop", Name: "llm"}, &o); err != nil {
-			return err
-		}
-		if !meta.IsStatusConditionTrue(o.Status.Conditions, v1alpha1.ConditionReady) {
-			return fmt.Errorf("conditions %+v", o.Status.Conditions)
-		}
-		return nil
-	})
+	createReady(t, k, offer)
 
 	t.Run("published objects hold the Secret reference, never the value", func(t *testing.T) {
 		mw := &unstructured.Unstructured{}
