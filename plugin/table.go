@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"path"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -17,7 +16,7 @@ import (
 )
 
 // table is a routes document compiled for serving: per offer its state, its path rules
-// as one regexp, and the answers plugin/challenge prepared for each set of prices, so
+// as a segment trie (pathtrie.go), and the answers plugin/challenge prepared for each set of prices, so
 // a request only matches and splices its resource URL into bytes made in advance
 // (loops written in the plugin run ~170x slower under Yaegi than stdlib calls).
 type table struct {
@@ -32,9 +31,9 @@ type offer struct {
 	pathPrefix      string
 	before          bool           // offer default: settle before calling the upstream
 	inference       bool           // a JSON body with "stream": true asks for a stream
-	rules           []*rule        // in document order
-	re              *regexp.Regexp // all rules; nil when the offer has none
-	all             *rule          // the rule of an offer without rules: charge with def
+	rules           []*rule   // in document order
+	trie            *pathTrie // all rules; nil when the offer has none
+	all             *rule     // the rule of an offer without rules: charge with def
 	def             *challenge.Set
 	primary         *metrics.Series // labels of the first payment option, for request counts
 	cors            *cors.Policy    // nil: the gate instance's policy
@@ -45,7 +44,8 @@ type offer struct {
 }
 
 type rule struct {
-	methodList []string // upper case; empty: every method
+	methodList []string        // upper case; empty: every method
+	methods    map[string]bool // methodList as a set; nil: every method
 	free       bool
 	prices     *challenge.Set
 	before     bool // settle before calling the upstream
@@ -101,7 +101,12 @@ func compileOffer(src *routes.Offer, m *metrics.Registry) (*offer, error) {
 			r.before = p.Settlement == routes.SettleBefore
 		}
 		for _, meth := range p.Methods {
-			r.methodList = append(r.methodList, strings.ToUpper(meth))
+			up := strings.ToUpper(meth)
+			r.methodList = append(r.methodList, up)
+			if r.methods == nil {
+				r.methods = make(map[string]bool, len(p.Methods))
+			}
+			r.methods[up] = true
 		}
 		patterns = append(patterns, p.Pattern)
 		if !r.free {
@@ -129,11 +134,11 @@ func compileOffer(src *routes.Offer, m *metrics.Registry) (*offer, error) {
 		o.rules = append(o.rules, r)
 	}
 	if len(o.rules) > 0 {
-		re, err := rulesRegexp(o.pathPrefix, o.rules, patterns)
+		tr, err := buildTrie(o.pathPrefix, o.rules, patterns)
 		if err != nil {
 			return nil, fmt.Errorf("path rules: %w", err)
 		}
-		o.re = re
+		o.trie = tr
 	}
 	return o, nil
 }
@@ -149,7 +154,7 @@ func routeRequest(o *offer, req *http.Request) (*rule, string, string) {
 	if problem != "" {
 		return nil, p, problem
 	}
-	if o.re == nil {
+	if o.trie == nil {
 		return o.all, p, ""
 	}
 	return route(o, req.Method, p), p, ""
@@ -157,21 +162,12 @@ func routeRequest(o *offer, req *http.Request) (*rule, string, string) {
 
 // route returns the first rule matching "METHOD /path", or nil. The path is matched as
 // forwarded, not cleaned: "/free/" and "/free" can reach different upstream handlers,
-// and dot or empty segments never get here (reqpath refuses them). All rules of
-// an offer are one compiled regular expression (with the offer's prefix optional in
-// front of each pattern, so a path already stripped of it matches too) with a group
-// per rule: matching is one stdlib call however many rules there are, and the loop
-// only finds the matched group. Kept tiny: Yaegi allocates every value slot of a
-// function on each call.
+// and dot or empty segments never get here (reqpath refuses them). The lookup walks
+// the path's segments through the offer's trie, so its cost does not grow with the
+// number of rules.
 func route(o *offer, method, p string) *rule {
-	m := o.re.FindStringSubmatchIndex(method + " " + p)
-	if m == nil {
-		return nil
-	}
-	for i := 0; i < len(o.rules); i++ {
-		if m[2+2*i] >= 0 {
-			return o.rules[i]
-		}
+	if i := o.trie.find(method, p); i >= 0 {
+		return o.rules[i]
 	}
 	return nil
 }
@@ -189,50 +185,4 @@ func relativePath(prefix, p string) string {
 		return p[len(prefix):]
 	}
 	return p
-}
-
-// rulesRegexp compiles an offer's rules, in order, into one anchored alternation.
-func rulesRegexp(prefix string, rules []*rule, patterns []string) (*regexp.Regexp, error) {
-	pre := ""
-	if prefix != "" {
-		pre = "(?:" + regexp.QuoteMeta(prefix) + ")?"
-	}
-	alts := make([]string, len(rules))
-	for i, r := range rules {
-		meth := `[^ ]+`
-		if len(r.methodList) > 0 {
-			q := make([]string, len(r.methodList))
-			for j, m := range r.methodList {
-				q[j] = regexp.QuoteMeta(m)
-			}
-			meth = "(?:" + strings.Join(q, "|") + ")"
-		}
-		pat := patterns[i]
-		isPrefix := strings.HasSuffix(pat, "/*")
-		if isPrefix {
-			pat = strings.TrimSuffix(pat, "/*")
-		}
-		segs := strings.Split(pat, "/")
-		for j, seg := range segs {
-			if seg == "*" {
-				segs[j] = `[^/]*`
-			} else {
-				segs[j] = regexp.QuoteMeta(seg)
-			}
-		}
-		// Each alternative ends in its own anchor, so matching stops at the end of
-		// the pattern instead of scanning the rest of a long path.
-		p := pre + strings.Join(segs, "/")
-		switch {
-		case isPrefix:
-			p += `(?:/|$)`
-		case patterns[i] == "/" && prefix != "":
-			// The offer's root: the prefix itself, with or without a slash.
-			p = "(?:" + regexp.QuoteMeta(prefix) + "/?|/)$"
-		default:
-			p += `$`
-		}
-		alts[i] = "(" + meth + " " + p + ")"
-	}
-	return regexp.Compile(`^(?:` + strings.Join(alts, "|") + `)`)
 }
