@@ -14,20 +14,21 @@ import (
 //   - "/a/b" matches the path "/a/b" only; a "*" segment matches exactly one segment
 //     (any text without '/').
 //   - "/a/*" matches "/a" and every path below it ("/a/", "/a/b/c"); "/*" matches all.
-//   - With an offer prefix P, a rule also matches P followed by what it matches
-//     (the path as sent, before any prefix strip), and "/" also matches P itself.
+//   - With an offer prefix P, a rule also matches P followed by what it matches, and
+//     "/" also matches P itself: each rule is indexed twice, from the root and from
+//     P's segments, so one walk covers both spellings.
 //   - Methods: empty list means every method; otherwise exact, upper-case names.
 //   - Several rules match: the lowest index wins, so every node knows the lowest rule
 //     index below it and the walk skips branches that cannot beat the best so far.
 //
-// Yaegi runs this per request (~170x slower than compiled code for loops written
-// here), so the walk is strings.Cut and one map lookup per segment; it recurses only
-// where a literal and a "*" child both continue.
+// Yaegi runs this per request (~170x slower than compiled code, and every function
+// call allocates its frame), so the common walk is one function: strings.Cut and one
+// map lookup per segment, candidate lists scanned inline; it recurses only where a
+// literal and a "*" child both continue.
 type pathTrie struct {
-	root   *trieNode
-	rules  []*rule
-	prefix string // the offer's prefix without a trailing slash; "" for none
-	bare   []int  // rules matching the bare prefix: "/" and "/*"
+	root    *trieNode
+	methods []map[string]bool // per rule; nil: every method
+	none    int               // len(rules): "no rule"
 }
 
 type trieNode struct {
@@ -42,152 +43,175 @@ func newTrieNode() *trieNode { return &trieNode{min: int(^uint(0) >> 1)} }
 
 // buildTrie indexes rules (in document order) by their patterns.
 func buildTrie(prefix string, rules []*rule, patterns []string) (*pathTrie, error) {
-	t := &pathTrie{root: newTrieNode(), rules: rules, prefix: prefix}
+	t := &pathTrie{root: newTrieNode(), none: len(rules)}
+	for _, r := range rules {
+		t.methods = append(t.methods, r.methods)
+	}
+	var pre *trieNode // P's node, where every rule is indexed again
+	if prefix != "" {
+		pre = t.root.descend(strings.Split(prefix[1:], "/"), 0)
+	}
 	for i, pat := range patterns {
 		if !strings.HasPrefix(pat, "/") {
 			return nil, fmt.Errorf("pattern %q does not start with /", pat)
 		}
 		isPrefix := strings.HasSuffix(pat, "/*")
 		body := strings.TrimSuffix(pat, "/*")
-		n := t.root
-		if n.min > i {
-			n.min = i
-		}
+		var segs []string
 		if body != "" {
-			for _, seg := range strings.Split(body[1:], "/") {
-				n = n.child(seg)
-				if n.min > i {
-					n.min = i
-				}
+			segs = strings.Split(body[1:], "/")
+		}
+		starts := []*trieNode{t.root}
+		if pre != nil {
+			starts = append(starts, pre)
+		}
+		for _, start := range starts {
+			if start.min > i {
+				start.min = i
+			}
+			n := start.descend(segs, i)
+			if isPrefix {
+				n.under = append(n.under, i)
+			} else {
+				n.exact = append(n.exact, i)
 			}
 		}
-		if isPrefix {
-			n.under = append(n.under, i)
-			if body == "" {
-				t.bare = append(t.bare, i)
-			}
-			continue
-		}
-		n.exact = append(n.exact, i)
-		if pat == "/" && prefix != "" {
-			t.bare = append(t.bare, i)
+		if pat == "/" && pre != nil {
+			// The offer's root also matches the bare prefix (no trailing slash).
+			pre.exact = append(pre.exact, i)
 		}
 	}
 	return t, nil
 }
 
-func (n *trieNode) child(seg string) *trieNode {
-	if seg == "*" {
-		if n.star == nil {
-			n.star = newTrieNode()
+// descend returns the node for segs below n, creating it, and marks rule i as
+// reachable on the way.
+func (n *trieNode) descend(segs []string, i int) *trieNode {
+	for _, seg := range segs {
+		var c *trieNode
+		if seg == "*" {
+			if n.star == nil {
+				n.star = newTrieNode()
+			}
+			c = n.star
+		} else {
+			if n.lit == nil {
+				n.lit = make(map[string]*trieNode)
+			}
+			c = n.lit[seg]
+			if c == nil {
+				c = newTrieNode()
+				n.lit[seg] = c
+			}
 		}
-		return n.star
+		if c.min > i {
+			c.min = i
+		}
+		n = c
 	}
-	if n.lit == nil {
-		n.lit = make(map[string]*trieNode)
-	}
-	c := n.lit[seg]
-	if c == nil {
-		c = newTrieNode()
-		n.lit[seg] = c
-	}
-	return c
+	return n
 }
 
 // find returns the index of the first rule matching method and the forwarded path p,
 // or -1.
 func (t *pathTrie) find(method, p string) int {
-	if method == "" {
-		return -1
+	if method == "" || p == "" || p[0] != '/' || strings.IndexByte(method, ' ') >= 0 {
+		return t.findOdd(method, p)
 	}
-	// The regexp matched "METHOD /path" with the method as the text before the first
-	// space: a method holding a space (a preflight's Access-Control-Request-Method)
-	// moved its tail into the path. Kept so the lookup answers exactly as before.
+	if best := t.walk(t.root, p[1:], method, t.none); best < t.none {
+		return best
+	}
+	return -1
+}
+
+// findOdd handles what reqpath never hands over but the regexp answered for: an
+// empty path, and a method holding a space (a preflight's Access-Control-Request-Method),
+// whose tail the regexp, matching "METHOD /path", read as part of the path.
+func (t *pathTrie) findOdd(method, p string) int {
 	if i := strings.IndexByte(method, ' '); i >= 0 {
 		p = method[i+1:] + " " + p
 		method = method[:i]
-		if method == "" {
-			return -1
-		}
 	}
-	none := len(t.rules)
-	best := none
-	if p == "" {
-		best = t.first(t.root.under, method, best)
-	} else if p[0] == '/' {
+	best := t.none
+	switch {
+	case method == "":
+	case p == "":
+		// Only "/*" matches an empty path.
+		for _, i := range t.root.under {
+			if t.methods[i] == nil || t.methods[i][method] {
+				best = i
+				break
+			}
+		}
+	case p[0] == '/':
 		best = t.walk(t.root, p[1:], method, best)
 	}
-	if t.prefix != "" && strings.HasPrefix(p, t.prefix) {
-		rest := p[len(t.prefix):]
-		if rest == "" {
-			best = t.first(t.bare, method, best)
-		} else if rest[0] == '/' {
-			best = t.walk(t.root, rest[1:], method, best)
-		}
+	if best < t.none {
+		return best
 	}
-	if best == none {
-		return -1
-	}
-	return best
+	return -1
 }
 
 // walk matches the segments of s (a path without its leading '/') from node n and
-// returns the lowest matching rule index below best, or best.
+// returns the lowest matching rule index below best, or best. Candidate lists are
+// ascending, so each scan stops at the first rule that allows the method or at best.
 func (t *pathTrie) walk(n *trieNode, s, method string, best int) int {
 	for n.min < best {
-		if n.under != nil {
-			best = t.first(n.under, method, best)
+		for _, i := range n.under {
+			if i >= best {
+				break
+			}
+			if t.methods[i] == nil || t.methods[i][method] {
+				best = i
+				break
+			}
 		}
 		seg, rest, more := strings.Cut(s, "/")
-		lit := n.lit[seg]
-		if !more {
-			if lit != nil {
-				best = t.leaf(lit, method, best)
-			}
-			if n.star != nil {
-				best = t.leaf(n.star, method, best)
-			}
-			return best
-		}
-		if n.star != nil {
+		lit, star := n.lit[seg], n.star
+		if more {
 			if lit == nil {
-				n, s = n.star, rest
-				continue
+				n, s = star, rest
+			} else {
+				if star != nil && star.min < best {
+					best = t.walk(star, rest, method, best)
+				}
+				n, s = lit, rest
 			}
-			best = t.walk(n.star, rest, method, best)
+			if n == nil {
+				return best
+			}
+			continue
 		}
-		if lit == nil {
-			return best
+		// The last segment: the rules of the nodes it reaches apply in full.
+		if star != nil && star.min < best {
+			best = t.leaf(star, method, best)
 		}
-		n, s = lit, rest
+		if lit != nil && lit.min < best {
+			best = t.leaf(lit, method, best)
+		}
+		return best
 	}
 	return best
 }
 
 // leaf applies the rules of a node reached with the whole path consumed.
 func (t *pathTrie) leaf(n *trieNode, method string, best int) int {
-	if n.min >= best {
-		return best
-	}
-	if n.exact != nil {
-		best = t.first(n.exact, method, best)
-	}
-	if n.under != nil {
-		best = t.first(n.under, method, best)
-	}
-	return best
-}
-
-// first returns the first index in idx (ascending) below best whose rule allows
-// method, or best.
-func (t *pathTrie) first(idx []int, method string, best int) int {
-	for _, i := range idx {
+	for _, i := range n.exact {
 		if i >= best {
-			return best
+			break
 		}
-		r := t.rules[i]
-		if r.methods == nil || r.methods[method] {
-			return i
+		if t.methods[i] == nil || t.methods[i][method] {
+			best = i
+			break
+		}
+	}
+	for _, i := range n.under {
+		if i >= best {
+			break
+		}
+		if t.methods[i] == nil || t.methods[i][method] {
+			best = i
+			break
 		}
 	}
 	return best
