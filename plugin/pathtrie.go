@@ -21,14 +21,21 @@ import (
 //   - Several rules match: the lowest index wins, so every node knows the lowest rule
 //     index below it and the walk skips branches that cannot beat the best so far.
 //
-// Yaegi runs this per request (~170x slower than compiled code, and every function
-// call allocates its frame), so the common walk is one function: strings.Cut and one
+// Yaegi runs this per request (~170x slower than compiled code, and every call
+// allocates its frame: 10 allocations for a function, 33 for a method of an
+// interpreted type, so these are functions), so the common walk is one function: strings.Cut and one
 // map lookup per segment, candidate lists scanned inline; it recurses only where a
 // literal and a "*" child both continue.
 type pathTrie struct {
 	root    *trieNode
 	methods []map[string]bool // per rule; nil: every method
 	none    int               // len(rules): "no rule"
+	// A path below the offer prefix starts its walk at P's node (skipping P's
+	// segments, a few allocations each under Yaegi) when no "*" branches off on the
+	// way there; the "/x/*" rules on the way (preUnder, ascending) are checked first.
+	prefix   string
+	pre      *trieNode // nil: no prefix, or the shortcut would miss a "*" branch
+	preUnder []int
 }
 
 type trieNode struct {
@@ -81,7 +88,30 @@ func buildTrie(prefix string, rules []*rule, patterns []string) (*pathTrie, erro
 			pre.exact = append(pre.exact, i)
 		}
 	}
+	if pre != nil {
+		t.prefix, t.pre = prefix, pre
+		n := t.root
+		for _, seg := range strings.Split(prefix[1:], "/") {
+			if n.star != nil {
+				t.pre = nil
+				break
+			}
+			t.preUnder = append(t.preUnder, n.under...)
+			n = n.lit[seg]
+		}
+		sortInts(t.preUnder)
+	}
 	return t, nil
+}
+
+// sortInts sorts a short list at load time (no sort package needed by Yaegi's
+// per-request path; insertion sort is enough for the rules on one prefix).
+func sortInts(a []int) {
+	for i := 1; i < len(a); i++ {
+		for j := i; j > 0 && a[j] < a[j-1]; j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
 }
 
 // descend returns the node for segs below n, creating it, and marks rule i as
@@ -112,22 +142,34 @@ func (n *trieNode) descend(segs []string, i int) *trieNode {
 	return n
 }
 
-// find returns the index of the first rule matching method and the forwarded path p,
+// trieFind returns the index of the first rule matching method and the forwarded path p,
 // or -1.
-func (t *pathTrie) find(method, p string) int {
+func trieFind(t *pathTrie, method, p string) int {
 	if method == "" || p == "" || p[0] != '/' || strings.IndexByte(method, ' ') >= 0 {
-		return t.findOdd(method, p)
+		return trieOdd(t, method, p)
 	}
-	if best := t.walk(t.root, p[1:], method, t.none); best < t.none {
+	best := t.none
+	if t.pre != nil && len(p) > len(t.prefix) && p[len(t.prefix)] == '/' && strings.HasPrefix(p, t.prefix) {
+		for _, i := range t.preUnder {
+			if t.methods[i] == nil || t.methods[i][method] {
+				best = i
+				break
+			}
+		}
+		best = trieWalk(t, t.pre, p[len(t.prefix)+1:], method, best)
+	} else {
+		best = trieWalk(t, t.root, p[1:], method, best)
+	}
+	if best < t.none {
 		return best
 	}
 	return -1
 }
 
-// findOdd handles what reqpath never hands over but the regexp answered for: an
+// trieOdd handles what reqpath never hands over but the regexp answered for: an
 // empty path, and a method holding a space (a preflight's Access-Control-Request-Method),
 // whose tail the regexp, matching "METHOD /path", read as part of the path.
-func (t *pathTrie) findOdd(method, p string) int {
+func trieOdd(t *pathTrie, method, p string) int {
 	if i := strings.IndexByte(method, ' '); i >= 0 {
 		p = method[i+1:] + " " + p
 		method = method[:i]
@@ -144,7 +186,7 @@ func (t *pathTrie) findOdd(method, p string) int {
 			}
 		}
 	case p[0] == '/':
-		best = t.walk(t.root, p[1:], method, best)
+		best = trieWalk(t, t.root, p[1:], method, best)
 	}
 	if best < t.none {
 		return best
@@ -152,10 +194,10 @@ func (t *pathTrie) findOdd(method, p string) int {
 	return -1
 }
 
-// walk matches the segments of s (a path without its leading '/') from node n and
+// trieWalk matches the segments of s (a path without its leading '/') from node n and
 // returns the lowest matching rule index below best, or best. Candidate lists are
 // ascending, so each scan stops at the first rule that allows the method or at best.
-func (t *pathTrie) walk(n *trieNode, s, method string, best int) int {
+func trieWalk(t *pathTrie, n *trieNode, s, method string, best int) int {
 	for n.min < best {
 		for _, i := range n.under {
 			if i >= best {
@@ -173,7 +215,7 @@ func (t *pathTrie) walk(n *trieNode, s, method string, best int) int {
 				n, s = star, rest
 			} else {
 				if star != nil && star.min < best {
-					best = t.walk(star, rest, method, best)
+					best = trieWalk(t, star, rest, method, best)
 				}
 				n, s = lit, rest
 			}
@@ -184,18 +226,18 @@ func (t *pathTrie) walk(n *trieNode, s, method string, best int) int {
 		}
 		// The last segment: the rules of the nodes it reaches apply in full.
 		if star != nil && star.min < best {
-			best = t.leaf(star, method, best)
+			best = trieLeaf(t, star, method, best)
 		}
 		if lit != nil && lit.min < best {
-			best = t.leaf(lit, method, best)
+			best = trieLeaf(t, lit, method, best)
 		}
 		return best
 	}
 	return best
 }
 
-// leaf applies the rules of a node reached with the whole path consumed.
-func (t *pathTrie) leaf(n *trieNode, method string, best int) int {
+// trieLeaf applies the rules of a node reached with the whole path consumed.
+func trieLeaf(t *pathTrie, n *trieNode, method string, best int) int {
 	for _, i := range n.exact {
 		if i >= best {
 			break

@@ -166,7 +166,7 @@ func routeRequest(o *offer, req *http.Request) (*rule, string, string) {
 // the path's segments through the offer's trie, so its cost does not grow with the
 // number of rules.
 func route(o *offer, method, p string) *rule {
-	if i := o.trie.find(method, p); i >= 0 {
+	if i := trieFind(o.trie, method, p); i >= 0 {
 		return o.rules[i]
 	}
 	return nil
