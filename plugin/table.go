@@ -157,7 +157,11 @@ func routeRequest(o *offer, req *http.Request) (*rule, string, string) {
 	if o.trie == nil {
 		return o.all, p, ""
 	}
-	return route(o, req.Method, p), p, ""
+	// trieFind, not route: one call frame less under Yaegi on every new URL.
+	if i := trieFind(o.trie, req.Method, p); i >= 0 {
+		return o.rules[i], p, ""
+	}
+	return nil, p, ""
 }
 
 // route returns the first rule matching "METHOD /path", or nil. The path is matched as
