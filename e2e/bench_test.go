@@ -189,6 +189,25 @@ func TestBench(t *testing.T) {
 	}
 	tr := traefiktest.Start(t, traefiktest.Options{Plugins: []traefiktest.Plugin{traefiktest.Gate(), benchHeader()}, Dynamic: dyn.Map(), LogLevel: "ERROR", DebugAddr: debugAddr})
 	tr.WaitRoute(t, "/g/x", 30*time.Second)
+	// A served route is not a loaded routes document (503 routes_not_loaded until the
+	// gates read it; the 1,000-rule offer makes that visible): wait for both gates' 402.
+	for _, p := range []string{"/g/x", "/m/x"} {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			resp, err := http.Get(tr.URL(p))
+			if err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				_ = resp.Body.Close()
+				if resp.StatusCode == http.StatusPaymentRequired {
+					break
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s never answered 402 (last: %v)", p, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
 	traefikPID := func() []int { return []int{tr.PID()} }
 	const ofTraefik = "Traefik"
 
