@@ -3,76 +3,12 @@ package plugin
 import (
 	"fmt"
 	"math/rand"
-	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/turnpike-x402/turnpike/plugin/metrics"
+	"github.com/turnpike-x402/turnpike/plugin/routes"
 )
-
-// regexpRoute is the lookup pathTrie replaced (one anchored alternation with a
-// capture group per rule), kept as the oracle: the trie must answer exactly as it did.
-type regexpRoute struct {
-	re    *regexp.Regexp
-	rules int
-}
-
-func newRegexpRoute(prefix string, rules []*rule, patterns []string) (*regexpRoute, error) {
-	pre := ""
-	if prefix != "" {
-		pre = "(?:" + regexp.QuoteMeta(prefix) + ")?"
-	}
-	alts := make([]string, len(rules))
-	for i, r := range rules {
-		meth := `[^ ]+`
-		if len(r.methodList) > 0 {
-			q := make([]string, len(r.methodList))
-			for j, m := range r.methodList {
-				q[j] = regexp.QuoteMeta(m)
-			}
-			meth = "(?:" + strings.Join(q, "|") + ")"
-		}
-		pat := patterns[i]
-		isPrefix := strings.HasSuffix(pat, "/*")
-		if isPrefix {
-			pat = strings.TrimSuffix(pat, "/*")
-		}
-		segs := strings.Split(pat, "/")
-		for j, seg := range segs {
-			if seg == "*" {
-				segs[j] = `[^/]*`
-			} else {
-				segs[j] = regexp.QuoteMeta(seg)
-			}
-		}
-		p := pre + strings.Join(segs, "/")
-		switch {
-		case isPrefix:
-			p += `(?:/|$)`
-		case patterns[i] == "/" && prefix != "":
-			p = "(?:" + regexp.QuoteMeta(prefix) + "/?|/)$"
-		default:
-			p += `$`
-		}
-		alts[i] = "(" + meth + " " + p + ")"
-	}
-	re, err := regexp.Compile(`^(?:` + strings.Join(alts, "|") + `)`)
-	if err != nil {
-		return nil, err
-	}
-	return &regexpRoute{re: re, rules: len(rules)}, nil
-}
-
-func (o *regexpRoute) find(method, p string) int {
-	m := o.re.FindStringSubmatchIndex(method + " " + p)
-	if m == nil {
-		return -1
-	}
-	for i := 0; i < o.rules; i++ {
-		if m[2+2*i] >= 0 {
-			return i
-		}
-	}
-	return -1
-}
 
 // testRules builds rules from "METHODS pattern" specs ("GET,POST /a/*", "/b").
 func testRules(specs []string) ([]*rule, []string) {
@@ -147,11 +83,11 @@ func TestPathTrie(t *testing.T) {
 		if got := trieFind(tr, tc.method, tc.path); got != tc.want {
 			t.Errorf("%s: %q %q with prefix %q: rule %d, want %d", tc.desc, tc.method, tc.path, tc.prefix, got, tc.want)
 		}
-		or, err := newRegexpRoute(tc.prefix, rules, pats)
+		or, err := rulesRegexp(tc.prefix, rules, pats)
 		if err != nil {
 			t.Fatalf("%s: oracle: %v", tc.desc, err)
 		}
-		if got := or.find(tc.method, tc.path); got != tc.want {
+		if got := regexpFind(or, len(rules), tc.method, tc.path); got != tc.want {
 			t.Errorf("%s: the regexp oracle says rule %d, want %d (the case is wrong)", tc.desc, got, tc.want)
 		}
 	}
@@ -208,7 +144,7 @@ func TestPathTrieMatchesRegexp(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		or, err := newRegexpRoute(prefix, rules, pats)
+		or, err := rulesRegexp(prefix, rules, pats)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -229,7 +165,7 @@ func TestPathTrieMatchesRegexp(t *testing.T) {
 			}
 			p := b.String()
 			m := reqMethods[rng.Intn(len(reqMethods))]
-			if got, want := trieFind(tr, m, p), or.find(m, p); got != want {
+			if got, want := trieFind(tr, m, p), regexpFind(or, len(rules), m, p); got != want {
 				t.Fatalf("rules %q prefix %q: %q %q: trie says rule %d, regexp says %d", specs, prefix, m, p, got, want)
 			}
 		}
@@ -264,11 +200,11 @@ func BenchmarkRoute(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		or, err := newRegexpRoute("/svc", rules, pats)
+		or, err := rulesRegexp("/svc", rules, pats)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if trieFind(tr, "GET", p) != n-1 || or.find("GET", p) != n-1 {
+		if trieFind(tr, "GET", p) != n-1 || regexpFind(or, n, "GET", p) != n-1 {
 			b.Fatalf("%d rules: %q does not match the last rule", n, p)
 		}
 		b.Run(fmt.Sprintf("trie/rules=%d", n), func(b *testing.B) {
@@ -278,7 +214,61 @@ func BenchmarkRoute(b *testing.B) {
 		})
 		b.Run(fmt.Sprintf("regexp/rules=%d", n), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				or.find("GET", p)
+				regexpFind(or, n, "GET", p)
+			}
+		})
+	}
+}
+
+// TestOfferPicksItsMatcher: an offer with few rules matches with the regexp, one
+// with more than maxRegexpRules with the trie, and both route the same request to
+// the same rule (the testDoc rules, then 40 filler rules in front of them).
+func TestOfferPicksItsMatcher(t *testing.T) {
+	base := testDoc(1).Offers[0]
+	var filler []routes.PathRule
+	for i := 0; i < 40; i++ {
+		filler = append(filler, routes.PathRule{Pattern: fmt.Sprintf("/filler%d/*", i), Methods: []string{"POST"}})
+	}
+	many := base
+	many.Paths = append(filler, base.Paths...)
+	cases := []struct {
+		desc      string
+		src       routes.Offer
+		wantTrie  bool
+		firstReal int // index of testDoc's first rule in src.Paths
+	}{
+		{desc: "7 rules: regexp", src: base, wantTrie: false, firstReal: 0},
+		{desc: "47 rules: trie", src: many, wantTrie: true, firstReal: 40},
+	}
+	for _, c := range cases {
+		t.Run(c.desc, func(t *testing.T) {
+			o, err := compileOffer(&c.src, metrics.NewRegistry())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (o.trie != nil) != c.wantTrie || (o.re != nil) == c.wantTrie {
+				t.Fatalf("trie %v, regexp %v; want trie %v", o.trie != nil, o.re != nil, c.wantTrie)
+			}
+			for _, rq := range []struct {
+				method, path string
+				want         int // index into testDoc's rules; -1: none
+			}{
+				{"GET", "/services/weather/free", 0},
+				{"GET", "/services/weather/health", 1},
+				{"POST", "/services/weather/health", -1}, // /health is GET only; "/" is the root alone
+				{"GET", "/services/weather/premium/x/y", 3},
+				{"GET", "/services/weather/v1/abc/items", 4},
+				{"GET", "/services/weather", 6},
+				{"GET", "/services/weather/nothing", -1},
+			} {
+				got := route(o, rq.method, rq.path)
+				var want *rule
+				if rq.want >= 0 {
+					want = o.rules[c.firstReal+rq.want]
+				}
+				if got != want {
+					t.Errorf("%s %s: got rule %p, want %p (index %d)", rq.method, rq.path, got, want, rq.want)
+				}
 			}
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"path"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -31,9 +32,10 @@ type offer struct {
 	pathPrefix      string
 	before          bool           // offer default: settle before calling the upstream
 	inference       bool           // a JSON body with "stream": true asks for a stream
-	rules           []*rule   // in document order
-	trie            *pathTrie // all rules; nil when the offer has none
-	all             *rule     // the rule of an offer without rules: charge with def
+	rules           []*rule        // in document order
+	re              *regexp.Regexp // all rules, when there are at most maxRegexpRules
+	trie            *pathTrie      // all rules, when there are more
+	all             *rule          // the rule of an offer without rules: charge with def
 	def             *challenge.Set
 	primary         *metrics.Series // labels of the first payment option, for request counts
 	cors            *cors.Policy    // nil: the gate instance's policy
@@ -133,7 +135,15 @@ func compileOffer(src *routes.Offer, m *metrics.Registry) (*offer, error) {
 		}
 		o.rules = append(o.rules, r)
 	}
-	if len(o.rules) > 0 {
+	switch {
+	case len(o.rules) == 0:
+	case len(o.rules) <= maxRegexpRules:
+		re, err := rulesRegexp(o.pathPrefix, o.rules, patterns)
+		if err != nil {
+			return nil, fmt.Errorf("path rules: %w", err)
+		}
+		o.re = re
+	default:
 		tr, err := buildTrie(o.pathPrefix, o.rules, patterns)
 		if err != nil {
 			return nil, fmt.Errorf("path rules: %w", err)
@@ -154,14 +164,21 @@ func routeRequest(o *offer, req *http.Request) (*rule, string, string) {
 	if problem != "" {
 		return nil, p, problem
 	}
-	if o.trie == nil {
+	// regexpFind and trieFind, not route: one call frame less under Yaegi on every
+	// new URL.
+	i := -1
+	switch {
+	case o.re != nil:
+		i = regexpFind(o.re, len(o.rules), req.Method, p)
+	case o.trie != nil:
+		i = trieFind(o.trie, req.Method, p)
+	default:
 		return o.all, p, ""
 	}
-	// trieFind, not route: one call frame less under Yaegi on every new URL.
-	if i := trieFind(o.trie, req.Method, p); i >= 0 {
-		return o.rules[i], p, ""
+	if i < 0 {
+		return nil, p, ""
 	}
-	return nil, p, ""
+	return o.rules[i], p, ""
 }
 
 // route returns the first rule matching "METHOD /path", or nil. The path is matched as
@@ -170,10 +187,16 @@ func routeRequest(o *offer, req *http.Request) (*rule, string, string) {
 // the path's segments through the offer's trie, so its cost does not grow with the
 // number of rules.
 func route(o *offer, method, p string) *rule {
-	if i := trieFind(o.trie, method, p); i >= 0 {
-		return o.rules[i]
+	i := -1
+	if o.re != nil {
+		i = regexpFind(o.re, len(o.rules), method, p)
+	} else if o.trie != nil {
+		i = trieFind(o.trie, method, p)
 	}
-	return nil
+	if i < 0 {
+		return nil
+	}
+	return o.rules[i]
 }
 
 // relativePath is the request path relative to the offer's prefix, for messages.
