@@ -166,7 +166,7 @@ func routeRequest(o *offer, req *http.Request) (*rule, string, string) {
 	}
 	// regexpFind and trieFind, not route: one call frame less under Yaegi on every
 	// new URL.
-	i := -1
+	var i int
 	switch {
 	case o.re != nil:
 		i = regexpFind(o.re, len(o.rules), req.Method, p)
