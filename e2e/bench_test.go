@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -32,6 +33,10 @@ type benchScenario struct {
 	status   int
 	// payments, when set, are sent one per request (each payment is single-use).
 	payments []string
+	// unique adds "?u=<n>" to every request: a URL the gate has never seen, so its
+	// challenge cache never answers (every buyer's first contact).
+	unique   bool
+	seq      atomic.Int64
 	pids     func() []int
 	cpuOf    string // which processes pids names, for the table
 	baseline string // id of the row this one is compared with
@@ -66,6 +71,43 @@ func (s *benchScenario) CPUAbove(base *benchScenario) time.Duration {
 	}
 	sort.Slice(v, func(a, b int) bool { return v[a] < v[b] })
 	return v[n/2]
+}
+
+// CPUAboveRange is the lowest and highest per-round difference behind CPUAbove.
+func (s *benchScenario) CPUAboveRange(base *benchScenario) (time.Duration, time.Duration) {
+	n := len(s.rounds)
+	if len(base.rounds) < n {
+		n = len(base.rounds)
+	}
+	lo, hi := time.Duration(1<<62), time.Duration(-1<<62)
+	for i := 0; i < n; i++ {
+		d := s.rounds[i].CPUPerReq - base.rounds[i].CPUPerReq
+		if d < lo {
+			lo = d
+		}
+		if d > hi {
+			hi = d
+		}
+	}
+	return lo, hi
+}
+
+// benchManyRules is the path rule count of the bench/rules offer (issue #16: the
+// regexp route lookup cost ~9 ms per request at 1,000 rules).
+const benchManyRules = 1000
+
+// manyRulesOffer is an offer under /m whose request paths match only its last rule
+// ("/*"), after n-1 GET prefix rules they never match.
+func manyRulesOffer(n int) routes.Offer {
+	o := routes.Offer{
+		Namespace: "bench", Name: "rules", State: routes.StateActive, PathPrefix: "/m",
+		Description: "bench", Payments: []routes.Payment{payment(benchNetwork, benchAsset, benchPayTo, benchAmount, "USDC", "2")},
+	}
+	for i := 0; i < n-1; i++ {
+		o.Paths = append(o.Paths, routes.PathRule{Pattern: fmt.Sprintf("/r%d/items/*", i), Methods: []string{"GET"}})
+	}
+	o.Paths = append(o.Paths, routes.PathRule{Pattern: "/*"})
+	return o
 }
 
 // CPU is the median CPU per request over the rounds.
@@ -106,7 +148,7 @@ func TestBench(t *testing.T) {
 		Description: "bench", Payments: []routes.Payment{payment(benchNetwork, benchAsset, benchPayTo, benchAmount, "USDC", "2")},
 		// /q settles before calling the upstream (no buffering of the response).
 		Paths: []routes.PathRule{{Pattern: "/q/*", Settlement: routes.SettleBefore}, {Pattern: "/*"}},
-	})})
+	}, manyRulesOffer(benchManyRules))})
 	gate := map[string]any{
 		"offer":          "bench/api",
 		"routesFile":     cm.Path(routes.DataKey),
@@ -114,9 +156,16 @@ func TestBench(t *testing.T) {
 		"pollIntervalMs": 1000,
 	}
 
+	gateMany := map[string]any{}
+	for k, v := range gate {
+		gateMany[k] = v
+	}
+	gateMany["offer"] = "bench/rules"
 	dyn := newDyn().
 		Plugin("hdr", benchHeaderPlugin, map[string]any{"value": "1"}).
 		Plugin("gate", turnpikePlugin, gate).
+		Plugin("gate-rules", turnpikePlugin, gateMany).
+		Router("m-402", "PathPrefix(`/m`)", "noop@internal", 0, "gate-rules").
 		Service("up", upstream).
 		Router("a-noop", "PathPrefix(`/a`)", "noop@internal", 0).
 		Router("a1-hdr", "PathPrefix(`/h`)", "noop@internal", 0, "hdr").
@@ -140,6 +189,25 @@ func TestBench(t *testing.T) {
 	}
 	tr := traefiktest.Start(t, traefiktest.Options{Plugins: []traefiktest.Plugin{traefiktest.Gate(), benchHeader()}, Dynamic: dyn.Map(), LogLevel: "ERROR", DebugAddr: debugAddr})
 	tr.WaitRoute(t, "/g/x", 30*time.Second)
+	// A served route is not a loaded routes document (503 routes_not_loaded until the
+	// gates read it; the 1,000-rule offer makes that visible): wait for both gates' 402.
+	for _, p := range []string{"/g/x", "/m/x"} {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			resp, err := http.Get(tr.URL(p))
+			if err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				_ = resp.Body.Close()
+				if resp.StatusCode == http.StatusPaymentRequired {
+					break
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s never answered 402 (last: %v)", p, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
 	traefikPID := func() []int { return []int{tr.PID()} }
 	const ofTraefik = "Traefik"
 
@@ -150,12 +218,16 @@ func TestBench(t *testing.T) {
 	gw, gwPID := startGateway(t, upstream, "/p/item", gate)
 
 	longPath := "/g/" + strings.Repeat("a", 200-len(tr.URL("/g/")))
+	hugePath := "/g/" + strings.Repeat("a", 2000-len(tr.URL("/g/")))
 	perRun := benchWarmup + benchLatencyN + benchRounds*benchThroughput
 	rows := []*benchScenario{
 		{id: "a", desc: "Traefik noop@internal, no middleware", url: tr.URL("/a"), status: http.StatusTeapot, pids: traefikPID, cpuOf: ofTraefik},
 		{id: "a'", desc: "noop@internal + trivial Yaegi plugin (one header)", url: tr.URL("/h"), status: http.StatusTeapot, pids: traefikPID, cpuOf: ofTraefik, baseline: "a"},
 		{id: "b", desc: "gate 402 challenge, short URL", url: tr.URL("/g/x"), status: http.StatusPaymentRequired, pids: traefikPID, cpuOf: ofTraefik, baseline: "a"},
 		{id: "b-long", desc: "gate 402 challenge, 200-char URL", url: tr.URL(longPath), status: http.StatusPaymentRequired, pids: traefikPID, cpuOf: ofTraefik, baseline: "a"},
+		{id: "b-new", desc: "gate 402, a new URL every request (short)", url: tr.URL("/g/x"), unique: true, status: http.StatusPaymentRequired, pids: traefikPID, cpuOf: ofTraefik, baseline: "a"},
+		{id: "b-new-2k", desc: "gate 402, a new 2,000-char URL every request", url: tr.URL(hugePath), unique: true, status: http.StatusPaymentRequired, pids: traefikPID, cpuOf: ofTraefik, baseline: "a"},
+		{id: "b-new-rules", desc: fmt.Sprintf("gate 402, a new URL every request, %d path rules", benchManyRules), url: tr.URL("/m/x"), unique: true, status: http.StatusPaymentRequired, pids: traefikPID, cpuOf: ofTraefik, baseline: "a"},
 		{id: "d", desc: "proxied to loopback upstream, no gate", url: tr.URL("/d/item"), status: http.StatusOK, pids: traefikPID, cpuOf: ofTraefik},
 		{id: "c", desc: "proxied + gate, paid (instant facilitator)", url: tr.URL("/p/item"), status: http.StatusOK, pids: traefikPID, cpuOf: ofTraefik, baseline: "d",
 			payments: unsignedPayments(t, perRun, accepted, tr.URL("/p/item"))},
@@ -167,6 +239,17 @@ func TestBench(t *testing.T) {
 	rows = append(rows, &benchScenario{id: "e", desc: "turnpike gateway (gate compiled), paid", url: gw + "/p/item", status: http.StatusOK,
 		pids: func() []int { return []int{gwPID} }, cpuOf: "gateway", baseline: "d", payments: unsignedPayments(t, perRun, accepted, gw+"/p/item")})
 
+	// BENCH_ROWS=a,a',b-new runs only those rows and prints them (docs/benchmarks.md
+	// is written by full runs only).
+	if only := os.Getenv("BENCH_ROWS"); only != "" {
+		keep := rows[:0]
+		for _, s := range rows {
+			if strings.Contains(","+only+",", ","+s.id+",") {
+				keep = append(keep, s)
+			}
+		}
+		rows = keep
+	}
 	started := time.Now()
 	byID := map[string]*benchScenario{}
 	for _, s := range rows {
@@ -185,6 +268,15 @@ func TestBench(t *testing.T) {
 				return unsignedPayments(t, 1, accepted, s.url)[0]
 			})
 		}
+	}
+	if os.Getenv("BENCH_ROWS") != "" {
+		for _, s := range rows {
+			if base := byID[s.baseline]; base != nil {
+				lo, hi := s.CPUAboveRange(base)
+				t.Logf("%-12s CPU above (%s): median %v, rounds %v..%v", s.id, base.id, s.CPUAbove(base), lo, hi)
+			}
+		}
+		return
 	}
 	if upstreamHits.Load() == 0 {
 		t.Fatalf("the upstream was never reached")
@@ -268,7 +360,11 @@ func startForwardAuthProcess(t *testing.T, spec forwardAuthSpec) int {
 func runScenario(t *testing.T, s *benchScenario, fac *instantFacilitator, round int) {
 	t.Helper()
 	mk := func(int) (*http.Request, error) {
-		req, err := http.NewRequest(http.MethodGet, s.url, nil)
+		u := s.url
+		if s.unique {
+			u += "?u=" + strconv.FormatInt(s.seq.Add(1), 10)
+		}
+		req, err := http.NewRequest(http.MethodGet, u, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -372,6 +468,25 @@ func renderBench(rows []*benchScenario, byID map[string]*benchScenario, tr *trae
 	bLong := bl.CPUAbove(a)
 	fmt.Fprintf(&b, "- 402 challenge ≤ 30 µs Traefik CPU per request above (a): short URL %s, 200-char URL %s — %s.\n",
 		us(b402), us(bLong), check(b402 <= 30*time.Microsecond && bLong <= 30*time.Microsecond))
+	if a1, bn, bn2, bnr := byID["a'"], byID["b-new"], byID["b-new-2k"], byID["b-new-rules"]; a1 != nil && bn != nil && bn2 != nil && bnr != nil {
+		// Issue #16: a new URL's 402 ≤ 1.5× the trivial plugin's increment over (a), and
+		// within 1.1× across URL length and rule count; met only when every round clears.
+		triv, _ := a1.CPUAboveRange(a)
+		_, newHi := bn.CPUAboveRange(a)
+		_, hugeHi := bn2.CPUAboveRange(a)
+		_, rulesHi := bnr.CPUAboveRange(a)
+		worst := newHi
+		if hugeHi > worst {
+			worst = hugeHi
+		}
+		if rulesHi > worst {
+			worst = rulesHi
+		}
+		newLo, _ := bn.CPUAboveRange(a)
+		fmt.Fprintf(&b, "- 402 for a new URL ≤ 1.5× the trivial plugin's increment (a') and within 1.1× from 10 to 2,000 URL characters and 2 to %d rules: (b-new) %s, (b-new-2k) %s, (b-new-rules) %s, (a') %s above (a) (medians; the check takes every round's worst against (a')'s best) — %s.\n",
+			benchManyRules, us(bn.CPUAbove(a)), us(bn2.CPUAbove(a)), us(bnr.CPUAbove(a)), us(a1.CPUAbove(a)),
+			check(triv > 0 && float64(worst) <= 1.5*float64(triv) && float64(worst) <= 1.1*float64(newLo)))
+	}
 	added := c.lat.P50 - d.lat.P50
 	fmt.Fprintf(&b, "- Paid path adds ≤ 1 ms p50 over the facilitator's own time: (c) − (d) = %s p50, of which the facilitator's own handling (verify + settle) %s; gate's share %s — %s.\n",
 		us(added), us(c.facP50), us(added-c.facP50), check(added-c.facP50 <= time.Millisecond))
@@ -388,6 +503,9 @@ func renderBench(rows []*benchScenario, byID map[string]*benchScenario, tr *trae
 	b.WriteString("- (f) is the reference architecture: ForwardAuth to a compiled verifier that makes the same checks and\n")
 	b.WriteString("  settles before answering (ForwardAuth never sees the upstream's answer, so it cannot settle after it).\n")
 	b.WriteString("- (e) is the same gate compiled (`turnpike gateway`, no Traefik); its CPU is the gateway process's.\n")
+	b.WriteString("- (b-new*) send a URL the gate has never seen on every request (a fresh query), so its challenge\n")
+	b.WriteString("  cache never answers: route lookup and the URL's own escaping and base64 run each time. (b-new-rules)\n")
+	b.WriteString("  is an offer whose only matching rule comes after 999 others.\n")
 	b.WriteString("- Requests/s depend on everything else running on the machine (see the load average below); CPU per\n")
 	b.WriteString("  request is the steadier figure. `BENCH_PROFILE_DIR=<dir> make bench` also writes Traefik CPU\n")
 	b.WriteString("  profiles of rows b and c (`go tool pprof -top <file>`).\n")

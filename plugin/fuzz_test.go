@@ -99,7 +99,7 @@ func FuzzCompileAndServe(f *testing.F) {
 		}
 		for _, o := range tb.offers {
 			ps := o.def
-			if o.re != nil {
+			if o.re != nil || o.trie != nil {
 				if r := route(o, "GET", "/x/y"); r != nil {
 					if r.free {
 						continue

@@ -330,7 +330,7 @@ func preflight(g *Gate, rw http.ResponseWriter, req *http.Request) {
 // freePreflight reports whether a preflight is for a free path rule, routed with the
 // method the real request will use.
 func freePreflight(o *offer, req *http.Request) bool {
-	if o.re == nil {
+	if o.re == nil && o.trie == nil {
 		return false
 	}
 	p, problem := reqpath.Forwarded(req.RequestURI, req.URL)

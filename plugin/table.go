@@ -17,7 +17,7 @@ import (
 )
 
 // table is a routes document compiled for serving: per offer its state, its path rules
-// as one regexp, and the answers plugin/challenge prepared for each set of prices, so
+// as a segment trie (pathtrie.go), and the answers plugin/challenge prepared for each set of prices, so
 // a request only matches and splices its resource URL into bytes made in advance
 // (loops written in the plugin run ~170x slower under Yaegi than stdlib calls).
 type table struct {
@@ -33,7 +33,8 @@ type offer struct {
 	before          bool           // offer default: settle before calling the upstream
 	inference       bool           // a JSON body with "stream": true asks for a stream
 	rules           []*rule        // in document order
-	re              *regexp.Regexp // all rules; nil when the offer has none
+	re              *regexp.Regexp // all rules, when there are at most maxRegexpRules
+	trie            *pathTrie      // all rules, when there are more
 	all             *rule          // the rule of an offer without rules: charge with def
 	def             *challenge.Set
 	primary         *metrics.Series // labels of the first payment option, for request counts
@@ -45,7 +46,8 @@ type offer struct {
 }
 
 type rule struct {
-	methodList []string // upper case; empty: every method
+	methodList []string        // upper case; empty: every method
+	methods    map[string]bool // methodList as a set; nil: every method
 	free       bool
 	prices     *challenge.Set
 	before     bool // settle before calling the upstream
@@ -101,7 +103,12 @@ func compileOffer(src *routes.Offer, m *metrics.Registry) (*offer, error) {
 			r.before = p.Settlement == routes.SettleBefore
 		}
 		for _, meth := range p.Methods {
-			r.methodList = append(r.methodList, strings.ToUpper(meth))
+			up := strings.ToUpper(meth)
+			r.methodList = append(r.methodList, up)
+			if r.methods == nil {
+				r.methods = make(map[string]bool, len(p.Methods))
+			}
+			r.methods[up] = true
 		}
 		patterns = append(patterns, p.Pattern)
 		if !r.free {
@@ -128,12 +135,20 @@ func compileOffer(src *routes.Offer, m *metrics.Registry) (*offer, error) {
 		}
 		o.rules = append(o.rules, r)
 	}
-	if len(o.rules) > 0 {
+	switch {
+	case len(o.rules) == 0:
+	case len(o.rules) <= maxRegexpRules:
 		re, err := rulesRegexp(o.pathPrefix, o.rules, patterns)
 		if err != nil {
 			return nil, fmt.Errorf("path rules: %w", err)
 		}
 		o.re = re
+	default:
+		tr, err := buildTrie(o.pathPrefix, o.rules, patterns)
+		if err != nil {
+			return nil, fmt.Errorf("path rules: %w", err)
+		}
+		o.trie = tr
 	}
 	return o, nil
 }
@@ -149,31 +164,39 @@ func routeRequest(o *offer, req *http.Request) (*rule, string, string) {
 	if problem != "" {
 		return nil, p, problem
 	}
-	if o.re == nil {
+	// regexpFind and trieFind, not route: one call frame less under Yaegi on every
+	// new URL.
+	var i int
+	switch {
+	case o.re != nil:
+		i = regexpFind(o.re, len(o.rules), req.Method, p)
+	case o.trie != nil:
+		i = trieFind(o.trie, req.Method, p)
+	default:
 		return o.all, p, ""
 	}
-	return route(o, req.Method, p), p, ""
+	if i < 0 {
+		return nil, p, ""
+	}
+	return o.rules[i], p, ""
 }
 
 // route returns the first rule matching "METHOD /path", or nil. The path is matched as
 // forwarded, not cleaned: "/free/" and "/free" can reach different upstream handlers,
-// and dot or empty segments never get here (reqpath refuses them). All rules of
-// an offer are one compiled regular expression (with the offer's prefix optional in
-// front of each pattern, so a path already stripped of it matches too) with a group
-// per rule: matching is one stdlib call however many rules there are, and the loop
-// only finds the matched group. Kept tiny: Yaegi allocates every value slot of a
-// function on each call.
+// and dot or empty segments never get here (reqpath refuses them). The lookup walks
+// the path's segments through the offer's trie, so its cost does not grow with the
+// number of rules.
 func route(o *offer, method, p string) *rule {
-	m := o.re.FindStringSubmatchIndex(method + " " + p)
-	if m == nil {
+	i := -1
+	if o.re != nil {
+		i = regexpFind(o.re, len(o.rules), method, p)
+	} else if o.trie != nil {
+		i = trieFind(o.trie, method, p)
+	}
+	if i < 0 {
 		return nil
 	}
-	for i := 0; i < len(o.rules); i++ {
-		if m[2+2*i] >= 0 {
-			return o.rules[i]
-		}
-	}
-	return nil
+	return o.rules[i]
 }
 
 // relativePath is the request path relative to the offer's prefix, for messages.
@@ -189,50 +212,4 @@ func relativePath(prefix, p string) string {
 		return p[len(prefix):]
 	}
 	return p
-}
-
-// rulesRegexp compiles an offer's rules, in order, into one anchored alternation.
-func rulesRegexp(prefix string, rules []*rule, patterns []string) (*regexp.Regexp, error) {
-	pre := ""
-	if prefix != "" {
-		pre = "(?:" + regexp.QuoteMeta(prefix) + ")?"
-	}
-	alts := make([]string, len(rules))
-	for i, r := range rules {
-		meth := `[^ ]+`
-		if len(r.methodList) > 0 {
-			q := make([]string, len(r.methodList))
-			for j, m := range r.methodList {
-				q[j] = regexp.QuoteMeta(m)
-			}
-			meth = "(?:" + strings.Join(q, "|") + ")"
-		}
-		pat := patterns[i]
-		isPrefix := strings.HasSuffix(pat, "/*")
-		if isPrefix {
-			pat = strings.TrimSuffix(pat, "/*")
-		}
-		segs := strings.Split(pat, "/")
-		for j, seg := range segs {
-			if seg == "*" {
-				segs[j] = `[^/]*`
-			} else {
-				segs[j] = regexp.QuoteMeta(seg)
-			}
-		}
-		// Each alternative ends in its own anchor, so matching stops at the end of
-		// the pattern instead of scanning the rest of a long path.
-		p := pre + strings.Join(segs, "/")
-		switch {
-		case isPrefix:
-			p += `(?:/|$)`
-		case patterns[i] == "/" && prefix != "":
-			// The offer's root: the prefix itself, with or without a slash.
-			p = "(?:" + regexp.QuoteMeta(prefix) + "/?|/)$"
-		default:
-			p += `$`
-		}
-		alts[i] = "(" + meth + " " + p + ")"
-	}
-	return regexp.Compile(`^(?:` + strings.Join(alts, "|") + `)`)
 }

@@ -41,10 +41,12 @@ type Set struct {
 	// v1Plain is the whole unpaid body split the same way.
 	v1Accepts, v1Plain [][]byte
 	// The unpaid challenge as strings for the request path: PAYMENT-REQUIRED is
-	// plainB64Head + base64(quoted URL + plainTail), because the JSON before the URL is
-	// padded to a multiple of 3 bytes and so encodes on its own; the body is
-	// v1PlainStr joined with the quoted URL.
-	plainB64Head, plainTail string
+	// plainB64Head + base64(quoted URL + JSON spaces up to a multiple of 3 bytes) +
+	// plainTailB64: the JSON on both sides of the URL is encoded once, when routes
+	// load, so a new URL costs base64 of its own bytes only (the tail holds every
+	// payment option and outweighs a short URL many times). The body is v1PlainStr
+	// joined with the quoted URL.
+	plainB64Head, plainTailB64 string
 	v1PlainStr              []string
 	// HTML paywall split around the escaped URL and the PAYMENT-REQUIRED value.
 	htmlParts []string
@@ -127,11 +129,13 @@ func WriteRefusal(rw http.ResponseWriter, ps *Set, resURL string, status int, eb
 }
 
 // Render splices the URL into the precomputed unpaid challenge: one json.Marshal
-// escapes it, one base64 call encodes it with what follows it in the header.
+// escapes it, one base64 call encodes it (padded with JSON whitespace after the
+// string so the precomputed tail starts on a base64 boundary).
 func Render(ps *Set, u string) *Answer {
 	q, _ := json.Marshal(u)
 	qs := string(q)
-	c := &Answer{Header: []string{ps.plainB64Head + base64.StdEncoding.EncodeToString([]byte(qs+ps.plainTail))}}
+	q = append(q, "  "[:(3-len(q)%3)%3]...)
+	c := &Answer{Header: []string{ps.plainB64Head + base64.StdEncoding.EncodeToString(q) + ps.plainTailB64}}
 	if len(ps.v1PlainStr) == 2 {
 		c.Body = []byte(ps.v1PlainStr[0] + qs + ps.v1PlainStr[1])
 	} else {
@@ -264,7 +268,7 @@ func Compile(src *routes.Offer, pays []routes.Payment, desc, mime string, m *met
 		head = append(head, ' ')
 	}
 	ps.plainB64Head = base64.StdEncoding.EncodeToString(head)
-	ps.plainTail = string(ps.v2Tail)
+	ps.plainTailB64 = base64.StdEncoding.EncodeToString(ps.v2Tail)
 	for _, p := range ps.v1Plain {
 		ps.v1PlainStr = append(ps.v1PlainStr, string(p))
 	}

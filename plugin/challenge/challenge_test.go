@@ -70,6 +70,13 @@ func TestRender(t *testing.T) {
 		{desc: "plain URL", url: "https://api.example/w/today"},
 		{desc: "URL with characters JSON escapes", url: "https://api.example/w/q?x=\"<&>\"\u2028"},
 		{desc: "long URL", url: "https://api.example/w/" + strings.Repeat("z", 300)},
+		// The quoted URL is padded to a multiple of 3 bytes before the tail's own
+		// base64: every remainder must still give one valid base64 value.
+		{desc: "quoted URL length 0 mod 3", url: "https://a.example/x"},
+		{desc: "quoted URL length 1 mod 3", url: "https://a.example/xy"},
+		{desc: "quoted URL length 2 mod 3", url: "https://a.example/xyz"},
+		{desc: "escaped URL length changes the remainder", url: "https://a.example/\u003c<"},
+		{desc: "2,000-character URL", url: "https://api.example/w/" + strings.Repeat("q", 1978)},
 	}
 	for _, tc := range tests {
 		tc := tc

@@ -12,6 +12,7 @@ package main
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -22,6 +23,7 @@ import (
 	"reflect"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -68,6 +70,7 @@ func main() {
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the gate's paid path")
 	only := flag.String("run", "", "only the cases whose name contains this (e.g. \"paid\")")
 	count := flag.Int("count", 1, "run each case this many times (the machine may be shared)")
+	ruleCounts := flag.String("rules", "100,1000", "also measure unique-URL 402s with the offer holding this many path rules (comma list; \"\" for none)")
 	flag.Parse()
 	root, err := filepath.Abs(*repo)
 	must(err)
@@ -90,25 +93,33 @@ func main() {
 	base := load(gopath, "example.com/baseline", "baseline", map[string]any{"Body": `{"x402Version":1,"accepts":[]}`})
 
 	long := "/services/weather/" + strings.Repeat("q", 200-len("http://example.test/services/weather/"))
+	huge := "/services/weather/" + strings.Repeat("q", 2000-len("http://example.test/services/weather/"))
 	cases := []benchCase{
 		{"baseline plugin (fixed 402)", base, "/services/weather/today", false},
 		{"gate 402, repeated short URL", gate, "/services/weather/today", false},
 		{"gate 402, repeated 200-char URL", gate, long, false},
 		{"gate 402, unique short URLs", gate, "/services/weather/today", true},
 		{"gate 402, unique 200-char URLs", gate, long, true},
+		{"gate 402, unique 2000-char URLs", gate, huge, true},
 	}
-	// Wait for the routes document.
-	for i := 0; ; i++ {
-		rec := httptest.NewRecorder()
-		gate.ServeHTTP(rec, httptest.NewRequest("GET", "http://example.test/services/weather/today", nil))
-		if rec.Code == 402 {
-			break
+	waitRoutes(gate)
+	// The same offer with many more path rules in front of the one that matches, so
+	// the lookup cannot stop early (the regexp this replaced tried every alternative).
+	for _, f := range strings.Split(*ruleCounts, ",") {
+		if f == "" {
+			continue
 		}
-		if i > 500 {
-			fmt.Fprintln(os.Stderr, "gate never loaded its routes:", rec.Code, rec.Body.String())
-			os.Exit(1)
+		n, err := strconv.Atoi(f)
+		must(err)
+		if !strings.Contains(fmt.Sprintf("gate 402, unique short URLs, %d rules", n), *only) {
+			continue
 		}
-		time.Sleep(10 * time.Millisecond)
+		doc := manyRulesDoc(*routesFile, n, gopath)
+		g := load(gopath, module+"/plugin", "plugin", map[string]any{
+			"offer": "demo/weather", "routesFile": doc, "facilitatorURL": fac.URL,
+		})
+		waitRoutes(g)
+		cases = append(cases, benchCase{fmt.Sprintf("gate 402, unique short URLs, %d rules", n), g, "/services/weather/today", true})
 	}
 	if *memProfile != "" {
 		runtime.MemProfileRate = 1
@@ -126,6 +137,49 @@ func main() {
 	for n := 0; n < *count; n++ {
 		benchCases(gate, cases, *only)
 	}
+}
+
+// waitRoutes waits until the gate has loaded its routes document.
+func waitRoutes(gate http.Handler) {
+	for i := 0; ; i++ {
+		rec := httptest.NewRecorder()
+		gate.ServeHTTP(rec, httptest.NewRequest("GET", "http://example.test/services/weather/today", nil))
+		if rec.Code == 402 {
+			return
+		}
+		if i > 500 {
+			fmt.Fprintln(os.Stderr, "gate never loaded its routes:", rec.Code, rec.Body.String())
+			os.Exit(1)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// manyRulesDoc writes a copy of the routes document whose demo/weather offer holds n
+// path rules: n-3 GET prefix rules that the benchmark's paths never match, then the
+// offer's own three (the last, "/*", is the one that charges).
+func manyRulesDoc(src string, n int, dir string) string {
+	raw, err := os.ReadFile(src)
+	must(err)
+	var doc map[string]any
+	must(json.Unmarshal(raw, &doc))
+	for _, o := range doc["offers"].([]any) {
+		offer := o.(map[string]any)
+		if offer["namespace"] != "demo" || offer["name"] != "weather" {
+			continue
+		}
+		own := offer["paths"].([]any)
+		var paths []any
+		for i := 0; i < n-len(own); i++ {
+			paths = append(paths, map[string]any{"pattern": fmt.Sprintf("/r%d/items/*", i), "methods": []string{"GET"}})
+		}
+		offer["paths"] = append(paths, own...)
+	}
+	out, err := json.Marshal(doc)
+	must(err)
+	f := filepath.Join(dir, fmt.Sprintf("routes-%d-rules.json", n))
+	must(os.WriteFile(f, out, 0o644))
+	return f
 }
 
 type benchCase struct {
