@@ -18,6 +18,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
@@ -55,8 +56,9 @@ func TestUpstreamBasePathAndCredentialThroughTheCRDProvider(t *testing.T) {
 		// the gate; they would race with last().
 		switch r.Header.Get("User-Agent") {
 		case "turnpike-controller/models":
-			// Like vLLM started with --api-key: the model list wants the key too, so
-			// ModelReady proves the controller sent the offer's credential.
+			// Like vLLM started with --api-key: the model list wants the key too. The
+			// controller never reads Secrets, so the offer is Ready with the model
+			// unchecked (ModelListProtected) and the credential is Traefik's alone.
 			if r.Header.Get("Authorization") != "Bearer "+secret {
 				http.Error(w, `{"error":"unauthorized"}`, http.StatusUnauthorized)
 				return
@@ -118,6 +120,13 @@ func TestUpstreamBasePathAndCredentialThroughTheCRDProvider(t *testing.T) {
 		},
 	}
 	createReady(t, k, offer)
+	var published v1alpha1.ServiceOffer
+	if err := k.Client.Get(ctx, types.NamespacedName{Namespace: "shop", Name: "llm"}, &published); err != nil {
+		t.Fatal(err)
+	}
+	if c := meta.FindStatusCondition(published.Status.Conditions, v1alpha1.ConditionModelReady); c == nil || c.Reason != "ModelListProtected" {
+		t.Fatalf("ModelReady %+v, want True ModelListProtected (the model list wants the key the controller never reads)", c)
+	}
 
 	t.Run("published objects hold the Secret reference, never the value", func(t *testing.T) {
 		mw := &unstructured.Unstructured{}

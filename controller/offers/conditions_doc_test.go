@@ -30,6 +30,7 @@ var conditionTable = []conditionRow{
 	{"ServiceOffer", "UpstreamHealthy", "False", "MissingPort", "the upstream Service has no such port"},
 	{"ServiceOffer", "UpstreamHealthy", "False", "Unhealthy", "the health path did not answer 2xx (the message has the status or error)"},
 	{"ServiceOffer", "ModelReady", "True", "ModelListed", "inference offers only: the upstream's model list (ollama GET /api/tags, others GET /v1/models) contains spec.model.name"},
+	{"ServiceOffer", "ModelReady", "True", "ModelListProtected", "the model list answered 401/403 and the offer sends an upstream credential the controller does not read (it never reads Secrets): the model is not checked"},
 	{"ServiceOffer", "ModelReady", "False", "ModelNotListed", "the model list does not contain the model; the message quotes what it lists (truncated)"},
 	{"ServiceOffer", "ModelReady", "False", "ModelListUnreadable", "the model list could not be read (error, non-2xx, not JSON, timeout)"},
 	{"ServiceOffer", "ModelReady", "False", "WaitingForUpstream", "the model is checked once the upstream is healthy"},

@@ -3,6 +3,7 @@ package offers
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -45,7 +46,7 @@ func (h *HTTPHealth) Check(ctx context.Context, svc *corev1.Service, port int32,
 
 // get sends one GET to the upstream, bounded by the checker's timeout. The caller
 // closes the body.
-func (h *HTTPHealth) get(ctx context.Context, svc *corev1.Service, port int32, path, agent string, auth ...string) (*http.Response, error) {
+func (h *HTTPHealth) get(ctx context.Context, svc *corev1.Service, port int32, path, agent string) (*http.Response, error) {
 	timeout := h.Timeout
 	if timeout <= 0 {
 		timeout = 2 * time.Second
@@ -61,9 +62,6 @@ func (h *HTTPHealth) get(ctx context.Context, svc *corev1.Service, port int32, p
 		return nil, fmt.Errorf("request %s: %w", path, err)
 	}
 	req.Header.Set("User-Agent", agent)
-	if len(auth) == 2 {
-		req.Header.Set(auth[0], auth[1])
-	}
 	c := h.Client
 	if c == nil {
 		c = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -91,10 +89,11 @@ func (c cancelOnClose) Close() error {
 
 // ModelLister reads the names of the models an inference upstream serves.
 type ModelLister interface {
-	// auth, when not empty, is sent as header auth[0] with value auth[1]: model
-	// servers started with an API key want it on their model list too.
-	ListModels(ctx context.Context, svc *corev1.Service, port int32, runtime string, auth ...string) ([]string, error)
+	ListModels(ctx context.Context, svc *corev1.Service, port int32, runtime string) ([]string, error)
 }
+
+// ErrUnauthorized is a model list answered 401 or 403.
+var ErrUnauthorized = errors.New("the model list wants a credential")
 
 // modelListLimit bounds the model list read from an upstream.
 const modelListLimit = 4 << 20
@@ -111,9 +110,9 @@ func ModelsPath(runtime string) string {
 // ListModels implements ModelLister with one GET, bounded by the same timeout as the
 // health check. Ollama lists models[].name (and models[].model); the
 // OpenAI-compatible listing has data[].id.
-func (h *HTTPHealth) ListModels(ctx context.Context, svc *corev1.Service, port int32, runtime string, auth ...string) ([]string, error) {
+func (h *HTTPHealth) ListModels(ctx context.Context, svc *corev1.Service, port int32, runtime string) ([]string, error) {
 	path := ModelsPath(runtime)
-	resp, err := h.get(ctx, svc, port, path, "turnpike-controller/models", auth...)
+	resp, err := h.get(ctx, svc, port, path, "turnpike-controller/models")
 	if err != nil {
 		return nil, err
 	}
@@ -121,6 +120,9 @@ func (h *HTTPHealth) ListModels(ctx context.Context, svc *corev1.Service, port i
 	body, err := io.ReadAll(io.LimitReader(resp.Body, modelListLimit))
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: read body: %w", path, err)
+	}
+	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+		return nil, fmt.Errorf("GET %s answered %d: %w", path, resp.StatusCode, ErrUnauthorized)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, fmt.Errorf("GET %s answered %d", path, resp.StatusCode)

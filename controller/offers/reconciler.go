@@ -58,6 +58,7 @@ const (
 	ReasonModelListed        = "ModelListed"
 	ReasonModelNotListed     = "ModelNotListed"
 	ReasonModelListFailed    = "ModelListUnreadable"
+	ReasonModelListProtected = "ModelListProtected"
 	ReasonWaitingForUpstream = "WaitingForUpstream"
 	ReasonNotInRoutesDoc     = "NotInRoutesDocument"
 	ReasonApplyFailed        = "ApplyFailed"
@@ -273,7 +274,6 @@ func (s samePathClaimants) requests(ctx context.Context, obj client.Object) []re
 // +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=httproutes,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=gateways,verbs=get
 // +kubebuilder:rbac:groups="",resources=services,verbs=get
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 // +kubebuilder:rbac:groups="";events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups="",namespace=turnpike-system,resources=configmaps,verbs=get;create;update
 
@@ -703,11 +703,13 @@ func (r *Reconciler) checkModel(ctx context.Context, o *v1alpha1.ServiceOffer, u
 		return verdict{reason: ReasonModelListFailed, message: fmt.Sprintf("read Service %s/%s: %v", o.Namespace, o.Spec.Upstream.Service, err)}
 	}
 	path := ModelsPath(o.Spec.Model.Runtime)
-	auth, err := r.upstreamAuth(ctx, reader, o)
-	if err != nil {
-		return verdict{reason: ReasonModelListFailed, message: err.Error()}
+	names, err := r.Models.ListModels(ctx, &svc, o.Spec.Upstream.Port, o.Spec.Model.Runtime)
+	if o.Spec.Upstream.Auth != nil && errors.Is(err, ErrUnauthorized) {
+		// A server started with an API key (vLLM --api-key) guards its model list
+		// too, and the controller never reads Secrets (only Traefik does): say the
+		// model is unchecked rather than keep a paid, working offer from Ready.
+		return verdict{ok: true, reason: ReasonModelListProtected, message: fmt.Sprintf("GET %s wants the upstream credential, which the controller does not read; model %s not checked", path, want)}
 	}
-	names, err := r.Models.ListModels(ctx, &svc, o.Spec.Upstream.Port, o.Spec.Model.Runtime, auth...)
 	if err != nil {
 		return verdict{reason: ReasonModelListFailed, message: fmt.Sprintf("could not read the model list to find model %s: %v", want, err)}
 	}
@@ -717,30 +719,6 @@ func (r *Reconciler) checkModel(ctx context.Context, o *v1alpha1.ServiceOffer, u
 		}
 	}
 	return verdict{reason: ReasonModelNotListed, message: fmt.Sprintf("model %s is not among the %d models GET %s lists: %s", want, len(names), path, listPreview(names, 10, 300))}
-}
-
-// upstreamAuth is the header and value of spec.upstream.auth, read from its Secret,
-// for the controller's own model-list request: a model server started with an API
-// key refuses its model list without it. The value is used for that one request
-// and never stored, logged or put in a status message.
-func (r *Reconciler) upstreamAuth(ctx context.Context, reader client.Reader, o *v1alpha1.ServiceOffer) ([]string, error) {
-	a := o.Spec.Upstream.Auth
-	if a == nil {
-		return nil, nil
-	}
-	var sec corev1.Secret
-	if err := reader.Get(ctx, types.NamespacedName{Namespace: o.Namespace, Name: a.SecretRef.Name}, &sec); err != nil {
-		return nil, fmt.Errorf("read Secret %s/%s (spec.upstream.auth) to list the models: %w", o.Namespace, a.SecretRef.Name, err)
-	}
-	v, ok := sec.Data[a.SecretRef.Key]
-	if !ok {
-		return nil, fmt.Errorf("Secret %s/%s has no key %q (spec.upstream.auth.secretRef.key)", o.Namespace, a.SecretRef.Name, a.SecretRef.Key)
-	}
-	header := a.Header
-	if header == "" {
-		header = "Authorization"
-	}
-	return []string{header, a.Prefix + strings.TrimRight(string(v), "\r\n")}, nil
 }
 
 // listPreview quotes at most n names and about limit bytes of them.
