@@ -23,17 +23,13 @@
 // eth_sendRawTransaction over HTTP returns only after the block holding the transaction
 // is sealed, so the receipt is available as soon as the hash is (no polling interval to
 // wait for). Transactions that arrive by other paths (WebSocket, in-process) are mined by
-// the same background miner within milliseconds. One goroutine seals blocks; senders
-// wait for their transaction to leave the pool, and each block holds every executable
-// transaction in the pool (group commit), so concurrent senders share blocks.
+// a background loop within milliseconds. Each block holds every executable transaction
+// in the pool, so concurrent senders share blocks.
 //
 // Block timestamps must grow by at least one second per block. Serial senders can make
 // the chain run ahead of the wall clock; the miner lets it run at most Options.MaxDrift
 // (default 20 s) ahead and then waits, so authorizations with validBefore = now + 60 s
-// stay valid. Under sustained load the chain therefore settles at about one block per
-// second, MaxDrift ahead, with everything that arrived during that second in the block:
-// throughput is the number of concurrent senders per second (BenchmarkSettleLoad:
-// 384 senders, default MaxDrift, well over 200 settlements/s). Take "now" for on-chain time checks from the latest header, not the wall
+// stay valid. Take "now" for on-chain time checks from the latest header, not the wall
 // clock, when a test is sensitive to seconds. Tests and benchmarks that take all their
 // times from the chain can set MaxDrift to an hour and never wait. AdvanceTime moves
 // chain time forward on purpose (to expire authorizations); that offset is not counted
@@ -186,10 +182,7 @@ type Chain struct {
 	signer  types.Signer
 
 	maxDrift time.Duration
-	mineMu   sync.Mutex    // serializes block production: the beacon is not goroutine-safe
-	kick     chan struct{} // one slot: a mining round is due (see kickMiner)
-	roundMu  sync.Mutex
-	round    *mineRound // the next announcement to waitMined
+	mineMu   sync.Mutex // serializes block production: the beacon is not goroutine-safe
 	offset   time.Duration
 	stop     chan struct{}
 	loopDone chan struct{}
@@ -271,16 +264,8 @@ func Start(ctx context.Context, opts Options) (*Chain, error) {
 	// Include every transaction the pool accepts, so the miner never leaves one behind.
 	ethConf.Miner.GasPrice = big.NewInt(1)
 	ethConf.TxPool.PriceLimit = 1
-	// A relayer that pipelines hundreds of settlements (the facilitator under load)
-	// has them arrive in any nonce order; geth's default of 64 queued transactions per
-	// account would drop the ones past a gap. Room for a few thousand in flight.
-	ethConf.TxPool.AccountSlots = 4096
-	ethConf.TxPool.AccountQueue = 4096
-	ethConf.TxPool.GlobalSlots = 16384
-	ethConf.TxPool.GlobalQueue = 16384
 
-	c := &Chain{stack: stack, accts: accts, maxDrift: opts.MaxDrift, stop: make(chan struct{}),
-		kick: make(chan struct{}, 1), round: &mineRound{done: make(chan struct{})}}
+	c := &Chain{stack: stack, accts: accts, maxDrift: opts.MaxDrift, stop: make(chan struct{})}
 	fail := func(err error) (*Chain, error) {
 		_ = c.Close()
 		return nil, err
@@ -396,15 +381,8 @@ func (c *Chain) deploy(ctx context.Context, opts Options) error {
 	deployer := c.accts[0]
 	tok := token.NewEIP3009Token()
 	var txs []*types.Transaction
-	// Deployments get a generous gas limit; mints 1M (they fail at 200k on this fork's
-	// storage pricing), so that with hundreds of accounts (load tests) they still fit a
-	// few blocks and start-up does not already spend the drift allowance.
 	send := func(to *common.Address, data []byte, what string) error {
-		gas := uint64(5_000_000)
-		if to != nil {
-			gas = 1_000_000
-		}
-		tx, err := c.signTx(deployer.Key, uint64(len(txs)), to, nil, data, gas)
+		tx, err := c.signTx(deployer.Key, uint64(len(txs)), to, nil, data, 5_000_000)
 		if err != nil {
 			return fmt.Errorf("devchain: %s: %w", what, err)
 		}
@@ -435,7 +413,7 @@ func (c *Chain) deploy(ctx context.Context, opts Options) error {
 			return fmt.Errorf("devchain: set-up transaction %d: %w", i, err)
 		}
 		if r.Status != types.ReceiptStatusSuccessful {
-			return fmt.Errorf("devchain: set-up transaction %d reverted (gas used %d of %d)", i, r.GasUsed, tx.Gas())
+			return fmt.Errorf("devchain: set-up transaction %d reverted", i)
 		}
 	}
 	c.info.Token.Address = tokenAddr
