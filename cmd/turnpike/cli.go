@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,49 +8,19 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+
+	"github.com/turnpike-x402/turnpike/internal/cliflags"
 )
 
-// usageError is a mistake in the command line itself (a missing or malformed flag):
-// the process exits 2 and points at -h instead of failing like an outage would.
-type usageError struct{ msg string }
+// The command-line manners (help on stdout, flag mistakes exit 2) are shared with
+// the seller commands in internal/cliflags.
+type usageError = cliflags.UsageError
 
-func (e *usageError) Error() string { return e.msg }
-
-func usagef(format string, args ...any) error {
-	return &usageError{msg: fmt.Sprintf(format, args...)}
-}
-
-// newFlags returns a subcommand's flag set whose -h output says what the command
-// does: a usage line, one paragraph, then the flags.
-func newFlags(name, synopsis, about string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: turnpike %s %s\n\n%s\n\nflags:\n", name, synopsis, strings.TrimSpace(about))
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parseFlags parses args. Help goes to stdout (it was asked for, so it is output, and
-// pipes into a pager); every flag mistake becomes a usageError. The flag package's own
-// printing is captured, because on a mistake it would dump the whole help onto stderr
-// and bury the one line that matters.
-func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
-	var buf bytes.Buffer
-	fs.SetOutput(&buf)
-	err := fs.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		_, _ = stdout.Write(buf.Bytes())
-		return flag.ErrHelp
-	}
-	if err != nil {
-		return &usageError{msg: err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q (flags only)", fs.Arg(0))
-	}
-	return nil
-}
+var (
+	usagef     = cliflags.Usagef
+	newFlags   = cliflags.New
+	parseFlags = cliflags.Parse
+)
 
 // logLevel is the -log-level flag: exactly the four names slog knows, so a typo is
 // refused rather than read as an offset such as "info+2".

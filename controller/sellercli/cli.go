@@ -10,11 +10,8 @@
 package sellercli
 
 import (
-	"bytes"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -23,6 +20,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/turnpike-x402/turnpike/controller/api/v1alpha1"
+
+	"github.com/turnpike-x402/turnpike/internal/cliflags"
 )
 
 // FieldManager owns the fields `turnpike sell` and `turnpike drain` write. Fields
@@ -30,55 +29,14 @@ import (
 const FieldManager = "turnpike-cli"
 
 // UsageError is a mistake in the command line itself: the caller exits 2 and points
-// at -h, instead of failing the way an unreachable cluster does.
-type UsageError struct{ Msg string }
+// at -h. It is the one type every turnpike command uses (internal/cliflags).
+type UsageError = cliflags.UsageError
 
-func (e *UsageError) Error() string { return e.Msg }
-
-func usagef(format string, args ...any) error {
-	return &UsageError{Msg: fmt.Sprintf(format, args...)}
-}
-
-// newFlags returns a flag set whose -h output is a usage line, one paragraph, then
-// the flags (the manners of the other turnpike commands).
-func newFlags(name, synopsis, about string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: turnpike %s %s\n\n%s\n\nflags:\n", name, synopsis, strings.TrimSpace(about))
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parseArgs parses flags wherever they appear among the positional arguments
-// (`sell http weather --price 0.01` and `sell --price 0.01 http weather` both work;
-// the flag package alone stops at the first positional) and returns the positionals.
-// Help goes to stdout; a flag mistake becomes a UsageError without the full help, which
-// would bury the one line that matters.
-func parseArgs(fs *flag.FlagSet, args []string, stdout io.Writer) ([]string, error) {
-	var buf bytes.Buffer
-	fs.SetOutput(&buf)
-	var pos []string
-	for {
-		err := fs.Parse(args)
-		if errors.Is(err, flag.ErrHelp) {
-			_, _ = stdout.Write(buf.Bytes())
-			return nil, flag.ErrHelp
-		}
-		if err != nil {
-			return nil, &UsageError{Msg: err.Error()}
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		if rest[0] == "--" { // everything after -- is positional
-			return append(pos, rest[1:]...), nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
-}
+var (
+	usagef    = cliflags.Usagef
+	newFlags  = cliflags.New
+	parseArgs = cliflags.ParseInterleaved
+)
 
 // kubeFlags are the cluster flags every command shares.
 type kubeFlags struct {
