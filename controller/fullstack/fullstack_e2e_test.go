@@ -101,11 +101,7 @@ func TestIngressRouteOfferGatesRepricesAndDrains(t *testing.T) {
 			Description: "Weather forecasts",
 			Route:       v1alpha1.RouteSpec{Kind: v1alpha1.RouteKindIngressRoute},
 			Paths:       []v1alpha1.PathRule{{Path: "/health", Free: true}},
-			Payment: v1alpha1.PaymentSpec{
-				PayTo: "0x1111111111111111111111111111111111111111",
-				Accepts: []v1alpha1.PaymentOption{{Network: "eip155:84532", Amount: "10000",
-					Asset: v1alpha1.AssetSpec{Address: "0x036CbD53842c5426634e7929541eC2318f3dCF7e"}}},
-			},
+			Payment:     testPayment(),
 		},
 	}
 	createReady(t, k, offer)

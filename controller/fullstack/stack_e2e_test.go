@@ -90,15 +90,26 @@ func startStack(t *testing.T, k *kubetest.Cluster, up *httptest.Server, facilita
 	return startTraefik(t, k.Kubeconfig)
 }
 
-// createReady creates the offer and waits until the controller reports it Ready.
-func createReady(t *testing.T, k *kubetest.Cluster, o *v1alpha1.ServiceOffer) {
+// testPayment is the terms both full-stack offers sell at: 0.01 of Base Sepolia's
+// USDC per request.
+func testPayment() v1alpha1.PaymentSpec {
+	return v1alpha1.PaymentSpec{
+		PayTo: "0x1111111111111111111111111111111111111111",
+		Accepts: []v1alpha1.PaymentOption{{Network: "eip155:84532", Amount: "10000",
+			Asset: v1alpha1.AssetSpec{Address: "0x036CbD53842c5426634e7929541eC2318f3dCF7e"}}},
+	}
+}
+
+// createReady creates the offer, waits until the controller reports it Ready and
+// returns it as published.
+func createReady(t *testing.T, k *kubetest.Cluster, o *v1alpha1.ServiceOffer) v1alpha1.ServiceOffer {
 	t.Helper()
 	ctx := context.Background()
 	if err := k.Client.Create(ctx, o); err != nil {
 		t.Fatal(err)
 	}
+	var got v1alpha1.ServiceOffer
 	testutil.EventuallyNoError(t, 30*time.Second, "offer ready", func() error {
-		var got v1alpha1.ServiceOffer
 		if err := k.Client.Get(ctx, types.NamespacedName{Namespace: o.Namespace, Name: o.Name}, &got); err != nil {
 			return err
 		}
@@ -107,4 +118,5 @@ func createReady(t *testing.T, k *kubetest.Cluster, o *v1alpha1.ServiceOffer) {
 		}
 		return nil
 	})
+	return got
 }

@@ -110,20 +110,12 @@ func TestUpstreamBasePathAndCredentialThroughTheCRDProvider(t *testing.T) {
 			Model: &v1alpha1.ModelSpec{Name: "stand-in"},
 			Upstream: v1alpha1.UpstreamSpec{Service: "llm", Port: upPort, BasePath: "/",
 				Auth: &v1alpha1.UpstreamAuthSpec{SecretRef: v1alpha1.SecretKeyRef{Name: "llm-key", Key: "token"}, Prefix: "Bearer "}},
-			Route: v1alpha1.RouteSpec{Kind: v1alpha1.RouteKindIngressRoute},
-			Paths: []v1alpha1.PathRule{{Path: "/health", Free: true}},
-			Payment: v1alpha1.PaymentSpec{
-				PayTo: "0x1111111111111111111111111111111111111111",
-				Accepts: []v1alpha1.PaymentOption{{Network: "eip155:84532", Amount: "10000",
-					Asset: v1alpha1.AssetSpec{Address: "0x036CbD53842c5426634e7929541eC2318f3dCF7e"}}},
-			},
+			Route:   v1alpha1.RouteSpec{Kind: v1alpha1.RouteKindIngressRoute},
+			Paths:   []v1alpha1.PathRule{{Path: "/health", Free: true}},
+			Payment: testPayment(),
 		},
 	}
-	createReady(t, k, offer)
-	var published v1alpha1.ServiceOffer
-	if err := k.Client.Get(ctx, types.NamespacedName{Namespace: "shop", Name: "llm"}, &published); err != nil {
-		t.Fatal(err)
-	}
+	published := createReady(t, k, offer)
 	if c := meta.FindStatusCondition(published.Status.Conditions, v1alpha1.ConditionModelReady); c == nil || c.Reason != "ModelListProtected" {
 		t.Fatalf("ModelReady %+v, want True ModelListProtected (the model list wants the key the controller never reads)", c)
 	}
