@@ -2,6 +2,7 @@ package manifests_test
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"sigs.k8s.io/yaml"
@@ -35,6 +36,7 @@ func TestTraefikHelmValues(t *testing.T) {
 		{"plugin module", get(v, "experimental", "localPlugins", "turnpike", "moduleName"), pluginModule},
 		{"plugin type", get(v, "experimental", "localPlugins", "turnpike", "type"), "localPath"},
 		{"plugin mount path", get(v, "experimental", "localPlugins", "turnpike", "mountPath"), "/plugins-local/src/" + pluginModule},
+		{"log level (DEBUG logs resolved Secrets)", get(v, "logs", "general", "level"), "INFO"},
 		{"kubernetesCRD provider", get(v, "providers", "kubernetesCRD", "enabled"), true},
 		{"kubernetesGateway provider", get(v, "providers", "kubernetesGateway", "enabled"), true},
 		{"no entrypoint on the metrics port", get(v, "ports", "x402metrics"), nil},
@@ -82,6 +84,11 @@ func TestTraefikStaticConfig(t *testing.T) {
 	}
 	if str(s, "experimental", "localPlugins", "turnpike", "moduleName") != pluginModule {
 		t.Error("local plugin turnpike is not declared")
+	}
+	// At DEBUG Traefik logs each dynamic configuration with the Secret values it
+	// resolved (CDP key, upstream credential); docs/go-live.md says why INFO stays.
+	if lvl := strings.ToUpper(str(s, "log", "level")); lvl == "DEBUG" || lvl == "TRACE" || lvl == "" {
+		t.Errorf("log.level = %q: the shipped static configuration must log at INFO or above", lvl)
 	}
 	for _, p := range []string{"kubernetesCRD", "kubernetesGateway"} {
 		if _, ok := get(s, "providers").(map[string]any)[p]; !ok {
