@@ -28,6 +28,7 @@ func TestClaimNote(t *testing.T) {
 		desc     string
 		claims   *fakeClaims
 		override string
+		provider string
 		wantURL  string
 		want     string
 	}{
@@ -36,6 +37,10 @@ func TestClaimNote(t *testing.T) {
 			want: "does not claim authorizations across gate replicas, so every path settles before the upstream"},
 		{desc: "facilitator unreachable", claims: &fakeClaims{err: errors.New("connection refused")}, wantURL: ours,
 			want: "could not ask facilitator"},
+		{desc: "cdp provider: known not to claim, not asked", claims: &fakeClaims{ok: map[string]bool{ours: true}}, provider: v1alpha1.FacilitatorCDP,
+			want: "(provider cdp) does not claim authorizations"},
+		{desc: "x402.org provider: known not to claim, not asked", claims: &fakeClaims{ok: map[string]bool{ours: true}}, provider: v1alpha1.FacilitatorX402Org,
+			want: "(provider x402.org) does not claim authorizations"},
 		{desc: "no checker: no note", want: ""},
 	}
 	for _, tc := range tests {
@@ -45,14 +50,17 @@ func TestClaimNote(t *testing.T) {
 				r.Claims = tc.claims
 			}
 			o := &v1alpha1.ServiceOffer{}
-			if tc.override != "" {
-				o.Spec.Facilitator = &v1alpha1.FacilitatorSpec{URL: tc.override}
+			if tc.override != "" || tc.provider != "" {
+				o.Spec.Facilitator = &v1alpha1.FacilitatorSpec{URL: tc.override, Provider: tc.provider}
 			}
 			got := r.claimNote(context.Background(), o)
 			if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
 				t.Fatalf("note %q, want it to contain %q", got, tc.want)
 			}
-			if tc.claims != nil && (len(tc.claims.got) != 1 || tc.claims.got[0] != tc.wantURL) {
+			if tc.claims != nil && tc.wantURL == "" && len(tc.claims.got) != 0 {
+				t.Fatalf("asked %v, want no request", tc.claims.got)
+			}
+			if tc.claims != nil && tc.wantURL != "" && (len(tc.claims.got) != 1 || tc.claims.got[0] != tc.wantURL) {
 				t.Fatalf("asked %v, want [%s]", tc.claims.got, tc.wantURL)
 			}
 		})

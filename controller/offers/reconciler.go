@@ -171,9 +171,16 @@ func notServing(c conditions.Setter, st *v1alpha1.ServiceOfferStatus, reason, ms
 // claims, one payment could be served by two gate replicas, so the gate settles
 // before the upstream (docs/gate.md, "Guarantees").
 func (r *Reconciler) claimNote(ctx context.Context, o *v1alpha1.ServiceOffer) string {
-	url := render.ResolveFacilitator(o, r.Settings).URL
+	f := render.ResolveFacilitator(o, r.Settings)
+	url := f.URL
 	if r.Claims == nil || url == "" {
 		return ""
+	}
+	// The claim extension is Turnpike's own: a hosted facilitator never lists it, and
+	// CDP's /supported wants the key the controller must not read, so asking would
+	// only turn a known "no" into a misleading error.
+	if f.Provider == v1alpha1.FacilitatorCDP || f.Provider == v1alpha1.FacilitatorX402Org {
+		return fmt.Sprintf("; facilitator %s (provider %s) does not claim authorizations across gate replicas, so every path settles before the upstream (the buyer pays even if the upstream then fails)", url, f.Provider)
 	}
 	ok, err := r.Claims.SupportsClaims(ctx, url)
 	switch {
