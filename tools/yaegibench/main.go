@@ -68,6 +68,7 @@ func main() {
 	repo := flag.String("repo", "../..", "Turnpike repository root")
 	routesFile := flag.String("routes", "", "routes document (default: testdata/gateway/routes.json)")
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the gate's paid path")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measured cases (use -run to pick one)")
 	only := flag.String("run", "", "only the cases whose name contains this (e.g. \"paid\")")
 	count := flag.Int("count", 1, "run each case this many times (the machine may be shared)")
 	ruleCounts := flag.String("rules", "100,1000", "also measure unique-URL 402s with the offer holding this many path rules (comma list; \"\" for none)")
@@ -133,6 +134,15 @@ func main() {
 		must(pprof.Lookup("allocs").WriteTo(f, 0))
 		must(f.Close())
 		return
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		must(err)
+		must(pprof.StartCPUProfile(f))
+		defer func() {
+			pprof.StopCPUProfile()
+			must(f.Close())
+		}()
 	}
 	for n := 0; n < *count; n++ {
 		benchCases(gate, cases, *only)
