@@ -256,7 +256,10 @@ func servePaid(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer) {
 // paid rule: count it, pick the protocol version and the settlement order, and pay.
 func payRule(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, r *rule) {
 	atomic.AddInt64(&o.primary.Requests, 1)
-	before := r.before || acceptsEventStream(req)
+	// acceptsEventStream and offerCORS (in pay) are inlined on this path: each call
+	// is a Yaegi frame on every paid request.
+	a := req.Header[hkAccept]
+	before := r.before || (len(a) > 0 && strings.Contains(a[0], "text/event-stream"))
 	if v2 := req.Header[hkPaymentSignature]; len(v2) > 0 {
 		pay(g, rw, req, o, r.prices, before, v2[0], x402.V2)
 		return
@@ -483,7 +486,10 @@ type payment struct {
 // pay handles a request that carries a payment.
 func pay(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, ps *challenge.Set, before bool, header string, version int) {
 	p := &payment{g: g, rw: rw, req: req, ps: ps, primary: o.primary, sr: o.primary, now: g.now(), version: version}
-	p.cors = offerCORS(g, o)
+	p.cors = g.s.cors
+	if o.cors != nil {
+		p.cors = o.cors
+	}
 	if !decodePayment(p, header) || !matchPayment(p) || !verifyPayment(p) {
 		payFailed(p)
 		return
