@@ -186,8 +186,31 @@ func fastChallenge(g *Gate, req *http.Request, o *offer) *challenge.Answer {
 
 // routeChallenge routes a request the offer cache has not seen and returns its
 // challenge (nil: not a paid rule), remembering it under key.
+//
+// It routes like routeRequest, inlined: under Yaegi every call allocates a frame and
+// its result slots, and this runs for every URL the cache has not seen.
 func routeChallenge(g *Gate, o *offer, req *http.Request, key string) *challenge.Answer {
-	r, _, _ := routeRequest(o, req)
+	p, problem := reqpath.Forwarded(req.RequestURI, req.URL)
+	if problem != "" {
+		return nil // refused on serveSlow
+	}
+	r := o.all
+	if o.re != nil {
+		r = nil
+		if m := o.re.FindStringSubmatchIndex(req.Method + " " + p); m != nil {
+			for i := 0; i < len(o.rules); i++ {
+				if m[2+2*i] >= 0 {
+					r = o.rules[i]
+					break
+				}
+			}
+		}
+	} else if o.trie != nil {
+		r = nil
+		if i := trieFind(o.trie, req.Method, p); i >= 0 {
+			r = o.rules[i]
+		}
+	}
 	if r == nil || r.free {
 		return nil // refusals and free rules: serveSlow
 	}
@@ -233,7 +256,10 @@ func servePaid(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer) {
 // paid rule: count it, pick the protocol version and the settlement order, and pay.
 func payRule(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, r *rule) {
 	atomic.AddInt64(&o.primary.Requests, 1)
-	before := r.before || acceptsEventStream(req)
+	// acceptsEventStream and offerCORS (in pay) are inlined on this path: each call
+	// is a Yaegi frame on every paid request.
+	a := req.Header[hkAccept]
+	before := r.before || (len(a) > 0 && strings.Contains(a[0], "text/event-stream"))
 	if v2 := req.Header[hkPaymentSignature]; len(v2) > 0 {
 		pay(g, rw, req, o, r.prices, before, v2[0], x402.V2)
 		return
@@ -460,7 +486,10 @@ type payment struct {
 // pay handles a request that carries a payment.
 func pay(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, ps *challenge.Set, before bool, header string, version int) {
 	p := &payment{g: g, rw: rw, req: req, ps: ps, primary: o.primary, sr: o.primary, now: g.now(), version: version}
-	p.cors = offerCORS(g, o)
+	p.cors = g.s.cors
+	if o.cors != nil {
+		p.cors = o.cors
+	}
 	if !decodePayment(p, header) || !matchPayment(p) || !verifyPayment(p) {
 		payFailed(p)
 		return
@@ -626,23 +655,44 @@ func decodePayment(p *payment, header string) bool {
 var errAmbiguous = errors.New("ambiguous JSON: a duplicate key, or a key that differs from its x402 spelling only by case; send each field once, spelled exactly as in the x402 spec")
 
 // payloadKeys are the keys of a PaymentPayload that encoding/json fills into
-// struct fields. knownKeyFold counts them in any case (and the Unicode folds Go's
-// decoder also accepts, e.g. U+017F for s), knownKeyExact spelled exactly; a
-// difference is a key only case-insensitive parsers read.
+// struct fields. exactKeyDrop deletes them spelled exactly; what is left may hold
+// no spelling that folds to one of them (in ASCII case, or by the Unicode folds Go's
+// decoder also accepts, e.g. U+017F for s): such a key only case-insensitive parsers
+// read.
 const payloadKeys = `x402Version|resource|accepted|scheme|network|payload|extensions|url|description|mimeType|amount|asset|payTo|maxTimeoutSeconds|extra|signature|authorization|from|to|value|validAfter|validBefore|nonce`
 
+// The key checks are strings.Replacers (one compiled pass each) rather than two
+// FindAllIndex calls of case-folding regexps: the backtracker, started at every quote
+// of a ~700-byte payload, cost ~8% of a paid request's CPU under Yaegi.
 var (
-	knownKeyFold  = regexp.MustCompile(`(?i)"(?:` + payloadKeys + `)":`)
-	knownKeyExact = regexp.MustCompile(`"(?:` + payloadKeys + `)":`)
-	keyEnd        = []byte(`":`)
+	exactKeyDrop  = keyDropper(payloadKeys)
+	foldedKeyDrop = keyDropper(strings.ToLower(payloadKeys))
+	// foldASCII lower-cases exactly what case-insensitive key matching folds into
+	// ASCII: A-Z, U+017F (long s) and U+212A (Kelvin sign). strings.ToLower would
+	// also map e.g. U+0130 to 'i', which no decoder matches to a key.
+	foldASCII = strings.NewReplacer("A", "a", "B", "b", "C", "c", "D", "d", "E", "e", "F", "f", "G", "g", "H", "h", "I", "i",
+		"J", "j", "K", "k", "L", "l", "M", "m", "N", "n", "O", "o", "P", "p", "Q", "q", "R", "r", "S", "s", "T", "t",
+		"U", "u", "V", "v", "W", "w", "X", "x", "Y", "y", "Z", "z", "\u017f", "s", "\u212a", "k")
+	keyEnd = []byte(`":`)
 )
+
+// keyDropper deletes every `"key":` of a |-separated key list.
+func keyDropper(list string) *strings.Replacer {
+	var pairs []string
+	for _, k := range strings.Split(list, "|") {
+		pairs = append(pairs, `"`+k+`":`, "")
+	}
+	return strings.NewReplacer(pairs...)
+}
 
 // unambiguous refuses duplicate keys at any level and case variants of the keys the
 // gate reads. Without a backslash in the payload (every real client) a quote always
 // delimits a string, so in the compacted form `":` ends a key or opens a value that
 // starts with ':' the same way in the re-encoding: decoding into generic maps drops
-// exactly the duplicates, and the count of `":` falls. A handful of compiled calls,
-// no interpreted loop; payloads with escapes take the exact token walk.
+// exactly the duplicates, and the count of `":` falls. Deleting the exactly spelled
+// keys cannot join two pieces into a new key (a key follows '{' or ',', a value
+// follows it), so a folded key left afterwards is a variant. A handful of compiled
+// calls, no interpreted loop; payloads with escapes take the exact token walk.
 func unambiguous(raw []byte) error {
 	if bytes.IndexByte(raw, '\\') >= 0 {
 		return unambiguousSlow(raw)
@@ -652,7 +702,8 @@ func unambiguous(raw []byte) error {
 		return err
 	}
 	c := compact.Bytes()
-	if len(knownKeyFold.FindAllIndex(c, -1)) != len(knownKeyExact.FindAllIndex(c, -1)) {
+	rest := foldASCII.Replace(exactKeyDrop.Replace(string(c)))
+	if len(foldedKeyDrop.Replace(rest)) != len(rest) {
 		return errAmbiguous
 	}
 	var generic any

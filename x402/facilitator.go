@@ -193,6 +193,13 @@ func facilitatorCallWith(c *FacilitatorClient, ctx context.Context, method, path
 	if err != nil {
 		return unreachable(method, path, "reading answer: ", err)
 	}
+	// decodeResult's happy path, inlined: one Yaegi frame less per facilitator call.
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(raw, &probe) == nil && probe[mustHave] != nil {
+		if err := json.Unmarshal(raw, out); err == nil {
+			return nil
+		}
+	}
 	return decodeResult(raw, out, mustHave, method, path, resp.StatusCode)
 }
 

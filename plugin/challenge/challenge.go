@@ -44,10 +44,9 @@ type Set struct {
 	// plainB64Head + base64(quoted URL + JSON spaces up to a multiple of 3 bytes) +
 	// plainTailB64: the JSON on both sides of the URL is encoded once, when routes
 	// load, so a new URL costs base64 of its own bytes only (the tail holds every
-	// payment option and outweighs a short URL many times). The body is v1PlainStr
+	// payment option and outweighs a short URL many times). The body is v1Plain
 	// joined with the quoted URL.
 	plainB64Head, plainTailB64 string
-	v1PlainStr              []string
 	// HTML paywall split around the escaped URL and the PAYMENT-REQUIRED value.
 	htmlParts []string
 	// Summary is a display line for humans ("0.01 USDC on eip155:84532").
@@ -129,19 +128,15 @@ func WriteRefusal(rw http.ResponseWriter, ps *Set, resURL string, status int, eb
 }
 
 // Render splices the URL into the precomputed unpaid challenge: one json.Marshal
-// escapes it, one base64 call encodes it (padded with JSON whitespace after the
-// string so the precomputed tail starts on a base64 boundary).
+// escapes it, one bytes.Join makes the body, one base64 call encodes it for the
+// header (padded with JSON whitespace after the string so the precomputed tail starts
+// on a base64 boundary). No string<->[]byte conversion: under Yaegi each is a
+// reflect.Value.Convert copy, ~4% of a 2,000-character URL's 402.
 func Render(ps *Set, u string) *Answer {
 	q, _ := json.Marshal(u)
-	qs := string(q)
+	body := bytes.Join(ps.v1Plain, q)
 	q = append(q, "  "[:(3-len(q)%3)%3]...)
-	c := &Answer{Header: []string{ps.plainB64Head + base64.StdEncoding.EncodeToString(q) + ps.plainTailB64}}
-	if len(ps.v1PlainStr) == 2 {
-		c.Body = []byte(ps.v1PlainStr[0] + qs + ps.v1PlainStr[1])
-	} else {
-		c.Body = []byte(strings.Join(ps.v1PlainStr, qs))
-	}
-	return c
+	return &Answer{Header: []string{ps.plainB64Head + base64.StdEncoding.EncodeToString(q) + ps.plainTailB64}, Body: body}
 }
 
 // Answer is a finished unpaid answer for one resource URL (read-only once made: the
@@ -269,9 +264,6 @@ func Compile(src *routes.Offer, pays []routes.Payment, desc, mime string, m *met
 	}
 	ps.plainB64Head = base64.StdEncoding.EncodeToString(head)
 	ps.plainTailB64 = base64.StdEncoding.EncodeToString(ps.v2Tail)
-	for _, p := range ps.v1Plain {
-		ps.v1PlainStr = append(ps.v1PlainStr, string(p))
-	}
 
 	ps.htmlParts = strings.Split(renderPaywall(src, desc, ps), "\x00")
 	return ps, nil
