@@ -23,6 +23,10 @@ type Settings struct {
 	// RoutesConfigMapNamespace/Name hold the routes document.
 	RoutesConfigMapNamespace string
 	RoutesConfigMapName      string
+	// RoutesShardCount > 1 splits the routes document over that many ConfigMaps named
+	// <RoutesConfigMapName>-<i> (shards.go); 0 or 1: one ConfigMap called
+	// RoutesConfigMapName.
+	RoutesShardCount int
 	// FacilitatorURL is the address of the turnpike facilitator provider (an offer
 	// may name another provider or its own URL).
 	FacilitatorURL string
