@@ -93,17 +93,17 @@ func (r *Reconciler) syncRoutes(ctx context.Context, self *v1alpha1.ServiceOffer
 	routesOffers.WithLabelValues(routes.StateDraining).Set(float64(draining))
 
 	key := types.NamespacedName{Namespace: r.Settings.RoutesConfigMapNamespace, Name: r.Settings.RoutesConfigMapOf(selfKey.Namespace, selfKey.Name)}
-	pub, err := WriteRoutes(ctx, r.APIReader, r.Client, key, entries)
+	pub, err := WriteRoutes(ctx, r.APIReader, r.Client, key, entries, r.Settings.ShardLimit())
 	if err != nil {
 		if errors.Is(err, ErrRoutesShardFull) && self != nil {
 			r.event(self, corev1.EventTypeWarning, ReasonRoutesShardFull, "PublishRoutes", err.Error())
 		}
 		return 0, err
 	}
-	if pub.Written && pub.Bytes >= render.ShardWarnBytes {
+	if pub.Written && pub.Bytes >= r.Settings.ShardWarn() {
 		msg := fmt.Sprintf("routes ConfigMap %s holds %d bytes, %d%% of the %d a ConfigMap may hold (%d offers); offers joining it are refused once it is full: raise --routes-shards (now %d)",
-			key, pub.Bytes, pub.Bytes*100/render.ShardLimitBytes, render.ShardLimitBytes, len(entries), n)
-		log.FromContext(ctx).Info("warning: routes shard nearly full", "configmap", key.String(), "bytes", pub.Bytes, "limit", render.ShardLimitBytes, "offers", len(entries))
+			key, pub.Bytes, pub.Bytes*100/r.Settings.ShardLimit(), r.Settings.ShardLimit(), len(entries), n)
+		log.FromContext(ctx).Info("warning: routes shard nearly full", "configmap", key.String(), "bytes", pub.Bytes, "limit", r.Settings.ShardLimit(), "offers", len(entries))
 		if self != nil {
 			r.event(self, corev1.EventTypeWarning, ReasonRoutesShardNearlyFull, "PublishRoutes", msg)
 		}
@@ -128,9 +128,9 @@ type Published struct {
 
 // WriteRoutes makes the routes ConfigMap key hold exactly entries (sorted here), in a
 // new generation when they differ from what it holds. reader must read the API server
-// directly (the generation must be fresh). A document above render.ShardLimitBytes is
-// refused with ErrRoutesShardFull and nothing is written.
-func WriteRoutes(ctx context.Context, reader client.Reader, writer client.Client, key types.NamespacedName, entries []routes.Offer) (Published, error) {
+// directly (the generation must be fresh). A document above limit bytes is refused
+// with ErrRoutesShardFull and nothing is written.
+func WriteRoutes(ctx context.Context, reader client.Reader, writer client.Client, key types.NamespacedName, entries []routes.Offer, limit int) (Published, error) {
 	sortOffers(entries)
 	var cm corev1.ConfigMap
 	err := reader.Get(ctx, key, &cm)
@@ -147,7 +147,7 @@ func WriteRoutes(ctx context.Context, reader client.Reader, writer client.Client
 				gen = old.Generation
 			}
 			if sameOffers(old.Offers, entries) {
-				recordShard(key.Name, old.Generation, len(raw))
+				recordShard(key.Name, old.Generation, len(raw), limit)
 				return Published{Generation: old.Generation, Bytes: len(raw)}, nil
 			}
 		}
@@ -163,11 +163,11 @@ func WriteRoutes(ctx context.Context, reader client.Reader, writer client.Client
 	if err != nil {
 		return Published{}, fmt.Errorf("encode routes document: %w", err)
 	}
-	if len(data) > render.ShardLimitBytes {
+	if len(data) > limit {
 		routesShardBytes.WithLabelValues(key.Name).Set(float64(len(data)))
-		routesShardFill.WithLabelValues(key.Name).Set(float64(len(data)) / float64(render.ShardLimitBytes))
+		routesShardFill.WithLabelValues(key.Name).Set(float64(len(data)) / float64(limit))
 		return Published{}, fmt.Errorf("%w: %s: routes ConfigMap %s would hold %d bytes (%d offers), a ConfigMap holds at most %d; it keeps generation %d: raise the controller's --routes-shards",
-			ErrRoutesShardFull, ReasonRoutesShardFull, key, len(data), len(entries), render.ShardLimitBytes, gen-1)
+			ErrRoutesShardFull, ReasonRoutesShardFull, key, len(data), len(entries), limit, gen-1)
 	}
 	cm.Namespace, cm.Name = key.Namespace, key.Name
 	if cm.Annotations == nil {
@@ -187,14 +187,14 @@ func WriteRoutes(ctx context.Context, reader client.Reader, writer client.Client
 	if err != nil {
 		return Published{}, fmt.Errorf("write routes ConfigMap %s (generation %d): %w", key, gen, err)
 	}
-	recordShard(key.Name, gen, len(data))
+	recordShard(key.Name, gen, len(data), limit)
 	return Published{Generation: gen, Bytes: len(data), Written: true}, nil
 }
 
-func recordShard(name string, gen int64, size int) {
+func recordShard(name string, gen int64, size, limit int) {
 	routesShardGeneration.WithLabelValues(name).Set(float64(gen))
 	routesShardBytes.WithLabelValues(name).Set(float64(size))
-	routesShardFill.WithLabelValues(name).Set(float64(size) / float64(render.ShardLimitBytes))
+	routesShardFill.WithLabelValues(name).Set(float64(size) / float64(limit))
 }
 
 func contains(items []v1alpha1.ServiceOffer, key types.NamespacedName) bool {

@@ -66,6 +66,14 @@ func (s Settings) RoutesConfigMaps() []string {
 // document above routes.MaxDocumentBytes.
 const ShardLimitBytes = routes.MaxDocumentBytes - len(routes.DataKey)
 
-// ShardWarnBytes is where the controller starts warning that a shard fills up (80 %),
-// early enough to raise the shard count before offers are refused.
-const ShardWarnBytes = ShardLimitBytes / 5 * 4
+// ShardLimit is the most one routes ConfigMap's document may weigh.
+func (s Settings) ShardLimit() int {
+	if s.RoutesShardLimitBytes > 0 && s.RoutesShardLimitBytes < ShardLimitBytes {
+		return s.RoutesShardLimitBytes
+	}
+	return ShardLimitBytes
+}
+
+// ShardWarn is where the controller starts warning that a routes ConfigMap fills up:
+// 80 % of ShardLimit, early enough to raise the shard count before offers are refused.
+func (s Settings) ShardWarn() int { return s.ShardLimit() / 5 * 4 }

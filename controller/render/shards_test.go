@@ -86,7 +86,21 @@ func TestShardLimits(t *testing.T) {
 	if ShardLimitBytes+len("routes.json") != 1<<20 {
 		t.Errorf("limit %d plus the key is not the API server's 1 MiB", ShardLimitBytes)
 	}
-	if ShardWarnBytes*10 < ShardLimitBytes*8-10 || ShardWarnBytes > ShardLimitBytes*8/10 {
-		t.Errorf("warning at %d bytes is not 80%% of %d", ShardWarnBytes, ShardLimitBytes)
+	cases := []struct {
+		desc            string
+		set             int
+		wantLim, wantWa int
+	}{
+		{desc: "default", set: 0, wantLim: ShardLimitBytes, wantWa: ShardLimitBytes / 5 * 4},
+		{desc: "lowered", set: 1000, wantLim: 1000, wantWa: 800},
+		{desc: "cannot be raised above what the API server takes", set: 2 << 20, wantLim: ShardLimitBytes, wantWa: ShardLimitBytes / 5 * 4},
+	}
+	for _, c := range cases {
+		t.Run(c.desc, func(t *testing.T) {
+			s := Settings{RoutesShardLimitBytes: c.set}
+			if s.ShardLimit() != c.wantLim || s.ShardWarn() != c.wantWa {
+				t.Fatalf("limit %d warn %d, want %d %d", s.ShardLimit(), s.ShardWarn(), c.wantLim, c.wantWa)
+			}
+		})
 	}
 }
