@@ -47,9 +47,9 @@ type Set struct {
 	// payment option and outweighs a short URL many times). The body is v1PlainStr
 	// joined with the quoted URL.
 	plainB64Head, plainTailB64 string
-	v1PlainStr              []string
-	// HTML paywall split around the escaped URL and the PAYMENT-REQUIRED value.
-	htmlParts []string
+	v1PlainStr                 []string
+	// page is the HTML paywall, rendered on first use (paywall.go).
+	page *paywall
 	// Summary is a display line for humans ("0.01 USDC on eip155:84532").
 	Summary string
 }
@@ -273,6 +273,6 @@ func Compile(src *routes.Offer, pays []routes.Payment, desc, mime string, m *met
 		ps.v1PlainStr = append(ps.v1PlainStr, string(p))
 	}
 
-	ps.htmlParts = strings.Split(renderPaywall(src, desc, ps), "\x00")
+	ps.page = &paywall{src: *src, desc: desc}
 	return ps, nil
 }
