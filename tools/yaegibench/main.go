@@ -367,6 +367,17 @@ func measureReload(gopath, facURL string, n, rounds int) {
 		return time.Since(start)
 	}
 	waitCode(402)
+	// The paywall page is rendered on its first request (sync.Once): check it works
+	// interpreted before timing anything.
+	req := serverRequest("http://example.test/services/offer-00000/x")
+	req.Header.Set("Accept", "text/html")
+	req.Header.Set("User-Agent", "Mozilla/5.0")
+	rec := httptest.NewRecorder()
+	gate.ServeHTTP(rec, req)
+	if rec.Code != 402 || !strings.Contains(rec.Body.String(), "Payment required") || !strings.Contains(rec.Body.String(), "/services/offer-00000/x") {
+		fmt.Fprintf(os.Stderr, "paywall under Yaegi: %d %.200s\n", rec.Code, rec.Body.String())
+		os.Exit(1)
+	}
 	var times []string
 	gen := 1
 	for r := 0; r < rounds*4; r++ {
