@@ -123,7 +123,7 @@ func (g *Gate) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 	var o *offer
 	pol := g.s.cors
 	if t, _ := g.loader.current.Load().(*table); t != nil {
-		if o = t.offers[g.s.offerKey]; o != nil && o.cors != nil {
+		if o = offerOf(t, g.s.offerKey); o != nil && o.cors != nil {
 			pol = o.cors
 		}
 	}
@@ -256,7 +256,7 @@ func serveSlow(g *Gate, rw http.ResponseWriter, req *http.Request) {
 			"the payment gate has not loaded its routes document yet; retry shortly")
 		return
 	}
-	o := t.offers[g.s.offerKey]
+	o := offerOf(t, g.s.offerKey)
 	if o == nil {
 		rw.Header()[hkRetryAfter] = []string{"5"}
 		reject(rw, http.StatusServiceUnavailable, x402.ReasonOfferUnknown,
@@ -304,7 +304,7 @@ func serveSlow(g *Gate, rw http.ResponseWriter, req *http.Request) {
 func preflight(g *Gate, rw http.ResponseWriter, req *http.Request) {
 	pol := g.s.cors
 	if t, _ := g.loader.current.Load().(*table); t != nil {
-		if o := t.offers[g.s.offerKey]; o != nil {
+		if o := offerOf(t, g.s.offerKey); o != nil {
 			pol = offerCORS(g, o)
 			if freePreflight(o, req) {
 				cors.Clear(rw.Header())

@@ -35,8 +35,9 @@ func shardJSON(n int, gen int64) []byte {
 var reloadSizes = []int{643, 1990, 2484}
 
 // BenchmarkReloadShard is what a gate does when its shard changes: parse the document
-// and compile its table (source.Deliver through the loader, as the watch delivers it).
-// It also reports the heap the compiled table holds per offer.
+// and install its table (source.Deliver through the loader, as the watch delivers it;
+// offers compile on their first request, BenchmarkCompileOffer). It also reports the
+// heap per offer, as loaded and with every offer compiled.
 func BenchmarkReloadShard(b *testing.B) {
 	for _, n := range reloadSizes {
 		n := n
@@ -62,14 +63,16 @@ func BenchmarkReloadShard(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			b.ReportMetric(float64(heapPerOffer(b, docs[0], n)), "heap-bytes/offer")
+			loaded, compiled := heapPerOffer(b, docs[0], n)
+			b.ReportMetric(float64(loaded), "heap-bytes/offer")
+			b.ReportMetric(float64(compiled), "compiled-heap-bytes/offer")
 		})
 	}
 }
 
-// heapPerOffer is the live heap a loaded document of n offers keeps, per offer: the
-// compiled table with its prepared challenges and metric series.
-func heapPerOffer(b *testing.B, doc []byte, n int) uint64 {
+// heapPerOffer is the live heap a loaded document of n offers keeps, per offer: as
+// loaded, and once every offer served a request (compiled, with prepared challenges).
+func heapPerOffer(b *testing.B, doc []byte, n int) (loaded, compiled uint64) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -77,11 +80,45 @@ func heapPerOffer(b *testing.B, doc []byte, n int) uint64 {
 	l.apply(doc)
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	if t := l.table(); t == nil || len(t.offers) != n {
+	t := l.table()
+	if t == nil || len(t.offers) != n {
 		b.Fatal("table not installed")
 	}
+	loaded = perOffer(before, after, n)
+	before = after
+	for key := range t.offers {
+		if offerOf(t, key) == nil {
+			b.Fatalf("offer %s does not compile", key)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	// t stays reachable through l until here.
+	if l.table() != t {
+		b.Fatal("table replaced")
+	}
+	return loaded, loaded + perOffer(before, after, n)
+}
+
+func perOffer(before, after runtime.MemStats, n int) uint64 {
 	if after.HeapAlloc < before.HeapAlloc {
 		return 0
 	}
 	return (after.HeapAlloc - before.HeapAlloc) / uint64(n)
+}
+
+// BenchmarkCompileOffer is the first request's extra cost after a reload: compiling
+// its offer's table entry.
+func BenchmarkCompileOffer(b *testing.B) {
+	doc, err := routes.Parse(shardJSON(1, 1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := metrics.NewRegistry()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := compileOffer(&doc.Offers[0], m); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
