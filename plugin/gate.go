@@ -113,7 +113,8 @@ const (
 // Speed under Yaegi: this is the only method on the request path. Everything it
 // calls is a plain function (Yaegi calls methods of interpreted types ~10x slower than
 // functions), header maps are indexed directly, and the per-request work is a handful
-// of stdlib calls on bytes prepared when the routes document loaded.
+// of stdlib calls on bytes prepared once per offer and document (on the offer's first
+// request after a reload).
 //
 // Cross-origin headers are set here, once, before any answer is written: so the 402,
 // every refusal and the paid answer carry them whichever path writes it.
@@ -928,7 +929,7 @@ func refuseWith(rw http.ResponseWriter, ps *challenge.Set, resURL string, code, 
 
 // unpaid answers an unpaid request on the slow path: the v2 PAYMENT-REQUIRED
 // header and a body v1 clients read, or the paywall for browsers. Everything but the
-// resource URL was rendered when the routes document loaded.
+// resource URL was rendered when the offer was compiled (its first request after a reload).
 func unpaid(g *Gate, rw http.ResponseWriter, req *http.Request, ps *challenge.Set) {
 	if len(req.Header[hkUserAgent]) > 0 && wantsHTML(req) {
 		challenge.WritePaywall(rw, ps, resourceURL(g, req))

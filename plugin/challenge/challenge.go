@@ -1,6 +1,7 @@
-// Package challenge prepares the gate's answers to unpaid and refused requests when a
-// routes document loads: per set of payment options, the v2 PAYMENT-REQUIRED JSON, the
-// v1 body and the browser paywall are rendered once around a hole for the resource
+// Package challenge prepares the gate's answers to unpaid and refused requests when an
+// offer compiles (on its first request after a routes document loads): per set of
+// payment options, the v2 PAYMENT-REQUIRED JSON and the v1 body are rendered once (the
+// browser paywall on its first use) around a hole for the resource
 // URL, so a request only splices its URL in with a few stdlib calls (loops written in
 // the plugin run ~170x slower under Yaegi). It also holds the options the payment
 // flow matches against. Standard library and x402/ only.
