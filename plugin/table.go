@@ -39,8 +39,12 @@ type table struct {
 type slot struct {
 	src      *routes.Offer
 	mu       sync.Mutex
-	compiled atomic.Value // *offer; a nil *offer when compiling failed
+	compiled atomic.Value // *offer; uncompilable when compiling failed
 }
+
+// uncompilable marks a slot whose offer failed to compile (atomic.Value refuses nil,
+// and Yaegi may hand a typed nil over as an untyped one).
+var uncompilable = &offer{}
 
 // offerOf returns the offer key of the table, compiling it on first use; nil when the
 // document does not hold it or it cannot be compiled (the gate then refuses, 503).
@@ -49,10 +53,14 @@ func offerOf(t *table, key string) *offer {
 	if s == nil {
 		return nil
 	}
-	if o, ok := s.compiled.Load().(*offer); ok {
-		return o
+	o, ok := s.compiled.Load().(*offer)
+	if !ok {
+		o = compileSlot(t, s)
 	}
-	return compileSlot(t, s)
+	if o == uncompilable {
+		return nil
+	}
+	return o
 }
 
 func compileSlot(t *table, s *slot) *offer {
@@ -66,7 +74,7 @@ func compileSlot(t *table, s *slot) *offer {
 		// Validate accepted the document, so this is a gate bug: refuse the offer's
 		// requests (offer_unknown) rather than serve a half-built entry.
 		log.Printf("turnpike: offer %s of routes generation %d cannot be compiled, its requests are refused: %v", s.src.Key(), t.generation, err)
-		o = nil
+		o = uncompilable
 	}
 	s.compiled.Store(o)
 	return o
