@@ -21,11 +21,11 @@ func init() {
 
 // chargedCount is turnpike_charged_requests_total of the test offer's first option.
 func chargedCount(tg *testGate) int64 {
-	return atomic.LoadInt64(&tg.g.loader.table().offers["shop/weather"].def.Options[0].Series.Charged)
+	return atomic.LoadInt64(&offerOf(tg.g.loader.table(), "shop/weather").def.Options[0].Series.Charged)
 }
 
 func unclaimedCount(tg *testGate) int64 {
-	return atomic.LoadInt64(&tg.g.loader.table().offers["shop/weather"].def.Options[0].Series.Unclaimed)
+	return atomic.LoadInt64(&offerOf(tg.g.loader.table(), "shop/weather").def.Options[0].Series.Unclaimed)
 }
 
 func payHeader(t *testing.T) map[string]string {

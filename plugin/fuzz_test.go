@@ -97,7 +97,11 @@ func FuzzCompileAndServe(f *testing.F) {
 		if err != nil {
 			t.Fatalf("a valid document did not compile: %v", err)
 		}
-		for _, o := range tb.offers {
+		for key := range tb.offers {
+			o := offerOf(tb, key)
+			if o == nil {
+				t.Fatalf("offer %s of a valid document did not compile", key)
+			}
 			ps := o.def
 			if o.re != nil || o.trie != nil {
 				if r := route(o, "GET", "/x/y"); r != nil {

@@ -113,7 +113,8 @@ const (
 // Speed under Yaegi: this is the only method on the request path. Everything it
 // calls is a plain function (Yaegi calls methods of interpreted types ~10x slower than
 // functions), header maps are indexed directly, and the per-request work is a handful
-// of stdlib calls on bytes prepared when the routes document loaded.
+// of stdlib calls on bytes prepared once per offer and document (on the offer's first
+// request after a reload).
 //
 // Cross-origin headers are set here, once, before any answer is written: so the 402,
 // every refusal and the paid answer carry them whichever path writes it.
@@ -123,7 +124,7 @@ func (g *Gate) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 	var o *offer
 	pol := g.s.cors
 	if t, _ := g.loader.current.Load().(*table); t != nil {
-		if o = t.offers[g.s.offerKey]; o != nil && o.cors != nil {
+		if o = offerOf(t, g.s.offerKey); o != nil && o.cors != nil {
 			pol = o.cors
 		}
 	}
@@ -282,7 +283,7 @@ func serveSlow(g *Gate, rw http.ResponseWriter, req *http.Request) {
 			"the payment gate has not loaded its routes document yet; retry shortly")
 		return
 	}
-	o := t.offers[g.s.offerKey]
+	o := offerOf(t, g.s.offerKey)
 	if o == nil {
 		rw.Header()[hkRetryAfter] = []string{"5"}
 		reject(rw, http.StatusServiceUnavailable, x402.ReasonOfferUnknown,
@@ -330,7 +331,7 @@ func serveSlow(g *Gate, rw http.ResponseWriter, req *http.Request) {
 func preflight(g *Gate, rw http.ResponseWriter, req *http.Request) {
 	pol := g.s.cors
 	if t, _ := g.loader.current.Load().(*table); t != nil {
-		if o := t.offers[g.s.offerKey]; o != nil {
+		if o := offerOf(t, g.s.offerKey); o != nil {
 			pol = offerCORS(g, o)
 			if freePreflight(o, req) {
 				cors.Clear(rw.Header())
@@ -979,7 +980,7 @@ func refuseWith(rw http.ResponseWriter, ps *challenge.Set, resURL string, code, 
 
 // unpaid answers an unpaid request on the slow path: the v2 PAYMENT-REQUIRED
 // header and a body v1 clients read, or the paywall for browsers. Everything but the
-// resource URL was rendered when the routes document loaded.
+// resource URL was rendered when the offer was compiled (its first request after a reload).
 func unpaid(g *Gate, rw http.ResponseWriter, req *http.Request, ps *challenge.Set) {
 	if len(req.Header[hkUserAgent]) > 0 && wantsHTML(req) {
 		challenge.WritePaywall(rw, ps, resourceURL(g, req))

@@ -344,7 +344,7 @@ func TestPaidRequests(t *testing.T) {
 			if target == "" {
 				target = base + "/forecast/today"
 			}
-			chargedBefore := atomic.LoadInt64(&tg.g.loader.table().offers["shop/weather"].def.Options[0].Series.Charged)
+			chargedBefore := atomic.LoadInt64(&offerOf(tg.g.loader.table(), "shop/weather").def.Options[0].Series.Charged)
 			rec := tg.do("GET", target, map[string]string{name: value})
 			if rec.Code != tc.wantStatus {
 				t.Fatalf("status %d, want %d: %s", rec.Code, tc.wantStatus, rec.Body.String())
@@ -415,7 +415,7 @@ func TestPaidRequests(t *testing.T) {
 			if tc.wantVerify > 0 {
 				checkServerRequirements(t, tg.fac.verifies[0], tc.header == x402.HeaderXPayment)
 			}
-			charged := atomic.LoadInt64(&tg.g.loader.table().offers["shop/weather"].def.Options[0].Series.Charged) - chargedBefore
+			charged := atomic.LoadInt64(&offerOf(tg.g.loader.table(), "shop/weather").def.Options[0].Series.Charged) - chargedBefore
 			wantCharged := int64(0)
 			if tc.wantSuccess && tc.wantStatus == 200 && tc.payload != nil && tc.payload.Network != "eip155:31337" &&
 				(tc.payload.Accepted == nil || tc.payload.Accepted.Network == "eip155:84532") {
@@ -632,7 +632,7 @@ func TestReloadThroughSymlinkSwap(t *testing.T) {
 
 func TestChallengeCacheIsBoundedAndPerURL(t *testing.T) {
 	tg := newTestGate(t, testDoc(1), nil)
-	o := tg.g.loader.table().offers["shop/weather"]
+	o := offerOf(tg.g.loader.table(), "shop/weather")
 	for i := 0; i < challengeCacheSize+10; i++ {
 		target := base + "/forecast/a?i=" + strconv.Itoa(i)
 		rec := tg.do("GET", target, nil)
@@ -708,7 +708,7 @@ func TestFastCacheKeepsRequestsApart(t *testing.T) {
 			}
 		}
 	}
-	o := tg.g.loader.table().offers["shop/weather"]
+	o := offerOf(tg.g.loader.table(), "shop/weather")
 	o.fastMu.RLock()
 	n := len(o.fast)
 	o.fastMu.RUnlock()

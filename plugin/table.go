@@ -2,11 +2,13 @@ package plugin
 
 import (
 	"fmt"
+	"log"
 	"net/http"
 	"path"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/turnpike-x402/turnpike/plugin/challenge"
@@ -20,9 +22,62 @@ import (
 // as a segment trie (pathtrie.go), and the answers plugin/challenge prepared for each set of prices, so
 // a request only matches and splices its resource URL into bytes made in advance
 // (loops written in the plugin run ~170x slower under Yaegi than stdlib calls).
+//
+// Offers are compiled on their first request, not when the document loads: a routes
+// shard holds hundreds of offers and each Traefik pod reloads every shard its
+// Middlewares name, while compiling an offer (its challenges above all) costs about a
+// millisecond interpreted. A reload then costs the parse, the validation and the
+// offers' metric series (created at once, so a counter never first appears at 1 and
+// loses that increase), not the table build (BenchmarkReloadShard, yaegibench -reload).
 type table struct {
 	generation int64
-	offers     map[string]*offer // by namespace/name
+	offers     map[string]*slot // by namespace/name
+	metrics    *metrics.Registry
+}
+
+// slot is one offer of the document and, once compiled, its table entry.
+type slot struct {
+	src      *routes.Offer
+	mu       sync.Mutex
+	compiled atomic.Value // *offer; uncompilable when compiling failed
+}
+
+// uncompilable marks a slot whose offer failed to compile (atomic.Value refuses nil,
+// and Yaegi may hand a typed nil over as an untyped one).
+var uncompilable = &offer{}
+
+// offerOf returns the offer key of the table, compiling it on first use; nil when the
+// document does not hold it or it cannot be compiled (the gate then refuses, 503).
+func offerOf(t *table, key string) *offer {
+	s := t.offers[key]
+	if s == nil {
+		return nil
+	}
+	o, ok := s.compiled.Load().(*offer)
+	if !ok {
+		o = compileSlot(t, s)
+	}
+	if o == uncompilable {
+		return nil
+	}
+	return o
+}
+
+func compileSlot(t *table, s *slot) *offer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o, ok := s.compiled.Load().(*offer); ok {
+		return o
+	}
+	o, err := compileOffer(s.src, t.metrics)
+	if err != nil {
+		// Validate accepted the document, so this is a gate bug: refuse the offer's
+		// requests (offer_unknown) rather than serve a half-built entry.
+		log.Printf("turnpike: offer %s of routes generation %d cannot be compiled, its requests are refused: %v", s.src.Key(), t.generation, err)
+		o = uncompilable
+	}
+	s.compiled.Store(o)
+	return o
 }
 
 type offer struct {
@@ -54,13 +109,20 @@ type rule struct {
 }
 
 func compileTable(doc *routes.Document, m *metrics.Registry) (*table, error) {
-	t := &table{generation: doc.Generation, offers: make(map[string]*offer, len(doc.Offers))}
+	t := &table{generation: doc.Generation, offers: make(map[string]*slot, len(doc.Offers)), metrics: m}
 	for i := range doc.Offers {
-		o, err := compileOffer(&doc.Offers[i], m)
-		if err != nil {
-			return nil, fmt.Errorf("offer %s: %w", doc.Offers[i].Key(), err)
+		src := &doc.Offers[i]
+		t.offers[src.Key()] = &slot{src: src}
+		for j := range src.Payments {
+			p := &src.Payments[j]
+			m.Series(src.Namespace, src.Name, p.Network, p.AssetSymbol)
 		}
-		t.offers[doc.Offers[i].Key()] = o
+		for j := range src.Paths {
+			for k := range src.Paths[j].Payments {
+				p := &src.Paths[j].Payments[k]
+				m.Series(src.Namespace, src.Name, p.Network, p.AssetSymbol)
+			}
+		}
 	}
 	return t, nil
 }

@@ -24,6 +24,10 @@ func init() {
 	register("controller", "turn ServiceOffers into Traefik objects, the routes document and discovery documents", runController)
 }
 
+// maxRoutesShards bounds --routes-shards: every Traefik pod watches each shard its
+// Middlewares name, one API watch per shard.
+const maxRoutesShards = 256
+
 func runController(ctx context.Context, std streams, args []string) error {
 	fs := newFlags("controller", "[flags]", `
 Runs the Kubernetes controller: it turns each ServiceOffer into a Traefik Middleware
@@ -36,6 +40,7 @@ election); it uses the in-cluster config, -kubeconfig or ~/.kube/config.`)
 	podNS := os.Getenv("POD_NAMESPACE")
 	kubeconfig := fs.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig file (default: in-cluster, then ~/.kube/config)")
 	routesCM := fs.String("routes-configmap", controllerNSDefault(podNS, "turnpike-system")+"/turnpike-routes", "namespace/name of the ConfigMap holding the routes document")
+	fs.IntVar(&o.Settings.RoutesShardCount, "routes-shards", 1, "split the routes document over this many ConfigMaps, <routes-configmap>-0 … -<N-1>, so each holds under 1 MiB and each gate parses only its own (docs/controller.md, \"Routes shards\"); 1: one ConfigMap named -routes-configmap. The gates' RBAC must name every shard")
 	fs.StringVar(&o.Settings.PluginName, "plugin-name", "turnpike", "the plugin's name in Traefik's static configuration (spec.plugin.<name> of the Middlewares)")
 	fs.StringVar(&o.Settings.FacilitatorURL, "facilitator-url", "https://x402.org/facilitator", "address of the turnpike facilitator provider, e.g. http://turnpike-facilitator.turnpike-system.svc (an offer may name another provider or URL); x402.org here settles test networks only")
 	fs.StringVar(&o.Settings.FacilitatorProvider, "facilitator-provider", v1alpha1.FacilitatorTurnpike, "facilitator of offers that name none: turnpike (-facilitator-url), x402.org (testnets only) or cdp (Coinbase, API key from -cdp-secret)")
@@ -108,6 +113,9 @@ election); it uses the in-cluster config, -kubeconfig or ~/.kube/config.`)
 		return usagef("--routes-configmap %q must be namespace/name", *routesCM)
 	}
 	o.Settings.RoutesConfigMapNamespace, o.Settings.RoutesConfigMapName = ns, name
+	if o.Settings.RoutesShardCount < 1 || o.Settings.RoutesShardCount > maxRoutesShards {
+		return usagef("--routes-shards %d must be between 1 and %d", o.Settings.RoutesShardCount, maxRoutesShards)
+	}
 	if *gateway != "" {
 		parts := strings.Split(*gateway, "/")
 		if len(parts) < 2 || len(parts) > 3 {

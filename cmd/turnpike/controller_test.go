@@ -15,6 +15,8 @@ func TestControllerFlagErrors(t *testing.T) {
 		want string
 	}{
 		{"routes ConfigMap without namespace", []string{"--routes-configmap=routes"}, "--routes-configmap"},
+		{"no routes shard", []string{"--routes-shards=0"}, "--routes-shards"},
+		{"more routes shards than watches a gate should hold", []string{"--routes-shards=257"}, "--routes-shards"},
 		{"gateway with too many parts", []string{"--gateway=a/b/c/d"}, "--gateway"},
 		{"discovery service without port", []string{"--discovery-service=svc"}, "--discovery-service"},
 		{"token check entry without URL", []string{"--token-check-rpc=eip155:1"}, "--token-check-rpc"},

@@ -74,6 +74,10 @@ const (
 	ReasonWaitingForGateway  = "WaitingForGateway"
 	ReasonRouteNotAccepted   = "RouteNotAccepted"
 	ReasonWaitingForRoute    = "WaitingForRoute"
+	// ReasonRoutesShardFull: the offer's routes ConfigMap would outgrow 1 MiB with it.
+	ReasonRoutesShardFull = "RoutesShardFull"
+	// ReasonRoutesShardNearlyFull (event only): a routes ConfigMap passed 80 %.
+	ReasonRoutesShardNearlyFull = "RoutesShardNearlyFull"
 )
 
 // Registrar performs the ERC-8004 registration for offers that enable it. It is
@@ -190,6 +194,14 @@ func (r *Reconciler) claimNote(ctx context.Context, o *v1alpha1.ServiceOffer) st
 		return fmt.Sprintf("; facilitator %s does not claim authorizations across gate replicas, so every path settles before the upstream (the buyer pays even if the upstream then fails)", url)
 	}
 	return fmt.Sprintf("; facilitator %s claims each authorization for one request across all gate replicas", url)
+}
+
+// shardNote names the routes ConfigMap of a sharded document.
+func (r *Reconciler) shardNote(o *v1alpha1.ServiceOffer) string {
+	if r.Settings.RoutesShards() <= 1 {
+		return ""
+	}
+	return " (ConfigMap " + r.Settings.RoutesConfigMapNamespace + "/" + r.Settings.RoutesConfigMapOf(o.Namespace, o.Name) + ")"
 }
 
 func (r *Reconciler) routeRemovalDelay() time.Duration {
@@ -473,6 +485,15 @@ func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffe
 	// 7. The offer serves when everything holds; then it enters the routes document.
 	serving := backend.ok && reg.ok
 	gen, err := r.syncRoutes(ctx, o, key, serving)
+	if errors.Is(err, ErrRoutesShardFull) {
+		// Refused, not failed: retrying at once cannot make room; the offer waits
+		// (out of the document, or with its last published entry) until an offer
+		// leaves the shard or the shard count is raised.
+		st.RoutesGeneration = 0
+		c.False(v1alpha1.ConditionPaymentGateReady, ReasonRoutesShardFull, err.Error())
+		c.False(v1alpha1.ConditionReady, ReasonRoutesShardFull, err.Error())
+		return ctrl.Result{RequeueAfter: r.retry()}, nil
+	}
 	if err != nil {
 		c.False(v1alpha1.ConditionPaymentGateReady, ReasonApplyFailed, "routes document: "+err.Error())
 		c.False(v1alpha1.ConditionReady, ReasonApplyFailed, "routes document: "+err.Error())
@@ -483,7 +504,7 @@ func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffe
 	case serving:
 		st.RoutesGeneration = gen
 		c.True(v1alpha1.ConditionPaymentGateReady, ReasonInRoutesDocument,
-			fmt.Sprintf("%s gates the route; routes document generation %d carries the offer%s", mw, gen, r.claimNote(ctx, o)))
+			fmt.Sprintf("%s gates the route; routes document generation %d carries the offer%s%s", mw, gen, r.shardNote(o), r.claimNote(ctx, o)))
 		c.True(v1alpha1.ConditionRoutePublished, ReasonPublished, route.message)
 		c.True(v1alpha1.ConditionReady, ReasonServing, "serving paid requests at "+o.EffectivePath())
 	default:

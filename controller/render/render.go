@@ -23,6 +23,14 @@ type Settings struct {
 	// RoutesConfigMapNamespace/Name hold the routes document.
 	RoutesConfigMapNamespace string
 	RoutesConfigMapName      string
+	// RoutesShardCount > 1 splits the routes document over that many ConfigMaps named
+	// <RoutesConfigMapName>-<i> (shards.go); 0 or 1: one ConfigMap called
+	// RoutesConfigMapName.
+	RoutesShardCount int
+	// RoutesShardLimitBytes lowers the most one routes ConfigMap's document may weigh
+	// (0: ShardLimitBytes, the API server's 1 MiB less the key), e.g. to leave room for
+	// a managed cluster's smaller object limit.
+	RoutesShardLimitBytes int
 	// FacilitatorURL is the address of the turnpike facilitator provider (an offer
 	// may name another provider or its own URL).
 	FacilitatorURL string

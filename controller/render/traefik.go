@@ -34,7 +34,7 @@ func SecretURN(ref v1alpha1.SecretKeyRef) string {
 func GateConfig(o *v1alpha1.ServiceOffer, s Settings) plugin.Config {
 	c := plugin.Config{
 		Offer:           o.Namespace + "/" + o.Name,
-		RoutesConfigMap: s.RoutesConfigMapNamespace + "/" + s.RoutesConfigMapName,
+		RoutesConfigMap: s.RoutesConfigMapNamespace + "/" + s.RoutesConfigMapOf(o.Namespace, o.Name),
 		FacilitatorURL:  s.FacilitatorURL,
 		MetricsAddress:  s.GateMetricsAddress,
 		ResourceBaseURL: ResourceBaseURL(o, s),

@@ -1,6 +1,7 @@
-// Package challenge prepares the gate's answers to unpaid and refused requests when a
-// routes document loads: per set of payment options, the v2 PAYMENT-REQUIRED JSON, the
-// v1 body and the browser paywall are rendered once around a hole for the resource
+// Package challenge prepares the gate's answers to unpaid and refused requests when an
+// offer compiles (on its first request after a routes document loads): per set of
+// payment options, the v2 PAYMENT-REQUIRED JSON and the v1 body are rendered once (the
+// browser paywall on its first use) around a hole for the resource
 // URL, so a request only splices its URL in with a few stdlib calls (loops written in
 // the plugin run ~170x slower under Yaegi). It also holds the options the payment
 // flow matches against. Standard library and x402/ only.
@@ -47,8 +48,8 @@ type Set struct {
 	// payment option and outweighs a short URL many times). The body is v1Plain
 	// joined with the quoted URL.
 	plainB64Head, plainTailB64 string
-	// HTML paywall split around the escaped URL and the PAYMENT-REQUIRED value.
-	htmlParts []string
+	// page is the HTML paywall, rendered on first use (paywall.go).
+	page *paywall
 	// Summary is a display line for humans ("0.01 USDC on eip155:84532").
 	Summary string
 }
@@ -265,6 +266,6 @@ func Compile(src *routes.Offer, pays []routes.Payment, desc, mime string, m *met
 	ps.plainB64Head = base64.StdEncoding.EncodeToString(head)
 	ps.plainTailB64 = base64.StdEncoding.EncodeToString(ps.v2Tail)
 
-	ps.htmlParts = strings.Split(renderPaywall(src, desc, ps), "\x00")
+	ps.page = &paywall{src: *src, desc: desc}
 	return ps, nil
 }

@@ -35,7 +35,8 @@ func TestPaywallBudget(t *testing.T) {
 	} {
 		tc := tc // Yaegi keeps one loop variable for all iterations
 		t.Run(tc.desc, func(t *testing.T) {
-			fixed := len(tc.set.htmlParts[0]) + len(tc.set.htmlParts[1]) + len(tc.set.htmlParts[2])
+			parts := htmlParts(tc.set)
+			fixed := len(parts[0]) + len(parts[1]) + len(parts[2])
 			t.Logf("paywall: %d bytes around the URL and header", fixed)
 			if fixed > tc.budget {
 				t.Fatalf("paywall is %d bytes, budget %d", fixed, tc.budget)

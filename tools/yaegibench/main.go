@@ -73,6 +73,7 @@ func main() {
 	only := flag.String("run", "", "only the cases whose name contains this (e.g. \"paid\")")
 	count := flag.Int("count", 1, "run each case this many times (the machine may be shared)")
 	ruleCounts := flag.String("rules", "100,1000", "also measure unique-URL 402s with the offer holding this many path rules (comma list; \"\" for none)")
+	reload := flag.String("reload", "", "instead, measure how long the interpreted gate takes to reload a routes shard of this many offers (comma list, e.g. 643,1990,2484)")
 	flag.Parse()
 	root, err := filepath.Abs(*repo)
 	must(err)
@@ -89,6 +90,14 @@ func main() {
 
 	fac := httptest.NewServer(http.HandlerFunc(instantFacilitator))
 	defer fac.Close()
+	if *reload != "" {
+		for _, f := range strings.Split(*reload, ",") {
+			n, err := strconv.Atoi(f)
+			must(err)
+			measureReload(gopath, fac.URL, n, *count)
+		}
+		return
+	}
 	gate := load(gopath, module+"/plugin", "plugin", map[string]any{
 		"offer": "demo/weather", "routesFile": *routesFile, "facilitatorURL": fac.URL,
 	})
@@ -373,4 +382,105 @@ func must(err error) {
 	if err != nil {
 		panic(err)
 	}
+}
+
+// measureReload times the interpreted gate reloading a routes document of n offers as
+// the controller renders simple ones, the way it runs in Traefik: the gate polls the
+// file every millisecond (the ConfigMap watch delivers the same bytes to the same
+// parse and compile), and two versions alternate, one with the gate's own offer and
+// one without it, so the gate's answer (402, then 503 offer_unknown) shows when the
+// new version is in service. Each time is from the file's atomic replacement to the
+// first answer from the new version: parse and table build plus at most one poll
+// interval and one request.
+func measureReload(gopath, facURL string, n, rounds int) {
+	dir, err := os.MkdirTemp("", "reload")
+	must(err)
+	defer os.RemoveAll(dir)
+	file := filepath.Join(dir, "routes.json")
+	with := func(gen int) []byte { return shardDoc(n, gen, 0) }
+	without := func(gen int) []byte { return shardDoc(n, gen, 1) }
+	must(os.WriteFile(file, with(1), 0o644))
+	gate := load(gopath, module+"/plugin", "plugin", map[string]any{
+		"offer": "team-000/offer-00000", "routesFile": file, "facilitatorURL": facURL, "PollIntervalMs": 1,
+	})
+	answer := func() int {
+		rec := httptest.NewRecorder()
+		gate.ServeHTTP(rec, serverRequest("http://example.test/services/offer-00000/x"))
+		return rec.Code
+	}
+	waitCode := func(code int) time.Duration {
+		start := time.Now()
+		for answer() != code {
+			if time.Since(start) > 2*time.Minute {
+				fmt.Fprintf(os.Stderr, "reload of %d offers: no %d after 2 minutes\n", n, code)
+				os.Exit(1)
+			}
+			time.Sleep(200 * time.Microsecond)
+		}
+		return time.Since(start)
+	}
+	waitCode(402)
+	// The paywall page is rendered on its first request (sync.Once): check it works
+	// interpreted before timing anything.
+	req := serverRequest("http://example.test/services/offer-00000/x")
+	req.Header.Set("Accept", "text/html")
+	req.Header.Set("User-Agent", "Mozilla/5.0")
+	rec := httptest.NewRecorder()
+	gate.ServeHTTP(rec, req)
+	if rec.Code != 402 || !strings.Contains(rec.Body.String(), "Payment required") || !strings.Contains(rec.Body.String(), "/services/offer-00000/x") {
+		fmt.Fprintf(os.Stderr, "paywall under Yaegi: %d %.200s\n", rec.Code, rec.Body.String())
+		os.Exit(1)
+	}
+	var times []string
+	gen := 1
+	for r := 0; r < rounds*4; r++ {
+		gen++
+		doc, code := without(gen), 503
+		if gen%2 == 1 {
+			doc, code = with(gen), 402
+		}
+		tmp := file + ".tmp"
+		must(os.WriteFile(tmp, doc, 0o644))
+		must(os.Rename(tmp, file))
+		times = append(times, fmt.Sprintf("%.1f", float64(waitCode(code).Microseconds())/1000))
+	}
+	fmt.Printf("reload under Yaegi, %d offers (%d bytes): %s ms\n", n, len(with(1)), strings.Join(times, " "))
+
+	// The parse and validation alone (routes.Parse, interpreted), to split the time.
+	i := interp.New(interp.Options{GoPath: gopath, Env: os.Environ()})
+	must(i.Use(stdlib.Symbols))
+	_, err = i.Eval(`import "` + module + `/plugin/routes"`)
+	must(err)
+	parse, err := i.Eval("routes.Parse")
+	must(err)
+	doc := reflect.ValueOf(with(1))
+	times = times[:0]
+	for r := 0; r < rounds*4; r++ {
+		start := time.Now()
+		out := parse.Call([]reflect.Value{doc})
+		took := time.Since(start)
+		if !out[1].IsNil() {
+			panic(out[1].Interface())
+		}
+		times = append(times, fmt.Sprintf("%.1f", float64(took.Microseconds())/1000))
+	}
+	fmt.Printf("  of which routes.Parse (decode and validate): %s ms\n", strings.Join(times, " "))
+}
+
+// shardDoc is a routes document of n simple offers; skip leaves out the first skip
+// offers and adds as many at the end, so the size stays the same.
+func shardDoc(n, gen, skip int) []byte {
+	var b strings.Builder
+	b.WriteString(`{"schema":"turnpike.x402.dev/routes/v1","generation":` + strconv.Itoa(gen) + `,"offers":[`)
+	for i := skip; i < n+skip; i++ {
+		if i > skip {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"namespace":"team-%03d","name":"offer-%05d","state":"active","pathPrefix":"/services/offer-%05d","description":"test offer offer-%05d",`+
+			`"payments":[{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e",`+
+			`"payTo":"0x1111111111111111111111111111111111111111","maxTimeoutSeconds":300,"eip712Name":"USDC","eip712Version":"2","assetSymbol":"USDC","assetDecimals":6}]}`,
+			i/100, i, i, i)
+	}
+	b.WriteString("]}")
+	return []byte(b.String())
 }
