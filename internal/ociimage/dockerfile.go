@@ -266,22 +266,22 @@ func (d *Dockerfile) Layers(contextDir string) ([]Layer, error) {
 // context contextDir, on the built-in nonroot base (with the CA bundle caBundle)
 // instead of the FROM image. Configuration starts from what distroless nonroot sets
 // (user, home as working directory, environment) and the Dockerfile overrides it.
-func FromDockerfile(dockerfile, contextDir, caBundle string) (Spec, *Dockerfile, error) {
+func FromDockerfile(dockerfile, contextDir, caBundle string) (Spec, error) {
 	raw, err := os.ReadFile(dockerfile)
 	if err != nil {
-		return Spec{}, nil, fmt.Errorf("reading Dockerfile: %w", err)
+		return Spec{}, fmt.Errorf("reading Dockerfile: %w", err)
 	}
 	d, err := ParseDockerfile(string(raw))
 	if err != nil {
-		return Spec{}, nil, fmt.Errorf("%s: %w", dockerfile, err)
+		return Spec{}, fmt.Errorf("%s: %w", dockerfile, err)
 	}
 	base, err := NonrootBase(caBundle)
 	if err != nil {
-		return Spec{}, nil, err
+		return Spec{}, err
 	}
 	copies, err := d.Layers(contextDir)
 	if err != nil {
-		return Spec{}, nil, fmt.Errorf("%s: %w", dockerfile, err)
+		return Spec{}, fmt.Errorf("%s: %w", dockerfile, err)
 	}
 	cfg := Config{
 		User:       fmt.Sprintf("%d", NonrootUID),
@@ -301,5 +301,5 @@ func FromDockerfile(dockerfile, contextDir, caBundle string) (Spec, *Dockerfile,
 		k, v, _ := strings.Cut(e, "=")
 		cfg.Env = setEnv(cfg.Env, k, v)
 	}
-	return Spec{Layers: append([]Layer{base}, copies...), Config: cfg}, d, nil
+	return Spec{Layers: append([]Layer{base}, copies...), Config: cfg}, nil
 }

@@ -141,7 +141,7 @@ ENTRYPOINT ["/usr/local/bin/turnpike"]
 
 func buildContext(t *testing.T, dir, out string) Written {
 	t.Helper()
-	s, _, err := FromDockerfile(filepath.Join(dir, "Dockerfile"), dir, filepath.Join(dir, "ca.crt"))
+	s, err := FromDockerfile(filepath.Join(dir, "Dockerfile"), dir, filepath.Join(dir, "ca.crt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -448,7 +448,7 @@ func TestDockerfileInputs(t *testing.T) {
 		t.Run(c.desc, func(t *testing.T) {
 			dir := testContext(t)
 			c.mutate(t, dir)
-			_, _, err := FromDockerfile(filepath.Join(dir, "Dockerfile"), dir, filepath.Join(dir, "ca.crt"))
+			_, err := FromDockerfile(filepath.Join(dir, "Dockerfile"), dir, filepath.Join(dir, "ca.crt"))
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("FromDockerfile error %v, want one containing %q", err, c.want)
 			}

@@ -108,7 +108,7 @@ func spec(o options) (ociimage.Spec, error) {
 			ctx = filepath.Dir(o.dockerfile)
 		}
 		var err error
-		if s, _, err = ociimage.FromDockerfile(o.dockerfile, ctx, o.caBundle); err != nil {
+		if s, err = ociimage.FromDockerfile(o.dockerfile, ctx, o.caBundle); err != nil {
 			return s, err
 		}
 	case o.base == "nonroot":
