@@ -4,7 +4,7 @@
 # SOURCE_DATE_EPOCH (the commit time), entries sorted, owners and modes normalised.
 # Not part of `make test`/`make e2e`: the static build of cmd/turnpike dominates
 # (cold: a full build of every package; warm: seconds).
-.PHONY: image images image-pause image-traefik e2e-image
+.PHONY: image images image-pause image-traefik image-testupstream e2e-image
 
 # The manifests reference this tag (manifests/images_test.go keeps them on one tag).
 IMAGE ?= ghcr.io/turnpike-x402/turnpike:v0.1.0
@@ -14,6 +14,7 @@ IMAGE ?= ghcr.io/turnpike-x402/turnpike:v0.1.0
 PAUSE_IMAGE ?= turnpike.local/pause:v1
 TRAEFIK_VERSION ?= v3.6.12
 TRAEFIK_IMAGE ?= turnpike.local/traefik:$(TRAEFIK_VERSION)
+TESTUPSTREAM_IMAGE ?= turnpike.local/testupstream:v1
 IMAGES_DIR ?= build/images
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 MKIMAGE = $(GO) run ./tools/mkimage -epoch $(SOURCE_DATE_EPOCH)
@@ -37,7 +38,14 @@ image-traefik: traefik ## Traefik (the binary `make traefik` builds) on the nonr
 	  -entrypoint /usr/local/bin/traefik -workdir / -tag $(TRAEFIK_IMAGE) -out $(IMAGES_DIR)/traefik.tar \
 	  -label org.opencontainers.image.version=$(TRAEFIK_VERSION)
 
-images: image image-pause image-traefik ## every image the test cluster runs (turnpike, Traefik, pause) into build/images/
+# The seller's service behind the gate in the cluster tests: echoes, and counts what
+# reached it (unpaid, payment header leaked) at /_upstream/stats.
+image-testupstream: ## the cluster tests' upstream (tools/testupstream) into build/images/testupstream.tar
+	$(STATIC_GO) -ldflags "-s -w" -o bin/testupstream ./tools/testupstream
+	$(MKIMAGE) -file bin/testupstream=/usr/local/bin/testupstream -entrypoint /usr/local/bin/testupstream \
+	  -tag $(TESTUPSTREAM_IMAGE) -out $(IMAGES_DIR)/testupstream.tar
+
+images: image image-pause image-traefik image-testupstream ## every image the test cluster runs (turnpike, Traefik, pause, test upstream) into build/images/
 
 # Proves the archives are what containerd takes: a private containerd (own root, state
 # and socket; needs root) imports each one, and the turnpike image runs read-only as

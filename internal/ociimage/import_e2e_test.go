@@ -132,12 +132,12 @@ func archiveRef(t *testing.T, path string) string {
 // TestImagesImportAndRun imports what `make images` wrote into containerd exactly as
 // the test cluster does (ctr -n k8s.io images import) and runs each image under runc
 // with a read-only root: the turnpike image as 65532 (version, install-plugin into a
-// mounted folder), Traefik (version), and the pause image until SIGTERM.
+// mounted folder), Traefik (version), the test upstream, and pause until SIGTERM.
 func TestImagesImportAndRun(t *testing.T) {
 	dir := filepath.Join(testenv.RepoRoot(t), "build", "images")
 	c := startContainerd(t)
 	refs := map[string]string{}
-	for _, name := range []string{"turnpike", "traefik", "pause"} {
+	for _, name := range []string{"turnpike", "traefik", "pause", "testupstream"} {
 		tar := filepath.Join(dir, name+".tar")
 		ref := archiveRef(t, tar)
 		t0 := time.Now()
@@ -184,6 +184,13 @@ func TestImagesImportAndRun(t *testing.T) {
 		out := c.ctr("run", "--rm", "--read-only", refs["traefik"], "traefik-version", "/usr/local/bin/traefik", "version")
 		if !strings.Contains(out, "Version:") {
 			t.Errorf("traefik version printed %q", out)
+		}
+	})
+
+	t.Run("testupstream starts as 65532", func(t *testing.T) {
+		out := c.ctr("run", "--rm", "--read-only", refs["testupstream"], "up-help", "/usr/local/bin/testupstream", "-h")
+		if !strings.Contains(out, "payer-header") {
+			t.Errorf("testupstream -h printed %q", out)
 		}
 	})
 
