@@ -22,7 +22,6 @@ import (
 // containerd is a private containerd for one test: own root, state and socket, CRI
 // off, so it never meets a system or cluster containerd.
 type containerd struct {
-	t      *testing.T
 	ctrBin string
 	sock   string
 	env    []string
@@ -34,7 +33,7 @@ func startContainerd(t *testing.T) *containerd {
 		t.Fatal("importing and running images needs root (containerd mounts overlayfs, runc creates namespaces)")
 	}
 	bin := testenv.Bin(t, "containerd")
-	c := &containerd{t: t, ctrBin: testenv.Bin(t, "ctr")}
+	c := &containerd{ctrBin: testenv.Bin(t, "ctr")}
 	testenv.Bin(t, "containerd-shim-runc-v2")
 	testenv.Bin(t, "runc")
 	// Unix socket paths are limited to 108 bytes: keep the directory short.
@@ -107,11 +106,12 @@ func (c *containerd) ctrErr(args ...string) (string, error) {
 	return string(out), nil
 }
 
-func (c *containerd) ctr(args ...string) string {
-	c.t.Helper()
+// ctr runs a ctr command and fails t (the calling test or subtest) when it fails.
+func (c *containerd) ctr(t *testing.T, args ...string) string {
+	t.Helper()
 	out, err := c.ctrErr(args...)
 	if err != nil {
-		c.t.Fatal(err)
+		t.Fatal(err)
 	}
 	return out
 }
@@ -141,16 +141,16 @@ func TestImagesImportAndRun(t *testing.T) {
 		tar := filepath.Join(dir, name+".tar")
 		ref := archiveRef(t, tar)
 		t0 := time.Now()
-		c.ctr("images", "import", tar)
+		c.ctr(t, "images", "import", tar)
 		t.Logf("imported %s as %s in %v", tar, ref, time.Since(t0).Round(time.Millisecond))
-		if ls := c.ctr("images", "ls", "-q"); !strings.Contains(ls, ref+"\n") {
+		if ls := c.ctr(t, "images", "ls", "-q"); !strings.Contains(ls, ref+"\n") {
 			t.Fatalf("after importing %s, `ctr images ls` lacks %s:\n%s", tar, ref, ls)
 		}
 		refs[name] = ref
 	}
 
 	t.Run("turnpike version", func(t *testing.T) {
-		out := c.ctr("run", "--rm", "--read-only", refs["turnpike"], "tp-version", "/usr/local/bin/turnpike", "version")
+		out := c.ctr(t, "run", "--rm", "--read-only", refs["turnpike"], "tp-version", "/usr/local/bin/turnpike", "version")
 		if !strings.Contains(out, "turnpike") {
 			t.Errorf("turnpike version printed %q", out)
 		}
@@ -162,7 +162,7 @@ func TestImagesImportAndRun(t *testing.T) {
 			t.Fatal(err)
 		}
 		dst := "/plugins-local/src/github.com/turnpike-x402/turnpike"
-		c.ctr("run", "--rm", "--read-only", "--mount", "type=bind,src="+out+",dst=/plugins-local,options=rbind:rw",
+		c.ctr(t, "run", "--rm", "--read-only", "--mount", "type=bind,src="+out+",dst=/plugins-local,options=rbind:rw",
 			refs["turnpike"], "tp-plugin", "/usr/local/bin/turnpike", "install-plugin", "-to", dst)
 		for _, f := range []string{".traefik.yml", "go.mod", "plugin", "x402"} {
 			st, err := os.Stat(filepath.Join(out, "src/github.com/turnpike-x402/turnpike", f))
@@ -181,14 +181,14 @@ func TestImagesImportAndRun(t *testing.T) {
 	})
 
 	t.Run("traefik version", func(t *testing.T) {
-		out := c.ctr("run", "--rm", "--read-only", refs["traefik"], "traefik-version", "/usr/local/bin/traefik", "version")
+		out := c.ctr(t, "run", "--rm", "--read-only", refs["traefik"], "traefik-version", "/usr/local/bin/traefik", "version")
 		if !strings.Contains(out, "Version:") {
 			t.Errorf("traefik version printed %q", out)
 		}
 	})
 
-	t.Run("testupstream starts as 65532", func(t *testing.T) {
-		out := c.ctr("run", "--rm", "--read-only", refs["testupstream"], "up-help", "/usr/local/bin/testupstream", "-h")
+	t.Run("testupstream starts on a read-only root", func(t *testing.T) {
+		out := c.ctr(t, "run", "--rm", "--read-only", refs["testupstream"], "up-help", "/usr/local/bin/testupstream", "-h")
 		if !strings.Contains(out, "payer-header") {
 			t.Errorf("testupstream -h printed %q", out)
 		}
@@ -204,13 +204,13 @@ func TestImagesImportAndRun(t *testing.T) {
 			t.Fatal(err)
 		}
 		deadline := time.Now().Add(30 * time.Second)
-		for !strings.Contains(c.ctr("tasks", "ls"), "RUNNING") {
+		for !strings.Contains(c.ctr(t, "tasks", "ls"), "RUNNING") {
 			if time.Now().After(deadline) {
 				t.Fatalf("pause task not running after 30 s: %s", outBuf.String())
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
-		c.ctr("tasks", "kill", "--signal", "SIGTERM", "pause-1")
+		c.ctr(t, "tasks", "kill", "--signal", "SIGTERM", "pause-1")
 		if err := run.Wait(); err != nil {
 			t.Fatalf("pause after SIGTERM: %v, want exit 0: %s", err, outBuf.String())
 		}
