@@ -5,6 +5,8 @@
 # Build the static binary first (no Go toolchain image to pin):
 #   CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags "-s -w" -o bin/turnpike ./cmd/turnpike
 #   docker build -t ghcr.io/turnpike-x402/turnpike:<version> .
+# Without Docker: `make image` reads this file (tools/mkimage: COPY, USER, ENTRYPOINT only)
+# and replaces FROM with an equivalent built-in base; keep it within that subset.
 # Base image pinned by digest (manifests/images_test.go fails on a tag-only reference).
 FROM gcr.io/distroless/static-debian12:nonroot@sha256:d093aa3e30dbadd3efe1310db061a14da60299baff8450a17fe0ccc514a16639
 COPY bin/turnpike /usr/local/bin/turnpike

@@ -147,3 +147,31 @@ func TestImagesPinnedByDigest(t *testing.T) {
 		t.Error("no FROM line found in Dockerfile")
 	}
 }
+
+// `make image` must tag what the manifests run, or an imported image is never used
+// and the kubelet tries (and, with no registry access, fails) to pull.
+func TestMakeImageTagMatchesManifests(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "mk", "45-images.mk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^IMAGE \?= (\S+)$`).FindSubmatch(raw)
+	if m == nil {
+		t.Fatal("mk/45-images.mk has no `IMAGE ?= ...` line")
+	}
+	made := string(m[1])
+	var n int
+	for where, rs := range allImageRefs(t) {
+		for _, r := range rs {
+			if strings.HasPrefix(r, firstParty+":") {
+				n++
+				if r != made {
+					t.Errorf("%s runs %s, but `make image` tags %s", where, r, made)
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no first-party image reference found in the manifests")
+	}
+}

@@ -2,7 +2,7 @@
 # Go tests in monitoring/ and manifests/ run under test-go (mk/10-go.mk); they need
 # promtool/prometheus (scripts/install-deps.d/40-prometheus.sh) and the test control
 # plane (scripts/install-deps.d/20-kube.sh), both installed by test-deps.
-.PHONY: generate-monitoring check-manifests e2e-platform image
+.PHONY: generate-monitoring check-manifests e2e-platform
 
 # The PrometheusRule in manifests/monitoring/ is rendered from monitoring/rules.yaml.
 generate-monitoring: ## render the PrometheusRule in manifests/monitoring from monitoring/rules.yaml
@@ -25,9 +25,3 @@ e2e-platform: test-deps traefik ## real Traefik with the shipped static/dynamic 
 	$(GO) test -tags e2e -count=1 -timeout 10m -run '^TestTraefikWiring$$' -v ./manifests/
 
 E2E_TARGETS += e2e-platform
-
-# The one image (see Dockerfile): a static binary plus the plugin source tree.
-IMAGE ?= ghcr.io/turnpike-x402/turnpike:dev
-image: ## build the one image (static binary + plugin source tree); IMAGE=...
-	CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -ldflags "-s -w $(BUILDINFO_LDFLAGS)" -o bin/turnpike ./cmd/turnpike
-	docker build -t $(IMAGE) .
