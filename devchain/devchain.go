@@ -200,6 +200,7 @@ type Chain struct {
 	offset      time.Duration
 	kick        chan struct{} // one slot: a sealing round is due (kickSealer)
 	syncs       atomic.Uint64 // pool syncs the sealer has started (awaitMined)
+	poolHead    atomic.Uint64 // the block the pool was last synced to (awaitMined)
 	roundMu     sync.Mutex
 	round       *round // the next announcement (awaitMined)
 	fundMu      sync.Mutex

@@ -192,12 +192,16 @@ func (c *Chain) kickSealer() {
 	}
 }
 
-// mined reports whether tx is in a canonical block. The block, its receipts and the
-// transaction index are written together when the block becomes head, so once this
-// is true eth_getTransactionReceipt and eth_getBlockByNumber answer for it.
-func (c *Chain) mined(tx common.Hash) bool {
+// minedIn returns the number of the canonical block holding tx. The block, its
+// receipts and the transaction index are written together when the block becomes
+// head, so once it is found eth_getTransactionReceipt and eth_getBlockByNumber answer
+// for it.
+func (c *Chain) minedIn(tx common.Hash) (uint64, bool) {
 	lookup, _ := c.eth.BlockChain().GetCanonicalTransaction(tx)
-	return lookup != nil
+	if lookup == nil {
+		return 0, false
+	}
+	return lookup.BlockIndex, true
 }
 
 // awaitMined returns once each of hashes is mined, or is out of the miner's reach
@@ -212,12 +216,16 @@ func (c *Chain) awaitMined(ctx context.Context, hashes []common.Hash) {
 	for _, h := range hashes {
 		for {
 			r := c.currentRound()
-			if c.mined(h) {
-				break
-			}
-			// The pool forgets a transaction only after its block is head, so gone
-			// from the pool and not mined means dropped or replaced: answer.
-			if pool.Status(h) == txpool.TxStatusUnknown {
+			if n, ok := c.minedIn(h); ok {
+				// Answer only once the pool has also moved to that block: a sender's
+				// next transaction (or one from an account it just funded) is checked
+				// against the pool's state, which is reset after the block, not in it.
+				if c.poolHead.Load() >= n {
+					break
+				}
+			} else if pool.Status(h) == txpool.TxStatusUnknown {
+				// The pool forgets a transaction only after its block is head, so
+				// gone from the pool and not mined means dropped or replaced.
 				break
 			}
 			select {
@@ -229,7 +237,10 @@ func (c *Chain) awaitMined(ctx context.Context, hashes []common.Hash) {
 			case <-c.stop:
 				return
 			}
-			if !r.idle || r.sync <= since || c.mined(h) {
+			if !r.idle || r.sync <= since {
+				continue
+			}
+			if _, ok := c.minedIn(h); ok {
 				continue
 			}
 			// The sealer has settled the pool since this transaction arrived and
@@ -300,25 +311,25 @@ func (c *Chain) sealLocked() {
 	for {
 		n := c.syncs.Add(1)
 		// Sync waits for the pool's promotion of just-added transactions and for its
-		// reset after the previous block.
+		// reset to the block sealed last (the head event reached it before Commit
+		// returned). Only then is that block announced: see awaitMined.
 		_ = pool.Sync()
-		if c.includable() == 0 || !c.waitForDrift() {
-			c.announce(n, true)
+		c.poolHead.Store(chain.CurrentBlock().Number.Uint64())
+		idle := failures >= maxSealFailures || c.includable() == 0
+		if failures >= maxSealFailures {
+			slog.Warn("devchain: the engine builds no block; leaving transactions in the pool", "includable", c.includable())
+		}
+		c.announce(n, idle)
+		if idle || !c.waitForDrift() {
 			return
 		}
 		before := chain.CurrentBlock().Number.Uint64()
 		c.beacon.Commit()
 		if chain.CurrentBlock().Number.Uint64() == before {
 			failures++
-			if failures >= maxSealFailures {
-				slog.Warn("devchain: the engine builds no block; leaving transactions in the pool", "pending", c.includable())
-				c.announce(n, true)
-				return
-			}
 		} else {
 			failures = 0
 		}
-		c.announce(n, false)
 	}
 }
 

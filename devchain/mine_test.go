@@ -64,7 +64,7 @@ func checkMinedNow(ctx context.Context, client *ethclient.Client, tx *types.Tran
 func TestBurstSharesBlocksWithinDrift(t *testing.T) {
 	ctx := ctxT(t)
 	const drift = 2 * time.Second
-	const senders, each = 32, 4
+	const senders, each = 32, 3
 	c, err := devchain.Start(ctx, devchain.Options{MaxDrift: drift, Accounts: 5 + senders})
 	if err != nil {
 		t.Fatal(err)
