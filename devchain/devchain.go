@@ -35,8 +35,8 @@
 // stay valid. Under sustained load the chain therefore seals about one block per
 // second, MaxDrift ahead, holding everything that arrived during that second: like a
 // chain with one-second blocks, throughput is the number of settlements in flight per
-// second, not one per block (make bench-devchain-load: at least 200 settlements/s
-// through the facilitator at the default MaxDrift). Take "now" for on-chain time
+// second, not one per block (make bench-devchain-load measures it through the
+// facilitator at the default MaxDrift). Take "now" for on-chain time
 // checks from the latest header, not the wall clock, when a test is sensitive to
 // seconds. Tests and benchmarks that take all their times from the chain can set
 // MaxDrift to an hour and never wait. AdvanceTime moves chain time forward on purpose

@@ -25,7 +25,7 @@ import (
 // the rate at the drift limit is about the number of settles in flight per second,
 // as on a chain with one-second blocks.
 const (
-	loadClients   = 384             // concurrent /settle callers
+	loadClients   = 512             // concurrent /settle callers
 	loadPerClient = 24              // pre-signed authorizations per caller (must outlast warm-up + window)
 	loadWindow    = 6 * time.Second // measured, after the warm-up
 	loadWarmup    = 10 * time.Second

@@ -17,7 +17,7 @@ bench-devchain: ## dev chain start-up cost and settlement latency
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./devchain/
 
 # Sustained paid load at the default MaxDrift (20 s) through the facilitator's /settle:
-# 384 callers, measured for 6 s once chain time reached the drift limit; group commit
+# 512 callers, measured for 6 s once chain time reached the drift limit; group commit
 # and, as the same run's baseline, the previous miner (Options.SenderMines). Target:
 # >= 200 settlements/s over every round. About 1.5 min; not part of `make bench`'s
 # default rows because it saturates 2 cores for that long.
