@@ -144,12 +144,12 @@ func TestReceiptReadyWhenSendReturns(t *testing.T) {
 	}
 }
 
-// Many concurrent senders: every transaction is mined and the chain stays within the
-// drift bound.
+// Many concurrent senders: every send returns with its transaction mined, its receipt
+// queryable and its block listing it (the contract the facilitator relies on).
 func TestConcurrentSendsAllMined(t *testing.T) {
 	c := chain(t)
 	ctx := ctxT(t)
-	const senders, each = 4, 5
+	const senders, each = 8, 5
 	var wg sync.WaitGroup
 	errs := make(chan error, senders*each)
 	for s := 0; s < senders; s++ {
@@ -158,20 +158,20 @@ func TestConcurrentSendsAllMined(t *testing.T) {
 			t.Fatal(err)
 		}
 		wg.Add(1)
-		go func(key *ecdsa.PrivateKey) {
+		go func() {
 			defer wg.Done()
 			for i := 0; i < each; i++ {
-				tx := signedTransfer(t, c, key, common.Address{0xbe, 0xef}, big.NewInt(1))
+				tx := transferAt(t, c, key, uint64(i))
 				if err := c.Client().SendTransaction(ctx, tx); err != nil {
 					errs <- err
 					return
 				}
-				if _, err := c.Client().TransactionReceipt(ctx, tx.Hash()); err != nil {
+				if err := checkMinedNow(ctx, c.Client(), tx); err != nil {
 					errs <- err
 					return
 				}
 			}
-		}(key)
+		}()
 	}
 	wg.Wait()
 	close(errs)

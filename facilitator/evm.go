@@ -37,7 +37,9 @@ type EVMOptions struct {
 
 // EVM is a Chain over JSON-RPC. Reads that verify needs go out as one JSON-RPC batch;
 // transactions are signed locally with the relayer key and nonces are assigned under
-// a lock, so concurrent settlements never reuse or skip a nonce.
+// a lock, so concurrent settlements never reuse a nonce; the send itself runs outside
+// the lock, so settlements are pipelined rather than one per round trip (or one per
+// block, with a node that answers a send once it is mined).
 type EVM struct {
 	rpc     *rpc.Client
 	eth     *ethclient.Client
@@ -303,42 +305,61 @@ func (e *EVM) Submit(ctx context.Context, asset common.Address, a eip3009.Author
 	}
 	feeCap := new(big.Int).Add(tip, new(big.Int).Mul(head.BaseFee, big.NewInt(2)))
 
-	e.nonceMu.Lock()
-	defer e.nonceMu.Unlock()
 	for attempt := 0; ; attempt++ {
-		if !e.nonceKnown {
-			n, err := e.eth.PendingNonceAt(ctx, e.relayer)
-			if err != nil {
-				return common.Hash{}, fmt.Errorf("relayer nonce: %w", err)
-			}
-			e.nonce, e.nonceKnown = n, true
-		}
-		tx, err := types.SignNewTx(e.key, e.signer, &types.DynamicFeeTx{
-			ChainID: e.chainID, Nonce: e.nonce, GasTipCap: tip, GasFeeCap: feeCap, Gas: gas, To: &asset, Data: data,
+		tx, err := e.reserveNonce(ctx, signed, func(nonce uint64) (*types.Transaction, error) {
+			return types.SignNewTx(e.key, e.signer, &types.DynamicFeeTx{
+				ChainID: e.chainID, Nonce: nonce, GasTipCap: tip, GasFeeCap: feeCap, Gas: gas, To: &asset, Data: data,
+			})
 		})
 		if err != nil {
-			return common.Hash{}, fmt.Errorf("sign transaction: %w", err)
+			return common.Hash{}, err
 		}
-		if signed != nil {
-			// The nonce is not consumed when the caller refuses: the next send reuses it.
-			if err := signed(tx.Hash()); err != nil {
-				return common.Hash{}, err
-			}
-		}
+		// Concurrent sends may reach the node out of nonce order; the pool holds a
+		// later nonce until the earlier one arrives.
 		err = e.eth.SendTransaction(ctx, tx)
 		if err == nil || strings.Contains(err.Error(), "already known") {
-			e.nonce++
 			return tx.Hash(), nil
 		}
 		// Our view of the nonce is stale (another sender, a restart, a dropped tx):
 		// re-read it once and try again; anything else may or may not have reached
-		// the pool, so the next send re-reads the nonce too.
+		// the pool, so the next send re-reads the nonce too. The pool's pending nonce
+		// is the first gap, so a nonce this send left unused is taken by the next
+		// settlement, and one that then collides with a send still in flight gets a
+		// nonce error and takes a fresh nonce on its retry.
+		e.nonceMu.Lock()
 		e.nonceKnown = false
+		e.nonceMu.Unlock()
 		if attempt == 0 && isNonceError(err) {
 			continue
 		}
 		return common.Hash{}, fmt.Errorf("send transaction: %w", err)
 	}
+}
+
+// reserveNonce signs a transaction with the relayer's next nonce and consumes that
+// nonce, under the nonce lock. signed (the caller's record of the broadcast) runs
+// before the nonce is consumed; when it refuses, the next send reuses the nonce.
+func (e *EVM) reserveNonce(ctx context.Context, signed func(common.Hash) error, sign func(nonce uint64) (*types.Transaction, error)) (*types.Transaction, error) {
+	e.nonceMu.Lock()
+	defer e.nonceMu.Unlock()
+	if !e.nonceKnown {
+		n, err := e.eth.PendingNonceAt(ctx, e.relayer)
+		if err != nil {
+			return nil, fmt.Errorf("relayer nonce: %w", err)
+		}
+		e.nonce, e.nonceKnown = n, true
+	}
+	tx, err := sign(e.nonce)
+	if err != nil {
+		return nil, fmt.Errorf("sign transaction: %w", err)
+	}
+	if signed != nil {
+		if err := signed(tx.Hash()); err != nil {
+			return nil, err
+		}
+	}
+	e.nonce++
+	return tx, nil
 }
 
 func isRevert(err error) bool {

@@ -24,7 +24,7 @@ chain, its contracts and its DEV-ONLY keys are printed to stdout and written to
 	accounts := fs.Int("accounts", devchain.DefaultAccounts, "number of funded dev accounts")
 	tokenName := fs.String("token-name", devchain.DefaultTokenName, "token name, also its EIP-712 domain name")
 	tokenVersion := fs.String("token-version", devchain.DefaultTokenVersion, "token EIP-712 domain version")
-	maxDrift := fs.Duration("max-drift", devchain.DefaultMaxDrift, "how far block time may run ahead of the wall clock under serial load")
+	maxDrift := fs.Duration("max-drift", devchain.DefaultMaxDrift, "how far block time (a new second per block) may run ahead of the wall clock; beyond it the chain seals one block per second holding every waiting transaction")
 	level := logLevelFlag(fs)
 	if err := parseFlags(fs, args, std.stdout); err != nil {
 		return err

@@ -1,0 +1,131 @@
+package devchain
+
+import (
+	"context"
+	"math/big"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/rpc"
+)
+
+// Transactions that arrive while a block is being sealed go into the next block
+// together; one that reverts gets a status-0 receipt in that block and does not keep
+// the others out. The sealer is held (mineMu) while a JSON-RPC batch of sends arrives,
+// so the test knows they meet in one block; the batch is answered only once all of
+// them are mined.
+func TestRevertSharesBlockWithoutPoisoning(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c, err := Start(ctx, Options{Accounts: 8, MaxDrift: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	tokenAddr := TokenAddress()
+	sign := func(desc string, role string, to common.Address, data []byte, gas uint64) *types.Transaction {
+		tx, err := c.signTx(c.Account(role).Key, 0, &to, big.NewInt(0), data, gas)
+		if err != nil {
+			t.Fatalf("%s: %v", desc, err)
+		}
+		return tx
+	}
+	cases := []struct {
+		desc   string
+		tx     *types.Transaction
+		status uint64
+	}{
+		{desc: "plain transfer", tx: sign("plain", "dev-5", common.Address{0x01}, nil, 21_000), status: types.ReceiptStatusSuccessful},
+		{desc: "call the token with an unknown selector: reverts", tx: sign("revert", "dev-6", tokenAddr, []byte{0xde, 0xad, 0xbe, 0xef}, 100_000), status: types.ReceiptStatusFailed},
+		{desc: "another plain transfer after the revert", tx: sign("plain 2", "dev-7", common.Address{0x02}, nil, 21_000), status: types.ReceiptStatusSuccessful},
+	}
+	batch := make([]rpc.BatchElem, len(cases))
+	hashes := make([]common.Hash, len(cases))
+	for i, tc := range cases {
+		raw, err := tc.tx.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch[i] = rpc.BatchElem{Method: "eth_sendRawTransaction", Args: []any{hexutil.Encode(raw)}, Result: &hashes[i]}
+	}
+	c.mineMu.Lock()
+	sent := make(chan error, 1)
+	go func() { sent <- c.Client().Client().BatchCallContext(ctx, batch) }()
+	for {
+		if pending, queued := c.eth.TxPool().Stats(); pending+queued >= len(cases) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	select {
+	case err := <-sent:
+		c.mineMu.Unlock()
+		t.Fatalf("the batch was answered before its transactions could be mined: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	c.mineMu.Unlock()
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+	var block common.Hash
+	for i, tc := range cases {
+		if batch[i].Error != nil || hashes[i] != tc.tx.Hash() {
+			t.Fatalf("%s: send answered %s, %v", tc.desc, hashes[i].Hex(), batch[i].Error)
+		}
+		r, err := c.Client().TransactionReceipt(ctx, tc.tx.Hash())
+		if err != nil {
+			t.Fatalf("%s: no receipt when the batch was answered: %v", tc.desc, err)
+		}
+		if r.Status != tc.status {
+			t.Fatalf("%s: status %d, want %d", tc.desc, r.Status, tc.status)
+		}
+		if i == 0 {
+			block = r.BlockHash
+		} else if r.BlockHash != block {
+			t.Fatalf("%s: in block %s, the first in %s: the held sends did not share a block", tc.desc, r.BlockHash.Hex(), block.Hex())
+		}
+	}
+}
+
+func TestSendIDsAndHashes(t *testing.T) {
+	h1 := "0x" + "1111111111111111111111111111111111111111111111111111111111111111"
+	h2 := "0x" + "2222222222222222222222222222222222222222222222222222222222222222"
+	for _, tc := range []struct {
+		desc     string
+		request  string
+		response string
+		ids      []string
+		hashes   []common.Hash
+	}{
+		{desc: "single raw send", request: `{"jsonrpc":"2.0","id":7,"method":"eth_sendRawTransaction","params":["0x00"]}`,
+			response: `{"jsonrpc":"2.0","id":7,"result":"` + h1 + `"}`, ids: []string{"7"}, hashes: []common.Hash{common.HexToHash(h1)}},
+		{desc: "not a send", request: `{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber"}`},
+		{desc: "sync send waits in its own handler", request: `{"jsonrpc":"2.0","id":1,"method":"eth_sendRawTransactionSync","params":["0x00"]}`},
+		{desc: "malformed request", request: `{"method":"eth_sendRawTransaction",`},
+		{desc: "refused send has no hash", request: `{"jsonrpc":"2.0","id":"a","method":"eth_sendRawTransaction","params":["0x00"]}`,
+			response: `{"jsonrpc":"2.0","id":"a","error":{"code":-32000,"message":"nonce too low"}}`, ids: []string{`"a"`}},
+		{desc: "batch mixing sends and reads, answers out of order",
+			request: `[{"jsonrpc":"2.0","id":1,"method":"eth_sendRawTransaction","params":["0x00"]},
+			          {"jsonrpc":"2.0","id":2,"method":"eth_getBalance","params":[]},
+			          {"jsonrpc":"2.0","id":3,"method":"eth_sendRawTransaction","params":["0x01"]}]`,
+			response: `[{"jsonrpc":"2.0","id":3,"result":"` + h2 + `"},{"jsonrpc":"2.0","id":2,"result":"` + h1 + `"},{"jsonrpc":"2.0","id":1,"result":"` + h1 + `"}]`,
+			ids:      []string{"1", "3"}, hashes: []common.Hash{common.HexToHash(h2), common.HexToHash(h1)}},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			ids := sendIDs([]byte(tc.request))
+			if !reflect.DeepEqual(ids, tc.ids) {
+				t.Fatalf("ids %q, want %q", ids, tc.ids)
+			}
+			if tc.response == "" {
+				return
+			}
+			if got := sentHashes([]byte(tc.response), ids); !reflect.DeepEqual(got, tc.hashes) {
+				t.Fatalf("hashes %v, want %v", got, tc.hashes)
+			}
+		})
+	}
+}
