@@ -189,10 +189,10 @@ func (c *Cluster) preflight(ctx context.Context) error {
 	// Pods reach Services through the bridge: bridged packets must pass iptables,
 	// and the host must forward between the bridge and itself.
 	for path, want := range map[string]string{
-		"/proc/sys/net/ipv4/ip_forward":                  "1",
-		"/proc/sys/net/bridge/bridge-nf-call-iptables":   "1",
-		"/proc/sys/net/bridge/bridge-nf-call-ip6tables":  "1",
-		"/proc/sys/net/ipv4/conf/all/route_localnet":     "1",
+		"/proc/sys/net/ipv4/ip_forward":                 "1",
+		"/proc/sys/net/bridge/bridge-nf-call-iptables":  "1",
+		"/proc/sys/net/bridge/bridge-nf-call-ip6tables": "1",
+		"/proc/sys/net/ipv4/conf/all/route_localnet":    "1",
 	} {
 		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
 			return fmt.Errorf("sysctl %s=%s: %w", path, want, err)
