@@ -339,9 +339,13 @@ func (c *Cluster) startControlPlane(ctx context.Context) error {
 
 func (c *Cluster) ctr(ctx context.Context, args ...string) (string, error) {
 	full := append([]string{"--address", c.ContainerdSocket, "--namespace", "k8s.io"}, args...)
-	out, err := exec.CommandContext(ctx, c.bin("ctr"), full...).CombinedOutput()
+	// stdout only: ctr warns about cgroup v1 on stderr at every call.
+	var stderr strings.Builder
+	cmd := exec.CommandContext(ctx, c.bin("ctr"), full...)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		return string(out), fmt.Errorf("ctr %s: %w: %s", strings.Join(args, " "), err, out)
+		return string(out), fmt.Errorf("ctr %s: %w: %s", strings.Join(args, " "), err, lastLines(stderr.String(), 3))
 	}
 	return string(out), nil
 }
@@ -350,7 +354,7 @@ func (c *Cluster) ctr(ctx context.Context, args ...string) (string, error) {
 // namespace the kubelet uses); pods then run it with imagePullPolicy Never or
 // IfNotPresent.
 func (c *Cluster) ImportImage(ctx context.Context, tar string) error {
-	if _, err := c.ctr(ctx, "images", "import", "--no-unpack=false", tar); err != nil {
+	if _, err := c.ctr(ctx, "images", "import", tar); err != nil {
 		return fmt.Errorf("import %s: %w", tar, err)
 	}
 	return nil
