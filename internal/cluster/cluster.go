@@ -437,8 +437,7 @@ func (c *Cluster) startNodeServices(ctx context.Context) error {
 		"--use-service-account-credentials=true",
 		"--cluster-signing-cert-file="+c.pki.CAFile,
 		"--cluster-signing-key-file="+c.path("pki/ca.key"),
-		"--service-cluster-ip-range="+c.cfg.ServiceCIDR,
-		"--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller")
+		"--service-cluster-ip-range="+c.cfg.ServiceCIDR)
 	return err
 }
 
