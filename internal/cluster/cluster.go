@@ -232,10 +232,7 @@ func (c *Cluster) writePKI(ctx context.Context) error {
 	if _, _, err := p.issue("kubelet-serving", "system:node:"+c.cfg.NodeName, []string{"system:nodes"}, []string{c.NodeIP, c.cfg.NodeName}); err != nil {
 		return err
 	}
-	if _, _, err := p.issue("sa", "service-accounts", nil, nil); err != nil {
-		return err
-	}
-	return nil
+	return p.serviceAccountKey("sa")
 }
 
 // kubeconfigs are written once the API server's address is known.
@@ -301,7 +298,7 @@ func (c *Cluster) startControlPlane(ctx context.Context) error {
 		"--kubelet-client-key="+pki+"/apiserver-kubelet-client.key",
 		"--kubelet-preferred-address-types=InternalIP",
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-account-key-file="+pki+"/sa.key",
+		"--service-account-key-file="+pki+"/sa.pub",
 		"--service-account-signing-key-file="+pki+"/sa.key",
 		"--authorization-mode=Node,RBAC",
 		// PodSecurity is on by default; NodeRestriction confines the kubelet to its node.

@@ -135,7 +135,7 @@ func (c *Cluster) publishDNS(ctx context.Context) error {
 		ObjectMeta: metav1.ObjectMeta{Name: "kube-dns-node", Namespace: "kube-system", Labels: map[string]string{
 			discoveryv1.LabelServiceName: "kube-dns",
 			// Not the EndpointSlice controller's: it must leave this slice alone.
-			discoveryv1.LabelManagedBy: "turnpike.local/cluster",
+			discoveryv1.LabelManagedBy: "turnpike-cluster",
 		}},
 		AddressType: discoveryv1.AddressTypeIPv4,
 		Endpoints:   []discoveryv1.Endpoint{{Addresses: []string{c.NodeIP}, Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(true)}}},

@@ -102,6 +102,23 @@ func (p *pki) issue(name, user string, groups []string, hosts []string) (certFil
 	return certFile, keyFile, nil
 }
 
+// serviceAccountKey writes the token signing key (name.key) and its public half
+// (name.pub), which the API server needs to verify tokens.
+func (p *pki) serviceAccountKey(name string) error {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return fmt.Errorf("service account key: %w", err)
+	}
+	if err := writeKey(filepath.Join(p.dir, name+".key"), key); err != nil {
+		return err
+	}
+	der, err := x509.MarshalPKIXPublicKey(key.Public())
+	if err != nil {
+		return fmt.Errorf("service account public key: %w", err)
+	}
+	return writePEM(filepath.Join(p.dir, name+".pub"), "PUBLIC KEY", der)
+}
+
 // kubeconfig writes a kubeconfig for a client certificate of user/groups.
 func (p *pki) kubeconfig(name, server, user string, groups []string) (string, error) {
 	certFile, keyFile, err := p.issue(name, user, groups, nil)
