@@ -74,6 +74,7 @@ func smokeRound(t *testing.T, pauseTar, smokeTar string) {
 		BinDir:        testenv.BinDir(),
 		PauseImage:    pauseImage,
 		PauseImageTar: pauseTar,
+		Runc:          os.Getenv("TURNPIKE_RUNC"),
 		Logf:          t.Logf,
 	})
 	if err != nil {
@@ -103,6 +104,15 @@ func smokeRound(t *testing.T, pauseTar, smokeTar string) {
 	}}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatalf("namespace: %v", err)
+	}
+
+	// The controller-manager creates the namespace's default service account; pods
+	// are refused until it exists.
+	if err := poll(ctx, 30*time.Second, func() (bool, error) {
+		_, err := c.Client.CoreV1().ServiceAccounts(ns).Get(ctx, "default", metav1.GetOptions{})
+		return err == nil, nil
+	}); err != nil {
+		t.Fatalf("default service account in %s: %v", ns, err)
 	}
 
 	// Pod Security must refuse a pod that is not restricted, or the check proves nothing.
@@ -145,12 +155,13 @@ func smokeRound(t *testing.T, pauseTar, smokeTar string) {
 		t.Fatalf("service: %v", err)
 	}
 	t1 := time.Now()
-	err = poll(ctx, 3*time.Minute, func() (bool, error) {
+	err = poll(ctx, 90*time.Second, func() (bool, error) {
 		d, err := c.Client.AppsV1().Deployments(ns).Get(ctx, "web", metav1.GetOptions{})
 		return err == nil && d.Status.ReadyReplicas == 2, nil
 	})
 	if err != nil {
-		t.Fatalf("deployment never ready: %v\n%s", err, c.describe(ctx, ns))
+		t.Fatalf("deployment never ready: %v\n%s\ncontainerd: %s\nkubelet: %s", err, c.describe(ctx, ns),
+			grepLog(c.Log("containerd"), "level=error", 5), grepLog(c.Log("kubelet"), "E1", 5))
 	}
 	t.Logf("deployment ready in %v", time.Since(t1).Round(time.Millisecond))
 
@@ -278,4 +289,22 @@ func assertClean(t *testing.T, c *Cluster) {
 	} else if strings.Contains(string(out), "KUBE-SERVICES") {
 		t.Errorf("kube-proxy's chains are still in the nat table:\n%s", lastLines(string(out), 10))
 	}
+}
+
+// grepLog returns the last n lines of a log file that contain substr.
+func grepLog(path, substr string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	var hits []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, substr) {
+			hits = append(hits, l)
+		}
+	}
+	if len(hits) > n {
+		hits = hits[len(hits)-n:]
+	}
+	return strings.Join(hits, "\n")
 }
