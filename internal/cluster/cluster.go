@@ -392,6 +392,17 @@ func (c *Cluster) startKubelet(ctx context.Context) error {
 			return fmt.Errorf("cgroup root in %s: %w", ctl, err)
 		}
 	}
+	// A new v1 cpuset cgroup starts with no CPUs and no memory nodes, and no
+	// process can join it until they are set: copy the parent's.
+	for _, f := range []string{"cpuset.cpus", "cpuset.mems"} {
+		b, err := os.ReadFile(filepath.Join("/sys/fs/cgroup/cpuset", f))
+		if err != nil {
+			continue // no v1 cpuset hierarchy
+		}
+		if err := os.WriteFile(filepath.Join("/sys/fs/cgroup/cpuset", c.cfg.CgroupRoot, f), b, 0o644); err != nil {
+			return fmt.Errorf("cgroup root %s: %w", f, err)
+		}
+	}
 	if err := writeFile(c.path("resolv.conf"), ""); err != nil {
 		return err
 	}
