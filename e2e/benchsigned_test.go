@@ -34,9 +34,9 @@ type stubChain struct {
 	receipts map[common.Hash]*types.Receipt
 }
 
-// erc20Transfer is the topic of Transfer(address,address,uint256), which the
+// transferEventTopic is the topic of Transfer(address,address,uint256), which the
 // facilitator looks for in a settlement's receipt.
-var erc20Transfer = crypto.Keccak256Hash([]byte("Transfer(address,address,uint256)"))
+var transferEventTopic = crypto.Keccak256Hash([]byte("Transfer(address,address,uint256)"))
 
 func newStubChain(chainID int64) *stubChain {
 	return &stubChain{id: big.NewInt(chainID), receipts: map[common.Hash]*types.Receipt{}}
@@ -71,7 +71,7 @@ func (c *stubChain) Submit(_ context.Context, asset common.Address, a eip3009.Au
 	}
 	c.submits.Add(1)
 	rc := &types.Receipt{Status: 1, TxHash: tx, Logs: []*types.Log{{Address: asset,
-		Topics: []common.Hash{erc20Transfer, common.BytesToHash(a.From[:]), common.BytesToHash(a.To[:])},
+		Topics: []common.Hash{transferEventTopic, common.BytesToHash(a.From[:]), common.BytesToHash(a.To[:])},
 		Data:   common.LeftPadBytes(a.Value.Bytes(), 32)}}}
 	c.mu.Lock()
 	c.receipts[tx] = rc

@@ -257,8 +257,8 @@ func servePaid(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer) {
 // paid rule: count it, pick the protocol version and the settlement order, and pay.
 func payRule(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, r *rule) {
 	atomic.AddInt64(&o.primary.Requests, 1)
-	// acceptsEventStream and offerCORS (in pay) are inlined on this path: each call
-	// is a Yaegi frame on every paid request.
+	// The Accept check and offerCORS (in pay) are inlined on this path: each call is a
+	// Yaegi frame on every paid request.
 	a := req.Header[hkAccept]
 	before := r.before || (len(a) > 0 && strings.Contains(a[0], "text/event-stream"))
 	if v2 := req.Header[hkPaymentSignature]; len(v2) > 0 {
@@ -366,11 +366,6 @@ func freePreflight(o *offer, req *http.Request) bool {
 	}
 	r := route(o, strings.ToUpper(req.Header.Get(hkACRequestMethod)), p)
 	return r != nil && r.free
-}
-
-func acceptsEventStream(req *http.Request) bool {
-	a := req.Header[hkAccept]
-	return len(a) > 0 && strings.Contains(a[0], "text/event-stream")
 }
 
 func wantsHTML(req *http.Request) bool {
