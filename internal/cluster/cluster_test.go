@@ -57,7 +57,7 @@ func TestNodeConfigs(t *testing.T) {
 		{desc: "kubelet", doc: c.kubeletConfig(), want: []string{"failCgroupV1: false", "cgroupDriver: cgroupfs", `cgroupRoot: "/turnpike"`,
 			"containerRuntimeEndpoint: unix:///tmp/c/containerd/containerd.sock", `clusterDNS: ["10.96.0.10"]`, `nodefs.available: "0%"`}},
 		{desc: "containerd", doc: c.containerdConfig(), want: []string{"SystemdCgroup = false", `sandbox = "turnpike.local/pause:v1"`,
-			`BinaryName = "/usr/sbin/runc"`, "netns_mounts_under_state_dir = true", `address = "/tmp/c/containerd/containerd.sock"`}},
+			`BinaryName = "/usr/sbin/runc"`, "netns_mounts_under_state_dir = true", "restrict_oom_score_adj = true", `address = "/tmp/c/containerd/containerd.sock"`}},
 		{desc: "CNI", doc: c.cniConfig(), want: []string{`"bridge": "tpcni0"`, `"ipMasq": false`, `"subnet": "10.244.0.0/24"`, `"gateway": "10.244.0.1"`}},
 		{desc: "kube-proxy", doc: c.kubeProxyConfig(), want: []string{"mode: iptables", `clusterCIDR: "10.244.0.0/24"`, "maxPerCore: 0"}},
 	}

@@ -44,6 +44,12 @@ imports = []
   [plugins.'io.containerd.cri.v1.runtime']
     # Network namespaces under our state dir, so teardown finds every one.
     netns_mounts_under_state_dir = true
+    # This VM's capability bounding set lacks CAP_SYS_RESOURCE, so no process here
+    # may lower its oom_score_adj below 0. Without this, containerd asks runc to set
+    # -998 on every pod sandbox (and kubelet asks -997 for Guaranteed pods); runc
+    # init fails on the write and runc only reports "can't get final child's PID
+    # from pipe: EOF". With it, scores are clamped to containerd's own (0).
+    restrict_oom_score_adj = true
     [plugins.'io.containerd.cri.v1.runtime'.containerd]
       default_runtime_name = "runc"
       [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]

@@ -163,10 +163,11 @@ func smokeRound(t *testing.T, pauseTar, smokeTar string) {
 		t.Fatalf("deployment never ready: %v\n%s\ncontainerd: %s\nkubelet: %s", err, c.describe(ctx, ns),
 			grepLog(c.Log("containerd"), "level=error", 5), grepLog(c.Log("kubelet"), "E1", 5))
 	}
-	t.Logf("deployment ready in %v", time.Since(t1).Round(time.Millisecond))
+	t.Logf("deployment ready in %v (%v after Start was called)", time.Since(t1).Round(time.Millisecond), time.Since(t0).Round(time.Millisecond))
 
 	// From the host, through kube-proxy's rules for the ClusterIP.
 	url := fmt.Sprintf("http://%s/", svc.Spec.ClusterIP)
+	t2 := time.Now()
 	var body string
 	err = poll(ctx, 30*time.Second, func() (bool, error) {
 		resp, err := http.Get(url)
@@ -181,6 +182,7 @@ func smokeRound(t *testing.T, pauseTar, smokeTar string) {
 	if err != nil || !strings.HasPrefix(body, "hello from web-") {
 		t.Fatalf("GET %s from the host: %v, body %q", url, err, body)
 	}
+	t.Logf("ClusterIP %s answered the host in %v", svc.Spec.ClusterIP, time.Since(t2).Round(time.Millisecond))
 
 	// From a pod, by name: cluster DNS, then the ClusterIP.
 	client := &corev1.Pod{
@@ -191,6 +193,7 @@ func smokeRound(t *testing.T, pauseTar, smokeTar string) {
 		}),
 	}
 	client.Spec.RestartPolicy = corev1.RestartPolicyNever
+	t3 := time.Now()
 	if _, err := c.Client.CoreV1().Pods(ns).Create(ctx, client, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("client pod: %v", err)
 	}
@@ -206,14 +209,14 @@ func smokeRound(t *testing.T, pauseTar, smokeTar string) {
 	if err != nil || pod.Status.Phase != corev1.PodSucceeded {
 		t.Fatalf("client pod by DNS name: %v, %s\n%s", err, termination(pod), c.describe(ctx, ns))
 	}
-	t.Logf("client pod: %s", termination(pod))
+	t.Logf("client pod by DNS name, created to Succeeded in %v: %s", time.Since(t3).Round(time.Millisecond), termination(pod))
 
-	t2 := time.Now()
+	t4 := time.Now()
 	stopped = true
 	if err := c.Stop(context.Background()); err != nil {
 		t.Fatalf("stop: %v", err)
 	}
-	t.Logf("stopped in %v", time.Since(t2).Round(time.Millisecond))
+	t.Logf("stopped in %v", time.Since(t4).Round(time.Millisecond))
 	assertClean(t, c)
 }
 
