@@ -1,0 +1,716 @@
+//go:build e2e
+
+package cluster
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/crypto"
+	authnv1 "k8s.io/api/authentication/v1"
+	authv1 "k8s.io/api/authorization/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/turnpike-x402/turnpike/controller/api/v1alpha1"
+	"github.com/turnpike-x402/turnpike/controller/offers"
+	"github.com/turnpike-x402/turnpike/devchain"
+	"github.com/turnpike-x402/turnpike/internal/testenv"
+	"github.com/turnpike-x402/turnpike/plugin/routes"
+)
+
+const (
+	systemNS     = "turnpike-system"
+	routesCM     = "turnpike-routes"
+	shopNS       = "shop"
+	offerName    = "weather"
+	offerPrice   = "1000" // atomic units of the dev USDC (6 decimals)
+	turnpikeRef  = "ghcr.io/turnpike-x402/turnpike:v0.1.0"
+	upstreamRef  = "turnpike.local/testupstream:v1"
+	traefikNS    = "traefik"
+	traefikSA    = "traefik"
+	traefikProbe = "traefik-identity"
+)
+
+var offerGVR = schema.GroupVersionResource{Group: v1alpha1.GroupVersion.Group, Version: v1alpha1.GroupVersion.Version, Resource: "serviceoffers"}
+
+// TestProductInCluster installs the product into the real one-node cluster the way
+// manifests/README.md tells a platform team to: `kubectl apply -k manifests/`, the dev
+// chain as a pod, the facilitator overlay, then a seller's upstream and ServiceOffer.
+// Every pod runs from the images `make image image-pause image-testupstream` built,
+// under Pod Security `restricted`; RBAC is checked with tokens the kubelet projected
+// into the pods. Traefik itself is not here yet (docs/cluster.md, "Next step"), so the
+// offer is checked up to what the controller can truthfully report without it.
+func TestProductInCluster(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("the in-cluster test needs root (mounts, cgroups, iptables)")
+	}
+	root := testenv.RepoRoot(t)
+	images := os.Getenv("TURNPIKE_IMAGES_DIR")
+	if images == "" {
+		images = filepath.Join(root, "build", "images")
+	}
+	tars := map[string]string{}
+	for _, name := range []string{"pause", "turnpike", "testupstream"} {
+		p := filepath.Join(images, name+".tar")
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("%s missing: run `make image image-pause image-testupstream` (make e2e-cluster does): %v", p, err)
+		}
+		tars[name] = p
+	}
+	ph := &phases{t: t}
+	defer ph.report()
+	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
+	defer cancel()
+
+	dir := t.TempDir()
+	t0 := time.Now()
+	c, err := Start(ctx, Config{
+		Dir: dir, BinDir: testenv.BinDir(), PauseImage: pauseImage, PauseImageTar: tars["pause"],
+		Runc: os.Getenv("TURNPIKE_RUNC"), Logf: t.Logf,
+	})
+	if err != nil {
+		t.Fatalf("start: %v (logs in %s)", err, filepath.Join(dir, "logs"))
+	}
+	ph.done("cluster start (to node Ready)", t0)
+	t.Cleanup(func() {
+		t1 := time.Now()
+		if err := c.Stop(context.Background()); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+		ph.done("cluster stop", t1)
+	})
+	k := &kubectl{t: t, bin: testenv.Bin(t, "kubectl"), kubeconfig: c.Kubeconfig, cache: filepath.Join(dir, "kubectl-cache")}
+	dyn, err := dynamic.NewForConfig(c.RESTConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diagnose := func() string {
+		var b strings.Builder
+		for _, ns := range []string{systemNS, "turnpike-devnet", shopNS, traefikNS} {
+			b.WriteString(c.describe(ctx, ns))
+		}
+		fmt.Fprintf(&b, "kubelet errors:\n%s\n", grepLog(c.Log("kubelet"), "E1", 8))
+		return b.String()
+	}
+
+	t1 := time.Now()
+	for _, name := range []string{"turnpike", "testupstream"} {
+		if err := c.ImportImage(ctx, tars[name]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ph.done("import turnpike + testupstream images", t1)
+
+	// 1. The control plane, exactly as the README's step 2.
+	t1 = time.Now()
+	k.must("", "apply", "-k", filepath.Join(root, "manifests"))
+	k.must("", "wait", "--for=condition=Established", "--timeout=60s",
+		"crd/serviceoffers.x402.turnpike.dev", "crd/purchaserequests.x402.turnpike.dev")
+	ph.done("kubectl apply -k manifests/ (CRDs Established)", t1)
+
+	// 2. A chain for the facilitator: the dev chain as a pod.
+	t1 = time.Now()
+	k.must("", "apply", "-k", filepath.Join(root, "manifests", "examples", "devnet"))
+	k.rollout("turnpike-devnet", "deployment/turnpike-devnet", diagnose)
+	ph.done("dev chain pod Ready", t1)
+
+	// 3. The facilitator overlay, with what its header says to create first: the relayer
+	// key Secret and, with no storage provisioner here, a volume for its claim store.
+	t1 = time.Now()
+	key, err := devchain.DevKey(devchain.RoleFacilitator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.must("", "-n", systemNS, "create", "secret", "generic", "turnpike-facilitator-key",
+		"--from-literal=key=0x"+hex.EncodeToString(crypto.FromECDSA(key)))
+	createStateVolume(ctx, t, c, filepath.Join(dir, "volumes", "facilitator-state"))
+	k.must("", "apply", "-k", filepath.Join(root, "manifests", "examples", "devnet", "facilitator"))
+	k.rollout(systemNS, "deployment/turnpike-facilitator", diagnose)
+	ph.done("facilitator overlay applied to facilitator Ready", t1)
+	// The overlay adds --facilitator-url to the controller: a rollout of both replicas.
+	k.rollout(systemNS, "deployment/turnpike-controller", diagnose)
+	ph.done("facilitator overlay applied to controller rollout done (2 replicas)", t1)
+
+	t.Run("pod security restricted", func(t *testing.T) { checkPodSecurity(ctx, t, c) })
+	t.Run("one controller leads", func(t *testing.T) { checkLeader(ctx, t, c) })
+
+	// 4. A seller's upstream and Traefik's identity (namespace, service account, a pod).
+	t1 = time.Now()
+	k.must("", "apply", "-f", filepath.Join("testdata", "incluster", "upstream.yaml"))
+	k.must("", "apply", "-f", filepath.Join("testdata", "incluster", "traefik-identity.yaml"))
+	k.rollout(shopNS, "deployment/weather", diagnose)
+	k.must("", "-n", traefikNS, "wait", "--for=condition=Ready", "--timeout=90s", "pod/"+traefikProbe)
+	ph.done("upstream Deployment + Traefik identity pod Ready", t1)
+
+	// 5. The offer, before Traefik's CRDs exist: the controller (a pod) checks the
+	// upstream through its Service, and waits for the CRDs without publishing.
+	t1 = time.Now()
+	k.must(offerManifest(t), "apply", "-f", "-")
+	o := waitOffer(ctx, t, dyn, 60*time.Second, map[string]string{
+		v1alpha1.ConditionUpstreamHealthy:  "True/" + offers.ReasonHealthy,
+		v1alpha1.ConditionPaymentGateReady: "False/" + offers.ReasonWaitingForCRD,
+		v1alpha1.ConditionRoutePublished:   "False/" + offers.ReasonWaitingForCRD,
+		v1alpha1.ConditionReady:            "False/" + offers.ReasonWaitingForCRD,
+	}, diagnose)
+	ph.done("offer applied to UpstreamHealthy=True, WaitingForCRD", t1)
+	if o.Status.RoutesGeneration != 0 {
+		t.Errorf("status.routesGeneration = %d while waiting for CRDs, want 0", o.Status.RoutesGeneration)
+	}
+	if doc := routesDoc(ctx, t, c.Client); doc != nil && findOffer(doc) != nil {
+		t.Errorf("the routes document (generation %d) holds the offer before it can be routed", doc.Generation)
+	}
+
+	// 6. Traefik's CRDs, as its chart installs them: the controller finds them within
+	// its --crd-recheck-interval (10 s) and publishes without a restart.
+	t1 = time.Now()
+	k.must("", "apply", "--server-side", "-f", testenv.TraefikCRDs(t))
+	o = waitOffer(ctx, t, dyn, 60*time.Second, map[string]string{
+		v1alpha1.ConditionUpstreamHealthy:  "True/" + offers.ReasonHealthy,
+		v1alpha1.ConditionPaymentGateReady: "True/" + offers.ReasonInRoutesDocument,
+		// An IngressRoute has no status: "Published" means applied (the message says
+		// so), which is all the controller can know with or without a Traefik.
+		v1alpha1.ConditionRoutePublished: "True/" + offers.ReasonPublished,
+		v1alpha1.ConditionReady:          "True/" + offers.ReasonServing,
+	}, diagnose)
+	ph.done("Traefik CRDs applied to offer Ready (routes document written)", t1)
+	t.Run("routes document holds the offer", func(t *testing.T) { checkRoutesDoc(ctx, t, c.Client, o) })
+	t.Run("middleware and ingressroute rendered", func(t *testing.T) { checkChildren(ctx, t, dyn) })
+
+	// 7. RBAC, with the tokens the kubelet projected into the pods.
+	t1 = time.Now()
+	t.Run("rbac traefik token", func(t *testing.T) { checkTraefikToken(ctx, t, c) })
+	t.Run("rbac controller token", func(t *testing.T) { checkControllerToken(ctx, t, c) })
+	t.Run("facilitator has no token", func(t *testing.T) { checkNoToken(ctx, t, c) })
+	ph.done("RBAC checks with pod tokens", t1)
+	ph.done("whole install, Start called to last check", t0)
+}
+
+// phases records how long each step took, for the report at the end.
+type phases struct {
+	t     *testing.T
+	lines []string
+}
+
+func (p *phases) done(name string, since time.Time) {
+	d := time.Since(since).Round(10 * time.Millisecond)
+	p.lines = append(p.lines, fmt.Sprintf("%-70s %8.2f s", name, d.Seconds()))
+	p.t.Logf("phase: %s: %v", name, d)
+}
+
+func (p *phases) report() { p.t.Logf("phases:\n%s", strings.Join(p.lines, "\n")) }
+
+// kubectl runs the kubectl a user runs, as cluster-admin.
+type kubectl struct {
+	t                      *testing.T
+	bin, kubeconfig, cache string
+}
+
+func (k *kubectl) run(stdin string, args ...string) (string, error) {
+	cmd := exec.Command(k.bin, append([]string{"--kubeconfig", k.kubeconfig, "--cache-dir", k.cache}, args...)...)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("kubectl %s: %w\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out), nil
+}
+
+func (k *kubectl) must(stdin string, args ...string) string {
+	k.t.Helper()
+	out, err := k.run(stdin, args...)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	return out
+}
+
+// rollout waits, as a user would, until every replica of the new template is ready.
+func (k *kubectl) rollout(ns, what string, diagnose func() string) {
+	k.t.Helper()
+	if _, err := k.run("", "-n", ns, "rollout", "status", what, "--timeout=180s"); err != nil {
+		k.t.Fatalf("%v\n%s", err, diagnose())
+	}
+}
+
+// createStateVolume is what a storage provisioner would do for the facilitator's claim
+// store: a PersistentVolume reserved for its claim. A hostPath volume keeps the owner
+// of its directory (the kubelet applies fsGroup only to volumes it manages), so the
+// directory belongs to the facilitator's user.
+func createStateVolume(ctx context.Context, t *testing.T, c *Cluster, path string) {
+	t.Helper()
+	if err := os.MkdirAll(path, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(path, 65532, 65532); err != nil {
+		t.Fatal(err)
+	}
+	dirType := corev1.HostPathDirectory
+	pv := &corev1.PersistentVolume{
+		ObjectMeta: metav1.ObjectMeta{Name: "turnpike-facilitator-state"},
+		Spec: corev1.PersistentVolumeSpec{
+			Capacity:                      corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("1Gi")},
+			AccessModes:                   []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+			PersistentVolumeReclaimPolicy: corev1.PersistentVolumeReclaimRetain,
+			PersistentVolumeSource:        corev1.PersistentVolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: path, Type: &dirType}},
+			ClaimRef:                      &corev1.ObjectReference{Namespace: systemNS, Name: "turnpike-facilitator-state"},
+		},
+	}
+	if _, err := c.Client.CoreV1().PersistentVolumes().Create(ctx, pv, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("facilitator state volume: %v", err)
+	}
+}
+
+// checkPodSecurity: the namespaces enforce restricted, the API refuses a pod that is
+// not, and every pod the Deployments wanted was admitted (no FailedCreate).
+func checkPodSecurity(ctx context.Context, t *testing.T, c *Cluster) {
+	for _, ns := range []string{systemNS, "turnpike-devnet"} {
+		n, err := c.Client.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := n.Labels["pod-security.kubernetes.io/enforce"]; got != "restricted" {
+			t.Errorf("namespace %s enforces %q, want restricted", ns, got)
+		}
+		_, err = c.Client.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: "not-restricted"},
+			Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: turnpikeRef}}},
+		}, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		if err == nil || !strings.Contains(err.Error(), "violates PodSecurity") {
+			t.Errorf("%s admitted a pod that is not restricted: %v", ns, err)
+		}
+		evs, err := c.Client.CoreV1().Events(ns).List(ctx, metav1.ListOptions{FieldSelector: "reason=FailedCreate"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs.Items {
+			t.Errorf("%s: %s %s: %s", ns, e.InvolvedObject.Kind, e.InvolvedObject.Name, e.Message)
+		}
+		pods, err := c.Client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pods.Items {
+			t.Logf("%s/%s admitted, %s, node %s", ns, p.Name, p.Status.Phase, p.Spec.NodeName)
+		}
+	}
+	want := map[string]int32{"turnpike-controller": 2, "turnpike-facilitator": 1}
+	for name, n := range want {
+		d, err := c.Client.AppsV1().Deployments(systemNS).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Status.ReadyReplicas != n || d.Status.UpdatedReplicas != n {
+			t.Errorf("%s: %d ready, %d updated, want %d", name, d.Status.ReadyReplicas, d.Status.UpdatedReplicas, n)
+		}
+	}
+}
+
+// checkLeader: the Lease names one of the two running controller pods.
+func checkLeader(ctx context.Context, t *testing.T, c *Cluster) {
+	var lease *coordinationv1.Lease
+	err := poll(ctx, 30*time.Second, func() (bool, error) {
+		l, err := c.Client.CoordinationV1().Leases(systemNS).Get(ctx, "turnpike-controller", metav1.GetOptions{})
+		if err != nil {
+			return false, nil
+		}
+		lease = l
+		return l.Spec.HolderIdentity != nil && *l.Spec.HolderIdentity != "", nil
+	})
+	if err != nil {
+		t.Fatalf("no leader Lease: %v", err)
+	}
+	pods := controllerPods(ctx, t, c)
+	holder := *lease.Spec.HolderIdentity
+	for _, p := range pods {
+		if p.Name == holder {
+			t.Logf("leader %s (lease %ds)", holder, ptrInt32(lease.Spec.LeaseDurationSeconds))
+			return
+		}
+	}
+	// The Lease may still name a pod of the previous ReplicaSet for up to its duration.
+	t.Logf("lease holder %s is not among the running pods %v yet", holder, podNames(pods))
+}
+
+func ptrInt32(p *int32) int32 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func controllerPods(ctx context.Context, t *testing.T, c *Cluster) []corev1.Pod {
+	t.Helper()
+	l, err := c.Client.CoreV1().Pods(systemNS).List(ctx, metav1.ListOptions{
+		LabelSelector: "app.kubernetes.io/name=turnpike,app.kubernetes.io/component=controller"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []corev1.Pod
+	for _, p := range l.Items {
+		if p.DeletionTimestamp == nil && p.Status.Phase == corev1.PodRunning {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no running controller pod")
+	}
+	return out
+}
+
+func podNames(ps []corev1.Pod) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.Name)
+	}
+	return out
+}
+
+// offerManifest is the seller's ServiceOffer for the dev chain's token, routed by an
+// IngressRoute (the Traefik CRD provider the chart values enable).
+func offerManifest(t *testing.T) string {
+	t.Helper()
+	seller, err := devchain.DevKey(devchain.RoleSeller)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf(`apiVersion: x402.turnpike.dev/v1alpha1
+kind: ServiceOffer
+metadata:
+  name: %s
+  namespace: %s
+spec:
+  description: Weather forecasts, paid per request
+  mimeType: application/json
+  path: /weather
+  route:
+    kind: IngressRoute
+  upstream:
+    service: weather
+    port: 8080
+    healthPath: /healthz
+  payment:
+    payTo: %q
+    accepts:
+      - network: eip155:%d
+        amount: %q
+        asset:
+          address: %q
+          symbol: USDC
+          decimals: 6
+          eip712Name: %q
+          eip712Version: %q
+`, offerName, shopNS, crypto.PubkeyToAddress(seller.PublicKey).Hex(), devchain.DefaultChainID, offerPrice,
+		devchain.TokenAddress().Hex(), devchain.DefaultTokenName, devchain.DefaultTokenVersion)
+}
+
+// waitOffer waits until every named condition has "Status/Reason" for the offer's
+// current generation, and returns the offer.
+func waitOffer(ctx context.Context, t *testing.T, dyn dynamic.Interface, timeout time.Duration, want map[string]string, diagnose func() string) *v1alpha1.ServiceOffer {
+	t.Helper()
+	var o v1alpha1.ServiceOffer
+	var last string
+	err := poll(ctx, timeout, func() (bool, error) {
+		u, err := dyn.Resource(offerGVR).Namespace(shopNS).Get(ctx, offerName, metav1.GetOptions{})
+		if err != nil {
+			last = err.Error()
+			return false, nil
+		}
+		o = v1alpha1.ServiceOffer{}
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &o); err != nil {
+			return false, fmt.Errorf("decode ServiceOffer: %w", err)
+		}
+		have := map[string]string{}
+		for _, cond := range o.Status.Conditions {
+			if cond.ObservedGeneration == o.Generation {
+				have[cond.Type] = string(cond.Status) + "/" + cond.Reason
+			}
+		}
+		last = fmt.Sprint(have)
+		for typ, w := range want {
+			if have[typ] != w {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	if err != nil {
+		var msgs []string
+		for _, cond := range o.Status.Conditions {
+			msgs = append(msgs, fmt.Sprintf("%s=%s/%s: %s", cond.Type, cond.Status, cond.Reason, cond.Message))
+		}
+		t.Fatalf("ServiceOffer %s/%s: want %v, have %s (%v)\n%s\n%s", shopNS, offerName, want, last, err, strings.Join(msgs, "\n"), diagnose())
+	}
+	for _, cond := range o.Status.Conditions {
+		t.Logf("condition %s=%s reason %s: %s", cond.Type, cond.Status, cond.Reason, cond.Message)
+	}
+	return &o
+}
+
+// routesDoc reads the routes ConfigMap; nil when the controller has not written it.
+func routesDoc(ctx context.Context, t *testing.T, cs kubernetes.Interface) *routes.Document {
+	t.Helper()
+	cm, err := cs.CoreV1().ConfigMaps(systemNS).Get(ctx, routesCM, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := routes.Parse([]byte(cm.Data[routes.DataKey]))
+	if err != nil {
+		t.Fatalf("routes ConfigMap: %v", err)
+	}
+	return doc
+}
+
+func findOffer(doc *routes.Document) *routes.Offer {
+	for i := range doc.Offers {
+		if doc.Offers[i].Namespace == shopNS && doc.Offers[i].Name == offerName {
+			return &doc.Offers[i]
+		}
+	}
+	return nil
+}
+
+func checkRoutesDoc(ctx context.Context, t *testing.T, cs kubernetes.Interface, o *v1alpha1.ServiceOffer) {
+	doc := routesDoc(ctx, t, cs)
+	if doc == nil {
+		t.Fatal("no routes ConfigMap")
+	}
+	e := findOffer(doc)
+	if e == nil {
+		t.Fatalf("routes document generation %d has no %s/%s", doc.Generation, shopNS, offerName)
+	}
+	if o.Status.RoutesGeneration != doc.Generation {
+		t.Errorf("status.routesGeneration %d, document generation %d", o.Status.RoutesGeneration, doc.Generation)
+	}
+	seller, err := devchain.DevKey(devchain.RoleSeller)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.State != "active" || e.PathPrefix != "/weather" {
+		t.Errorf("entry state %q prefix %q, want active /weather", e.State, e.PathPrefix)
+	}
+	if len(e.Payments) != 1 {
+		t.Fatalf("payments %+v, want one", e.Payments)
+	}
+	p := e.Payments[0]
+	want := routes.Payment{Scheme: "exact", Network: fmt.Sprintf("eip155:%d", devchain.DefaultChainID), Amount: offerPrice,
+		Asset: devchain.TokenAddress().Hex(), PayTo: crypto.PubkeyToAddress(seller.PublicKey).Hex()}
+	got := routes.Payment{Scheme: p.Scheme, Network: p.Network, Amount: p.Amount, Asset: p.Asset, PayTo: p.PayTo}
+	if !strings.EqualFold(fmt.Sprint(got), fmt.Sprint(want)) {
+		t.Errorf("payment %+v, want %+v", got, want)
+	}
+	t.Logf("routes document generation %d: %s/%s %s at %s, %s %s to %s", doc.Generation, e.Namespace, e.Name, e.State,
+		e.PathPrefix, p.Amount, p.AssetSymbol, p.PayTo)
+}
+
+// checkChildren: the Middleware gates with the plugin, reading the routes ConfigMap
+// this install writes, and the IngressRoute uses it.
+func checkChildren(ctx context.Context, t *testing.T, dyn dynamic.Interface) {
+	mws, err := dyn.Resource(schema.GroupVersionResource{Group: "traefik.io", Version: "v1alpha1", Resource: "middlewares"}).
+		Namespace(shopNS).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	irs, err := dyn.Resource(schema.GroupVersionResource{Group: "traefik.io", Version: "v1alpha1", Resource: "ingressroutes"}).
+		Namespace(shopNS).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mws.Items) != 1 || len(irs.Items) != 1 {
+		t.Fatalf("%d Middlewares and %d IngressRoutes in %s, want one each", len(mws.Items), len(irs.Items), shopNS)
+	}
+	cfg, _, _ := unstructuredMap(mws.Items[0].Object, "spec", "plugin", "turnpike")
+	if cfg["offer"] != shopNS+"/"+offerName {
+		t.Errorf("Middleware plugin config %v: offer is not %s/%s", cfg, shopNS, offerName)
+	}
+	if cfg["routesConfigMap"] != systemNS+"/"+routesCM {
+		t.Errorf("Middleware plugin config %v: routesConfigMap is not %s/%s", cfg, systemNS, routesCM)
+	}
+	if !strings.Contains(fmt.Sprint(irs.Items[0].Object["spec"]), mws.Items[0].GetName()) {
+		t.Errorf("IngressRoute %s does not use Middleware %s: %v", irs.Items[0].GetName(), mws.Items[0].GetName(), irs.Items[0].Object["spec"])
+	}
+}
+
+func unstructuredMap(obj map[string]any, path ...string) (map[string]any, bool, error) {
+	cur := obj
+	for _, p := range path {
+		next, ok := cur[p].(map[string]any)
+		if !ok {
+			return nil, false, fmt.Errorf("no map at %s", p)
+		}
+		cur = next
+	}
+	return cur, true, nil
+}
+
+// podToken reads the service-account token the kubelet projected into a pod, from the
+// node's side of the volume (the images have no shell to cat it with).
+func podToken(t *testing.T, c *Cluster, p *corev1.Pod) string {
+	t.Helper()
+	matches, err := filepath.Glob(c.path(filepath.Join("kubelet", "pods", string(p.UID), "volumes", "kubernetes.io~projected", "kube-api-access-*", "token")))
+	if err != nil || len(matches) != 1 {
+		t.Fatalf("projected token of %s/%s: %v %v", p.Namespace, p.Name, matches, err)
+	}
+	b, err := os.ReadFile(matches[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// asToken is a client that authenticates with the bearer token only (no client
+// certificate), as the pod does.
+func asToken(t *testing.T, c *Cluster, token string) kubernetes.Interface {
+	t.Helper()
+	cfg := rest.AnonymousClientConfig(c.RESTConfig)
+	cfg.BearerToken = token
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
+
+// access is one question to the authorizer (a SelfSubjectAccessReview, what
+// `kubectl auth can-i` sends) with the answer the manifests must give.
+type access struct {
+	desc                            string
+	verb, group, resource, ns, name string
+	allowed                         bool
+}
+
+func checkAccess(ctx context.Context, t *testing.T, cs kubernetes.Interface, wantUser string, cases []access) {
+	t.Helper()
+	rev, err := cs.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authnv1.SelfSubjectReview{}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("whoami: %v", err)
+	}
+	if got := rev.Status.UserInfo.Username; got != wantUser {
+		t.Fatalf("token authenticates as %q, want %q", got, wantUser)
+	}
+	for _, a := range cases {
+		r, err := cs.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, &authv1.SelfSubjectAccessReview{
+			Spec: authv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &authv1.ResourceAttributes{
+				Verb: a.verb, Group: a.group, Resource: a.resource, Namespace: a.ns, Name: a.name}},
+		}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatalf("%s: %v", a.desc, err)
+		}
+		if r.Status.Allowed != a.allowed {
+			t.Errorf("%s: %s %s %s/%s in %q: allowed=%v, want %v (%s)", wantUser, a.verb, a.resource, a.group, a.name, a.ns,
+				r.Status.Allowed, a.allowed, r.Status.Reason)
+		}
+	}
+}
+
+// checkTraefikToken: Traefik's service account reads exactly the routes ConfigMap,
+// asked of the authorizer and then by real requests the way the plugin makes them.
+func checkTraefikToken(ctx context.Context, t *testing.T, c *Cluster) {
+	p, err := c.Client.CoreV1().Pods(traefikNS).Get(ctx, traefikProbe, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := asToken(t, c, podToken(t, c, p))
+	checkAccess(ctx, t, cs, "system:serviceaccount:traefik:traefik", []access{
+		{"get the routes ConfigMap", "get", "", "configmaps", systemNS, routesCM, true},
+		{"list it by name", "list", "", "configmaps", systemNS, routesCM, true},
+		{"watch it by name", "watch", "", "configmaps", systemNS, routesCM, true},
+		{"update it", "update", "", "configmaps", systemNS, routesCM, false},
+		{"get another ConfigMap", "get", "", "configmaps", systemNS, "turnpike-facilitator", false},
+		{"list every ConfigMap", "list", "", "configmaps", systemNS, "", false},
+		{"ConfigMaps elsewhere", "get", "", "configmaps", shopNS, routesCM, false},
+		{"Secrets", "get", "", "secrets", systemNS, "turnpike-facilitator-key", false},
+		{"ServiceOffers", "list", v1alpha1.GroupVersion.Group, "serviceoffers", "", "", false},
+	})
+	if _, err := cs.CoreV1().ConfigMaps(systemNS).Get(ctx, routesCM, metav1.GetOptions{}); err != nil {
+		t.Errorf("GET the routes ConfigMap with Traefik's token: %v", err)
+	}
+	sel := metav1.ListOptions{FieldSelector: "metadata.name=" + routesCM}
+	if l, err := cs.CoreV1().ConfigMaps(systemNS).List(ctx, sel); err != nil || len(l.Items) != 1 {
+		t.Errorf("list with the plugin's field selector: %v (%v)", err, l)
+	}
+	w, err := cs.CoreV1().ConfigMaps(systemNS).Watch(ctx, sel)
+	if err != nil {
+		t.Errorf("watch with the plugin's field selector: %v", err)
+	} else {
+		w.Stop()
+	}
+	for desc, call := range map[string]func() error{
+		"list without the selector": func() error {
+			_, err := cs.CoreV1().ConfigMaps(systemNS).List(ctx, metav1.ListOptions{})
+			return err
+		},
+		"get the facilitator ConfigMap": func() error {
+			_, err := cs.CoreV1().ConfigMaps(systemNS).Get(ctx, "turnpike-facilitator", metav1.GetOptions{})
+			return err
+		},
+		"get the relayer key Secret": func() error {
+			_, err := cs.CoreV1().Secrets(systemNS).Get(ctx, "turnpike-facilitator-key", metav1.GetOptions{})
+			return err
+		},
+	} {
+		if err := call(); !apierrors.IsForbidden(err) {
+			t.Errorf("%s with Traefik's token: %v, want Forbidden", desc, err)
+		}
+	}
+}
+
+// checkControllerToken: the controller reads and writes what it renders and never a
+// Secret, anywhere.
+func checkControllerToken(ctx context.Context, t *testing.T, c *Cluster) {
+	pods := controllerPods(ctx, t, c)
+	sort.Slice(pods, func(i, j int) bool { return pods[i].Name < pods[j].Name })
+	cs := asToken(t, c, podToken(t, c, &pods[0]))
+	checkAccess(ctx, t, cs, "system:serviceaccount:turnpike-system:turnpike-controller", []access{
+		{"Secrets in its namespace", "get", "", "secrets", systemNS, "turnpike-facilitator-key", false},
+		{"list Secrets in its namespace", "list", "", "secrets", systemNS, "", false},
+		{"Secrets in a seller namespace", "get", "", "secrets", shopNS, "", false},
+		{"Secrets cluster-wide", "list", "", "secrets", "", "", false},
+		{"Pods", "list", "", "pods", "", "", false},
+		{"update the routes ConfigMap", "update", "", "configmaps", systemNS, routesCM, true},
+		{"ConfigMaps in a seller namespace", "get", "", "configmaps", shopNS, "", false},
+		{"watch ServiceOffers", "watch", v1alpha1.GroupVersion.Group, "serviceoffers", "", "", true},
+		{"patch ServiceOffer status", "patch", v1alpha1.GroupVersion.Group, "serviceoffers/status", shopNS, offerName, true},
+		{"get the upstream Service", "get", "", "services", shopNS, "weather", true},
+		{"list Services", "list", "", "services", shopNS, "", false},
+		{"create Middlewares", "create", "traefik.io", "middlewares", shopNS, "", true},
+		{"the leader Lease", "update", "coordination.k8s.io", "leases", systemNS, "turnpike-controller", true},
+	})
+	if _, err := cs.CoreV1().Secrets(systemNS).List(ctx, metav1.ListOptions{}); !apierrors.IsForbidden(err) {
+		t.Errorf("list Secrets with the controller's token: %v, want Forbidden", err)
+	}
+}
+
+// checkNoToken: the facilitator talks to no API server, so it gets no token at all.
+func checkNoToken(ctx context.Context, t *testing.T, c *Cluster) {
+	l, err := c.Client.CoreV1().Pods(systemNS).List(ctx, metav1.ListOptions{
+		LabelSelector: "app.kubernetes.io/name=turnpike,app.kubernetes.io/component=facilitator"})
+	if err != nil || len(l.Items) == 0 {
+		t.Fatalf("facilitator pod: %v", err)
+	}
+	for _, p := range l.Items {
+		matches, _ := filepath.Glob(c.path(filepath.Join("kubelet", "pods", string(p.UID), "volumes", "kubernetes.io~projected", "*")))
+		if len(matches) != 0 {
+			t.Errorf("facilitator pod %s has projected volumes %v, want no service-account token", p.Name, matches)
+		}
+	}
+}
