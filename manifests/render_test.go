@@ -1,6 +1,7 @@
 package manifests_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -28,6 +29,9 @@ func TestKustomizationsRender(t *testing.T) {
 		"examples/buyer-sidecar": {"Deployment agent-demo/agent", "PersistentVolumeClaim agent-demo/turnpike-buyer-state"},
 		"examples/purchase-rbac": {"Role agent-demo/turnpike-controller-purchases", "RoleBinding agent-demo/turnpike-controller-purchases"},
 		"examples/offers":        {"ServiceOffer /weather-api", "ServiceOffer /llama", "ServiceOffer /research-agent"},
+		"examples/devnet":        {"Namespace /turnpike-devnet", "Deployment turnpike-devnet/turnpike-devnet", "Service turnpike-devnet/turnpike-devnet"},
+		"examples/devnet/facilitator": {"ConfigMap turnpike-system/turnpike-facilitator", "Deployment turnpike-system/turnpike-facilitator",
+			"Deployment turnpike-system/turnpike-controller"},
 	}
 	dirs := kustomizations(t)
 	for _, d := range dirs {
@@ -346,5 +350,36 @@ func TestRBACLeastPrivilege(t *testing.T) {
 	}
 	if got := strs(list(r, "verbs")); !reflect.DeepEqual(got, []string{"get", "list", "watch"}) {
 		t.Errorf("verbs = %v", got)
+	}
+}
+
+// The devnet facilitator overlay must name the dev chain's Service and port as
+// examples/devnet declares them, or the facilitator dials nothing and never gets ready.
+func TestDevnetFacilitatorPointsAtDevnet(t *testing.T) {
+	chain := decode(t, render(t, "examples/devnet"))
+	svc := findObj(chain, "Service", "turnpike-devnet", "turnpike-devnet")
+	dep := findObj(chain, "Deployment", "turnpike-devnet", "turnpike-devnet")
+	if svc == nil || dep == nil {
+		t.Fatal("examples/devnet has no turnpike-devnet Service or Deployment")
+	}
+	ports := list(svc, "spec", "ports")
+	if len(ports) != 1 {
+		t.Fatalf("devnet Service ports %v, want one", ports)
+	}
+	port, _ := get(ports[0], "port").(float64)
+	want := fmt.Sprintf("http://turnpike-devnet.turnpike-devnet.svc.cluster.local:%d", int(port))
+	cm := findObj(decode(t, render(t, "examples/devnet/facilitator")), "ConfigMap", "turnpike-system", "turnpike-facilitator")
+	if cm == nil {
+		t.Fatal("no facilitator ConfigMap")
+	}
+	if got := str(cm, "data", "rpc-urls"); got != want {
+		t.Errorf("rpc-urls = %q, want %q", got, want)
+	}
+	// The chain must listen beyond loopback and write nothing on the read-only root.
+	args := strs(list(list(dep, "spec", "template", "spec", "containers")[0], "args"))
+	for _, a := range []string{"devnet", fmt.Sprintf("-listen=0.0.0.0:%d", int(port)), "-info-file="} {
+		if !contains(args, a) {
+			t.Errorf("devnet args %v lack %q", args, a)
+		}
 	}
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	authnv1 "k8s.io/api/authentication/v1"
 	authv1 "k8s.io/api/authorization/v1"
-	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -75,7 +74,7 @@ func TestProductInCluster(t *testing.T) {
 		tars[name] = p
 	}
 	ph := &phases{t: t}
-	defer ph.report()
+	t.Cleanup(ph.report) // registered first, so it runs after the cluster's Stop
 	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
 	defer cancel()
 
@@ -148,6 +147,16 @@ func TestProductInCluster(t *testing.T) {
 	k.rollout(systemNS, "deployment/turnpike-controller", diagnose)
 	ph.done("facilitator overlay applied to controller rollout done (2 replicas)", t1)
 
+	t.Run("facilitator signs on the dev chain", func(t *testing.T) {
+		// Its readiness probe (/supported) passed; its log says which chain and key.
+		logs := k.must("", "-n", systemNS, "logs", "deployment/turnpike-facilitator")
+		relayer := crypto.PubkeyToAddress(key.PublicKey).Hex()
+		for _, want := range []string{`"msg":"chain connected"`, fmt.Sprintf(`"chain_id":%d`, devchain.DefaultChainID), `"relayer":"` + relayer + `"`} {
+			if !strings.Contains(logs, want) {
+				t.Errorf("facilitator log lacks %q:\n%s", want, logs)
+			}
+		}
+	})
 	t.Run("pod security restricted", func(t *testing.T) { checkPodSecurity(ctx, t, c) })
 	t.Run("one controller leads", func(t *testing.T) { checkLeader(ctx, t, c) })
 
@@ -322,30 +331,30 @@ func checkPodSecurity(ctx context.Context, t *testing.T, c *Cluster) {
 	}
 }
 
-// checkLeader: the Lease names one of the two running controller pods.
+// checkLeader: the Lease names one of the running controller pods. Right after the
+// rollout it may still name a pod of the old ReplicaSet (released or expiring), so the
+// check waits up to two lease durations for a current pod to hold it.
 func checkLeader(ctx context.Context, t *testing.T, c *Cluster) {
-	var lease *coordinationv1.Lease
-	err := poll(ctx, 30*time.Second, func() (bool, error) {
+	var holder string
+	var running []string
+	err := poll(ctx, 40*time.Second, func() (bool, error) {
 		l, err := c.Client.CoordinationV1().Leases(systemNS).Get(ctx, "turnpike-controller", metav1.GetOptions{})
-		if err != nil {
+		if err != nil || l.Spec.HolderIdentity == nil {
 			return false, nil
 		}
-		lease = l
-		return l.Spec.HolderIdentity != nil && *l.Spec.HolderIdentity != "", nil
+		holder = *l.Spec.HolderIdentity
+		running = podNames(controllerPods(ctx, t, c))
+		for _, n := range running {
+			if n == holder {
+				t.Logf("leader %s (lease %ds) among %v", holder, ptrInt32(l.Spec.LeaseDurationSeconds), running)
+				return true, nil
+			}
+		}
+		return false, nil
 	})
 	if err != nil {
-		t.Fatalf("no leader Lease: %v", err)
+		t.Fatalf("the Lease names %q, not one of the running controller pods %v: %v", holder, running, err)
 	}
-	pods := controllerPods(ctx, t, c)
-	holder := *lease.Spec.HolderIdentity
-	for _, p := range pods {
-		if p.Name == holder {
-			t.Logf("leader %s (lease %ds)", holder, ptrInt32(lease.Spec.LeaseDurationSeconds))
-			return
-		}
-	}
-	// The Lease may still name a pod of the previous ReplicaSet for up to its duration.
-	t.Logf("lease holder %s is not among the running pods %v yet", holder, podNames(pods))
 }
 
 func ptrInt32(p *int32) int32 {
