@@ -435,6 +435,7 @@ func waitOffer(ctx context.Context, t *testing.T, dyn dynamic.Interface, timeout
 	t.Helper()
 	var o v1alpha1.ServiceOffer
 	var last string
+	start := time.Now()
 	err := poll(ctx, timeout, func() (bool, error) {
 		u, err := dyn.Resource(offerGVR).Namespace(shopNS).Get(ctx, offerName, metav1.GetOptions{})
 		if err != nil {
@@ -451,7 +452,12 @@ func waitOffer(ctx context.Context, t *testing.T, dyn dynamic.Interface, timeout
 				have[cond.Type] = string(cond.Status) + "/" + cond.Reason
 			}
 		}
-		last = fmt.Sprint(have)
+		if seen := fmt.Sprint(have); seen != last {
+			// The way there, with times: a first failed health check costs a
+			// --retry-interval (30 s), and this shows when that happened.
+			t.Logf("%6.2f s: %s", time.Since(start).Seconds(), seen)
+			last = seen
+		}
 		for typ, w := range want {
 			if have[typ] != w {
 				return false, nil
