@@ -171,7 +171,7 @@ func TestProductInCluster(t *testing.T) {
 	// A ready pod is not yet a reachable Service: kube-proxy programs the endpoint a
 	// moment later, and until then the ClusterIP refuses connections. A controller
 	// that checks in that window reports Unhealthy and looks again only after
-	// --retry-interval (30 s; seen in 1 of 3 runs before this wait). The node shares
+	// --retry-interval (30 s; 2 of 3 runs before this wait). The node shares
 	// the pods' iptables, so the host's view is theirs.
 	t1 = time.Now()
 	waitServiceAnswers(ctx, t, c, shopNS, "weather", "/healthz")
