@@ -217,6 +217,12 @@ func TestProductInCluster(t *testing.T) {
 	t.Run("rbac controller token", func(t *testing.T) { checkControllerToken(ctx, t, c) })
 	t.Run("facilitator has no token", func(t *testing.T) { checkNoToken(ctx, t, c) })
 	ph.done("RBAC checks with pod tokens", t1)
+
+	// 8. Issue #12's leader fault: delete the leader pod the way an operator (or a
+	// drain) does; the standby takes the Lease and the offer's status does not move.
+	t1 = time.Now()
+	t.Run("leader pod deleted: standby takes over", func(t *testing.T) { checkFailover(ctx, t, c, dyn, k, diagnose) })
+	ph.done("leader pod deleted to controller back at 2 replicas", t1)
 	ph.done("whole install, Start called to last check", t0)
 }
 
@@ -388,6 +394,79 @@ func checkLeader(ctx context.Context, t *testing.T, c *Cluster) {
 	if err != nil {
 		t.Fatalf("the Lease names %q, not one of the running controller pods %v: %v", holder, running, err)
 	}
+}
+
+// checkFailover deletes the leader pod (graceful: the controller releases the Lease on
+// SIGTERM) and measures how long until the other running pod holds the Lease, while
+// sampling the offer's Ready condition for any change (status, reason or transition
+// time) through the takeover and the new leader's first reconciles.
+func checkFailover(ctx context.Context, t *testing.T, c *Cluster, dyn dynamic.Interface, k *kubectl, diagnose func() string) {
+	lease, err := c.Client.CoordinationV1().Leases(systemNS).Get(ctx, "turnpike-controller", metav1.GetOptions{})
+	if err != nil || lease.Spec.HolderIdentity == nil {
+		t.Fatalf("lease: %v", err)
+	}
+	old := *lease.Spec.HolderIdentity
+	transitions := ptrInt32(lease.Spec.LeaseTransitions)
+	leaseDuration := time.Duration(ptrInt32(lease.Spec.LeaseDurationSeconds)) * time.Second
+	readyBefore := offerReady(ctx, t, dyn)
+	t0 := time.Now()
+	if err := c.Client.CoreV1().Pods(systemNS).Delete(ctx, old, metav1.DeleteOptions{}); err != nil {
+		t.Fatalf("delete leader pod %s: %v", old, err)
+	}
+	var holder string
+	var took time.Duration
+	changes := 0
+	sample := func() {
+		if now := offerReady(ctx, t, dyn); now != readyBefore {
+			changes++
+			t.Errorf("offer Ready changed during the failover: %s -> %s", readyBefore, now)
+			readyBefore = now
+		}
+	}
+	err = poll(ctx, leaseDuration+10*time.Second, func() (bool, error) {
+		sample()
+		l, err := c.Client.CoordinationV1().Leases(systemNS).Get(ctx, "turnpike-controller", metav1.GetOptions{})
+		if err != nil || l.Spec.HolderIdentity == nil || *l.Spec.HolderIdentity == "" || *l.Spec.HolderIdentity == old {
+			return false, nil
+		}
+		holder, took = *l.Spec.HolderIdentity, time.Since(t0)
+		transitions = ptrInt32(l.Spec.LeaseTransitions) - transitions
+		return true, nil
+	})
+	if err != nil {
+		t.Fatalf("no new leader after deleting %s: %v\n%s", old, err, diagnose())
+	}
+	t.Logf("leader %s deleted; %s holds the Lease after %v (lease duration %v, transitions +%d)", old, holder, took.Round(time.Millisecond), leaseDuration, transitions)
+	if took > leaseDuration {
+		t.Errorf("takeover took %v, longer than the lease (%v): the Lease was not released on SIGTERM", took, leaseDuration)
+	}
+	// The new leader reconciles every offer at once; a flap would show now.
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		sample()
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Logf("offer Ready unchanged through the failover and 5 s after (%s); changes seen: %d", readyBefore, changes)
+	k.rollout(systemNS, "deployment/turnpike-controller", diagnose)
+}
+
+// offerReady is the offer's Ready condition as "status/reason since lastTransitionTime".
+func offerReady(ctx context.Context, t *testing.T, dyn dynamic.Interface) string {
+	t.Helper()
+	u, err := dyn.Resource(offerGVR).Namespace(shopNS).Get(ctx, offerName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("get offer: %v", err)
+	}
+	var o v1alpha1.ServiceOffer
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &o); err != nil {
+		t.Fatal(err)
+	}
+	for _, cond := range o.Status.Conditions {
+		if cond.Type == v1alpha1.ConditionReady {
+			return fmt.Sprintf("%s/%s since %s", cond.Status, cond.Reason, cond.LastTransitionTime.UTC().Format(time.RFC3339))
+		}
+	}
+	return "no Ready condition"
 }
 
 func ptrInt32(p *int32) int32 {
