@@ -11,7 +11,7 @@ e2e-cluster-smoke: cluster-deps ## a real one-node cluster (root): restricted De
 
 # The product installed in that cluster as manifests/README.md says (kubectl apply -k
 # manifests/, the dev chain pod, the facilitator overlay, an upstream and a ServiceOffer),
-# Pod Security restricted and RBAC checked with the pods' own tokens. Not in E2E_TARGETS
+# Pod Security restricted, RBAC checked with the pods' own tokens, leader pod deleted. Not in E2E_TARGETS
 # yet: it needs root, cluster-deps and the image builds (docs/cluster.md, "Product").
 e2e-cluster: cluster-deps image image-pause image-testupstream ## the product in a real one-node cluster (root): manifests applied, controller + facilitator + dev chain as pods, offer status from the controller pod
 	$(GO) test -tags e2e -count=1 -timeout 20m -v -run '^TestProductInCluster$$' ./internal/cluster/

@@ -55,8 +55,10 @@ var offerGVR = schema.GroupVersionResource{Group: v1alpha1.GroupVersion.Group, V
 // chain as a pod, the facilitator overlay, then a seller's upstream and ServiceOffer.
 // Every pod runs from the images `make image image-pause image-testupstream` built,
 // under Pod Security `restricted`; RBAC is checked with tokens the kubelet projected
-// into the pods. Traefik itself is not here yet (docs/cluster.md, "Next step"), so the
-// offer is checked up to what the controller can truthfully report without it.
+// into the pods; last, the leader pod is deleted and the standby must take over with
+// no change to the offer's status. Traefik itself is not here yet (docs/cluster.md,
+// "Next step"), so the offer is checked up to what the controller can truthfully
+// report without it.
 func TestProductInCluster(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Fatal("the in-cluster test needs root (mounts, cgroups, iptables)")
