@@ -7,7 +7,7 @@ cluster-deps: test-deps ## build/install the node: kube-node (kubelet, kube-prox
 	@t0=$$SECONDS; bash scripts/install-cluster-deps.sh >/dev/null; echo "[cluster-deps] ready after $$((SECONDS - t0)) s" >&2
 
 e2e-cluster-smoke: cluster-deps ## a real one-node cluster (root): restricted Deployment + Service, reached by ClusterIP and DNS name; started twice
-	$(GO) test -tags e2e -count=1 -timeout 15m -v ./internal/cluster/...
+	$(GO) test -tags e2e -count=1 -timeout 15m -v -run '^TestClusterSmoke$$' ./internal/cluster/
 
 # The product installed in that cluster as manifests/README.md says (kubectl apply -k
 # manifests/, the dev chain pod, the facilitator overlay, an upstream and a ServiceOffer),
