@@ -140,7 +140,7 @@ func TestUpstreamBasePathAndCredentialThroughTheCRDProvider(t *testing.T) {
 			t.Fatal(err)
 		}
 		doc := fmt.Sprint(cm.Data)
-		if strings.Contains(doc, secret) || strings.Contains(doc, "llm-key") || !strings.Contains(doc, `"type": "inference"`) {
+		if strings.Contains(doc, secret) || strings.Contains(doc, "llm-key") || !strings.Contains(doc, `"type":"inference"`) {
 			t.Fatalf("routes document %s: want the type and nothing of the credential", doc)
 		}
 	})
