@@ -98,24 +98,29 @@ func settings() render.Settings {
 
 func runControllerWith(t *testing.T, cp *controlPlane, healthURL, metricsAddr, healthAddr string) string {
 	t.Helper()
+	return runManager(t, manager.Options{
+		Config:           cp.cfg,
+		Settings:         settings(),
+		Agent:            discoveryAgent,
+		DiscoveryAddress: "127.0.0.1:0",
+		DiscoveryRoute:   discoveryRoute,
+		MetricsAddress:   metricsAddr,
+		HealthAddress:    healthAddr,
+		HealthBaseURL:    healthURL,
+		RecheckAfter:     3 * time.Second,
+		RetryAfter:       time.Second,
+	}).Discovery
+}
+
+// runManager runs the controller with opts until the test ends and returns the
+// addresses it serves on once it has started.
+func runManager(t *testing.T, opts manager.Options) manager.Addresses {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan manager.Addresses, 1)
 	done := make(chan error, 1)
-	go func() {
-		done <- manager.Run(ctx, manager.Options{
-			Config:           cp.cfg,
-			Settings:         settings(),
-			Agent:            discoveryAgent,
-			DiscoveryAddress: "127.0.0.1:0",
-			DiscoveryRoute:   discoveryRoute,
-			MetricsAddress:   metricsAddr,
-			HealthAddress:    healthAddr,
-			HealthBaseURL:    healthURL,
-			RecheckAfter:     3 * time.Second,
-			RetryAfter:       time.Second,
-			OnStarted:        func(a manager.Addresses) { started <- a },
-		})
-	}()
+	opts.OnStarted = func(a manager.Addresses) { started <- a }
+	go func() { done <- manager.Run(ctx, opts) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -129,13 +134,13 @@ func runControllerWith(t *testing.T, cp *controlPlane, healthURL, metricsAddr, h
 	})
 	select {
 	case a := <-started:
-		return a.Discovery
+		return a
 	case err := <-done:
 		t.Fatalf("controller exited: %v", err)
 	case <-time.After(60 * time.Second):
 		t.Fatal("controller did not start")
 	}
-	return ""
+	return manager.Addresses{}
 }
 
 func newOffer(ns, name string, mut ...func(*v1alpha1.ServiceOffer)) *v1alpha1.ServiceOffer {

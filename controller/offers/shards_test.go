@@ -303,38 +303,17 @@ func (cp *controlPlane) shardDoc(t *testing.T, key types.NamespacedName) *routes
 // runControllerSettings runs the controller with s until the test ends.
 func runControllerSettings(t *testing.T, cp *controlPlane, s render.Settings, healthURL, metricsAddr string) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	started := make(chan manager.Addresses, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- manager.Run(ctx, manager.Options{
-			Config:         cp.cfg,
-			Settings:       s,
-			MetricsAddress: metricsAddr,
-			HealthAddress:  "0",
-			HealthBaseURL:  healthURL,
-			RecheckAfter:   3 * time.Second,
-			RetryAfter:     time.Second,
-			OnStarted:      func(a manager.Addresses) { started <- a },
-			// Other tests run a manager in this process too.
-			SkipNameValidation: true,
-		})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			t.Errorf("controller did not stop")
-		}
+	runManager(t, manager.Options{
+		Config:         cp.cfg,
+		Settings:       s,
+		MetricsAddress: metricsAddr,
+		HealthAddress:  "0",
+		HealthBaseURL:  healthURL,
+		RecheckAfter:   3 * time.Second,
+		RetryAfter:     time.Second,
+		// Other tests run a manager in this process too.
+		SkipNameValidation: true,
 	})
-	select {
-	case <-started:
-	case err := <-done:
-		t.Fatalf("controller exited: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("controller did not start")
-	}
 }
 
 func httpGet(url string) (string, error) {
