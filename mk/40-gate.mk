@@ -4,17 +4,24 @@
 # the 402 and paid paths compiled, and the 402 path interpreted by Yaegi exactly as
 # Traefik runs it (tools/yaegibench, a nested module so yaegi stays out of go.mod).
 .PHONY: test-gate-yaegi test-gate-fuzz bench-gate bench-gate-newurl
-GATE_FUZZTIME ?= 10s
+# A count, not a duration: with a duration, Go 1.26's fuzz coordinator can fail the run
+# with a bare "context deadline exceeded" when the deadline falls while a worker is
+# still minimizing a new input (golang/go#75804, fixed in 1.27). A cold CI run hit
+# exactly that: both workers minimizing, 0 execs/s for 8 s, then the deadline. 50,000
+# execs take 3-25 s per target here, cold or warm; minimizing is capped separately.
+GATE_FUZZTIME ?= 50000x
+GATE_FUZZMINIMIZE ?= 10s
+GATE_FUZZ = $(GO) test -run '^$$' -fuzztime $(GATE_FUZZTIME) -fuzzminimizetime $(GATE_FUZZMINIMIZE)
 
 test-gate-yaegi: test-deps ## the plugin's tests under Yaegi v0.16.1, the interpreter Traefik embeds
 	bash scripts/yaegi-test.sh
 
-test-gate-fuzz: ## short fuzz runs of the wire decoders (GATE_FUZZTIME, default 10s each)
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeHeader$$' -fuzztime $(GATE_FUZZTIME) ./x402/
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(GATE_FUZZTIME) ./plugin/routes/
-	$(GO) test -run '^$$' -fuzz '^FuzzCompileAndServe$$' -fuzztime $(GATE_FUZZTIME) ./plugin/
-	$(GO) test -run '^$$' -fuzz '^FuzzPaymentHeader$$' -fuzztime $(GATE_FUZZTIME) ./plugin/
-	$(GO) test -run '^$$' -fuzz '^FuzzPaidPathLocalChecks$$' -fuzztime $(GATE_FUZZTIME) ./plugin/
+test-gate-fuzz: ## short fuzz runs of the wire decoders (GATE_FUZZTIME execs each, default 50000x)
+	$(GATE_FUZZ) -fuzz '^FuzzDecodeHeader$$' ./x402/
+	$(GATE_FUZZ) -fuzz '^FuzzParse$$' ./plugin/routes/
+	$(GATE_FUZZ) -fuzz '^FuzzCompileAndServe$$' ./plugin/
+	$(GATE_FUZZ) -fuzz '^FuzzPaymentHeader$$' ./plugin/
+	$(GATE_FUZZ) -fuzz '^FuzzPaidPathLocalChecks$$' ./plugin/
 
 bench-gate: ## the 402 and paid paths compiled, and the 402 path under Yaegi
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./plugin/
