@@ -225,6 +225,28 @@ func (r *Reconciler) retry() time.Duration {
 	return 30 * time.Second
 }
 
+// upstreamRetry is the wait before checking again an upstream that has never served.
+// Applied together with its offer, an upstream is usually seconds from ready (its pod
+// starting, kube-proxy programming its Service), and nothing the controller watches
+// changes when it gets there. So the wait is as long as the upstream has been failing,
+// at least a second and at most the retry interval: checks at about 1, 2, 4, 8 and 16 s,
+// then every interval. Derived from the condition, it survives a leader change.
+func (r *Reconciler) upstreamRetry(conds []metav1.Condition) time.Duration {
+	limit := r.retry()
+	cond := meta.FindStatusCondition(conds, v1alpha1.ConditionUpstreamHealthy)
+	if cond == nil || cond.Status != metav1.ConditionFalse || limit <= time.Second {
+		return limit
+	}
+	wait := r.now().Sub(cond.LastTransitionTime.Time)
+	if wait < time.Second {
+		return time.Second
+	}
+	if wait > limit {
+		return limit
+	}
+	return wait
+}
+
 func (r *Reconciler) recheck() time.Duration {
 	if r.RecheckAfter > 0 {
 		return r.RecheckAfter
@@ -438,7 +460,7 @@ func (r *Reconciler) reconcileOffer(ctx context.Context, o *v1alpha1.ServiceOffe
 		if _, err := r.syncRoutes(ctx, o, key, false); err != nil {
 			return ctrl.Result{}, err
 		}
-		return ctrl.Result{RequeueAfter: r.retry()}, nil
+		return ctrl.Result{RequeueAfter: r.upstreamRetry(st.Conditions)}, nil
 	}
 
 	// 5. Gate and route. Once published they stay while the upstream is unhealthy:
