@@ -2,8 +2,9 @@
 # Installs what a real one-node cluster needs beyond the control plane that
 # install-deps.d/20-kube.sh builds (etcd, kube-apiserver): the node's Kubernetes
 # binaries, containerd and its runc shim, runc, CNI plugins, iptables and conntrack.
-# Kept out of install-deps.d (so out of `make test`) until the cluster suite runs in
-# CI; `make cluster-deps` runs it. Idempotent: each build is stamped with its version.
+# Kept out of install-deps.d: only the cluster suite needs it (root), so `make e2e`
+# installs it through `make cluster-deps`, not `make test`. Idempotent: each build is
+# stamped with its version.
 #
 # Kubernetes node binaries: kubelet, kube-proxy, kube-scheduler and
 # kube-controller-manager share most of their packages, so ONE multicall binary
