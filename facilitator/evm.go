@@ -33,9 +33,13 @@ type EVMOptions struct {
 	TokenTTL time.Duration
 	// GasHeadroomPercent is added to the gas estimate. Default 20.
 	GasHeadroomPercent uint64
+	// GasReuse is how long an asset's last gas estimate (plus headroom) is reused as
+	// the limit of its later transfers, each simulated once at that limit instead of
+	// estimated; then the next transfer is estimated again, so a limit raised by one
+	// costly transfer (a payee's first balance) comes back down. Default 1 min.
+	GasReuse time.Duration
 	// NoGasReuse estimates gas for every settlement (eth_estimateGas, several EVM
-	// runs each) instead of simulating it once at the limit that worked before for
-	// the same asset. For baseline measurements.
+	// runs each). For baseline measurements.
 	NoGasReuse bool
 }
 
@@ -62,10 +66,15 @@ type EVM struct {
 	nonce      uint64
 	nonceKnown bool
 
-	// gasMu guards gasLimits: per asset, the largest limit (estimate plus headroom)
-	// a transferWithAuthorization with a 65-byte signature needed so far.
+	// gasMu guards gasLimits: per asset, the last estimate plus headroom of a
+	// transferWithAuthorization with a 65-byte signature, and until when to reuse it.
 	gasMu     sync.Mutex
-	gasLimits map[common.Address]uint64
+	gasLimits map[common.Address]gasLimit
+}
+
+type gasLimit struct {
+	gas   uint64
+	until time.Time
 }
 
 type tokenEntry struct {
@@ -107,6 +116,9 @@ func NewEVM(ctx context.Context, c *rpc.Client, key *ecdsa.PrivateKey, opts EVMO
 	if opts.GasHeadroomPercent == 0 {
 		opts.GasHeadroomPercent = 20
 	}
+	if opts.GasReuse <= 0 {
+		opts.GasReuse = time.Minute
+	}
 	eth := ethclient.NewClient(c)
 	id, err := eth.ChainID(ctx)
 	if err != nil {
@@ -121,7 +133,7 @@ func NewEVM(ctx context.Context, c *rpc.Client, key *ecdsa.PrivateKey, opts EVMO
 		usedID:  authorizationUsedTopic,
 		tokens:  map[common.Address]tokenEntry{},
 
-		gasLimits: map[common.Address]uint64{},
+		gasLimits: map[common.Address]gasLimit{},
 	}, nil
 }
 
@@ -343,13 +355,16 @@ func (e *EVM) Submit(ctx context.Context, asset common.Address, a eip3009.Author
 // first time and whenever that call fails for any reason, eth_estimateGas (several
 // runs, and the classification of a revert as before). A later transfer that needs
 // more gas than the known limit (a payee's first balance, a costlier signature check)
-// fails the call at that limit, is estimated, and raises the limit.
+// fails the call at that limit, is estimated, and replaces the limit; so does the
+// first transfer after GasReuse.
 func (e *EVM) prepare(ctx context.Context, asset common.Address, data []byte, reusable bool) (uint64, *big.Int, *big.Int, error) {
 	reusable = reusable && !e.opts.NoGasReuse
 	var known uint64
 	if reusable {
 		e.gasMu.Lock()
-		known = e.gasLimits[asset]
+		if l, ok := e.gasLimits[asset]; ok && time.Now().Before(l.until) {
+			known = l.gas
+		}
 		e.gasMu.Unlock()
 	}
 	var (
@@ -397,9 +412,7 @@ func (e *EVM) prepare(ctx context.Context, asset common.Address, data []byte, re
 		gas = uint64(est) + uint64(est)*e.opts.GasHeadroomPercent/100
 		if reusable {
 			e.gasMu.Lock()
-			if gas > e.gasLimits[asset] {
-				e.gasLimits[asset] = gas
-			}
+			e.gasLimits[asset] = gasLimit{gas: gas, until: time.Now().Add(e.opts.GasReuse)}
 			e.gasMu.Unlock()
 		}
 	}

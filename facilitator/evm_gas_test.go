@@ -120,12 +120,13 @@ func TestEVMSubmitGasLimit(t *testing.T) {
 	known := func() uint64 {
 		evm.gasMu.Lock()
 		defer evm.gasMu.Unlock()
-		return evm.gasLimits[w.asset]
+		return evm.gasLimits[w.asset].gas
 	}
 
 	for _, tc := range []struct {
 		desc      string
 		setLimit  uint64 // 0: leave the known limit as the previous case left it
+		expire    bool   // the known limit's reuse period is over
 		to        common.Address
 		spent     bool // submit an authorization that was already used
 		estimates int  // eth_estimateGas calls expected
@@ -137,11 +138,20 @@ func TestEVMSubmitGasLimit(t *testing.T) {
 		{desc: "a known limit too small falls back to estimation and raises it", setLimit: 30_000, to: w.payTo, estimates: 1},
 		{desc: "a payee's first balance within the known limit or estimated", to: fresh},
 		{desc: "afterwards no estimation again", to: w.payTo, estimates: 0},
+		{desc: "after the reuse period the transfer is estimated again", expire: true, to: w.payTo, estimates: 1},
+		{desc: "and the new limit is reused", to: w.payTo, estimates: 0},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
-			if tc.setLimit > 0 {
+			if tc.setLimit > 0 || tc.expire {
 				evm.gasMu.Lock()
-				evm.gasLimits[w.asset] = tc.setLimit
+				l := evm.gasLimits[w.asset]
+				if tc.setLimit > 0 {
+					l = gasLimit{gas: tc.setLimit, until: time.Now().Add(time.Hour)}
+				}
+				if tc.expire {
+					l.until = time.Now().Add(-time.Second)
+				}
+				evm.gasLimits[w.asset] = l
 				evm.gasMu.Unlock()
 			}
 			a, sig := authFor(t, tc.to)
@@ -184,6 +194,9 @@ func TestEVMSubmitGasLimit(t *testing.T) {
 			}
 			if tc.setLimit > 0 && known() <= tc.setLimit {
 				t.Fatalf("known limit %d after falling back, want above %d", known(), tc.setLimit)
+			}
+			if tc.expire && known() >= limitBefore {
+				t.Fatalf("known limit %d after estimating again, want below %d (raised by the fresh payee's transfer)", known(), limitBefore)
 			}
 			if known() == 0 {
 				t.Fatal("no known limit after a transfer")
