@@ -33,6 +33,14 @@ type EVMOptions struct {
 	TokenTTL time.Duration
 	// GasHeadroomPercent is added to the gas estimate. Default 20.
 	GasHeadroomPercent uint64
+	// GasReuse is how long an asset's last gas estimate (plus headroom) is reused as
+	// the limit of its later transfers, each simulated once at that limit instead of
+	// estimated; then the next transfer is estimated again, so a limit raised by one
+	// costly transfer (a payee's first balance) comes back down. Default 1 min.
+	GasReuse time.Duration
+	// NoGasReuse estimates gas for every settlement (eth_estimateGas, several EVM
+	// runs each). For baseline measurements.
+	NoGasReuse bool
 }
 
 // EVM is a Chain over JSON-RPC. Reads that verify needs go out as one JSON-RPC batch;
@@ -57,6 +65,16 @@ type EVM struct {
 	nonceMu    sync.Mutex
 	nonce      uint64
 	nonceKnown bool
+
+	// gasMu guards gasLimits: per asset, the last estimate plus headroom of a
+	// transferWithAuthorization with a 65-byte signature, and until when to reuse it.
+	gasMu     sync.Mutex
+	gasLimits map[common.Address]gasLimit
+}
+
+type gasLimit struct {
+	gas   uint64
+	until time.Time
 }
 
 type tokenEntry struct {
@@ -98,6 +116,9 @@ func NewEVM(ctx context.Context, c *rpc.Client, key *ecdsa.PrivateKey, opts EVMO
 	if opts.GasHeadroomPercent == 0 {
 		opts.GasHeadroomPercent = 20
 	}
+	if opts.GasReuse <= 0 {
+		opts.GasReuse = time.Minute
+	}
 	eth := ethclient.NewClient(c)
 	id, err := eth.ChainID(ctx)
 	if err != nil {
@@ -111,6 +132,8 @@ func NewEVM(ctx context.Context, c *rpc.Client, key *ecdsa.PrivateKey, opts EVMO
 		tok:     token.NewEIP3009Token(),
 		usedID:  authorizationUsedTopic,
 		tokens:  map[common.Address]tokenEntry{},
+
+		gasLimits: map[common.Address]gasLimit{},
 	}, nil
 }
 
@@ -137,6 +160,7 @@ func (e *EVM) Close() { e.rpc.Close() }
 type callArgs struct {
 	From *common.Address `json:"from,omitempty"`
 	To   common.Address  `json:"to"`
+	Gas  *hexutil.Uint64 `json:"gas,omitempty"`
 	Data hexutil.Bytes   `json:"data"`
 }
 
@@ -287,23 +311,11 @@ func (e *EVM) Submit(ctx context.Context, asset common.Address, a eip3009.Author
 	if err != nil {
 		return common.Hash{}, &SimulationError{Err: err}
 	}
-	gas, err := e.eth.EstimateGas(ctx, ethereum.CallMsg{From: e.relayer, To: &asset, Data: data})
+	gas, tip, baseFee, err := e.prepare(ctx, asset, data, len(sig) == 65)
 	if err != nil {
-		if isRevert(err) {
-			return common.Hash{}, &SimulationError{Err: err}
-		}
-		return common.Hash{}, fmt.Errorf("estimate gas: %w", err)
+		return common.Hash{}, err
 	}
-	gas += gas * e.opts.GasHeadroomPercent / 100
-	tip, err := e.eth.SuggestGasTipCap(ctx)
-	if err != nil {
-		return common.Hash{}, fmt.Errorf("gas tip: %w", err)
-	}
-	head, err := e.eth.HeaderByNumber(ctx, nil)
-	if err != nil {
-		return common.Hash{}, fmt.Errorf("latest header: %w", err)
-	}
-	feeCap := new(big.Int).Add(tip, new(big.Int).Mul(head.BaseFee, big.NewInt(2)))
+	feeCap := new(big.Int).Add(tip, new(big.Int).Mul(baseFee, big.NewInt(2)))
 
 	for attempt := 0; ; attempt++ {
 		tx, err := e.reserveNonce(ctx, signed, func(nonce uint64) (*types.Transaction, error) {
@@ -334,6 +346,99 @@ func (e *EVM) Submit(ctx context.Context, asset common.Address, a eip3009.Author
 		}
 		return common.Hash{}, fmt.Errorf("send transaction: %w", err)
 	}
+}
+
+// prepare returns the gas limit and fees for a transfer, having simulated it at that
+// limit on the latest state: a transfer that fails there is never sent. Everything
+// goes to the node in one JSON-RPC batch: the tip, the head's base fee, and either an
+// eth_call at the limit a transfer of this asset needed before (one EVM run) or, the
+// first time and whenever that call fails for any reason, eth_estimateGas (several
+// runs, and the classification of a revert as before). A later transfer that needs
+// more gas than the known limit (a payee's first balance, a costlier signature check)
+// fails the call at that limit, is estimated, and replaces the limit; so does the
+// first transfer after GasReuse.
+func (e *EVM) prepare(ctx context.Context, asset common.Address, data []byte, reusable bool) (uint64, *big.Int, *big.Int, error) {
+	reusable = reusable && !e.opts.NoGasReuse
+	var known uint64
+	if reusable {
+		e.gasMu.Lock()
+		if l, ok := e.gasLimits[asset]; ok && time.Now().Before(l.until) {
+			known = l.gas
+		}
+		e.gasMu.Unlock()
+	}
+	var (
+		tip  hexutil.Big
+		fees feeHistory
+		out  hexutil.Bytes
+		est  hexutil.Uint64
+	)
+	msg := callArgs{From: &e.relayer, To: asset, Data: data}
+	batch := []rpc.BatchElem{
+		{Method: "eth_maxPriorityFeePerGas", Result: &tip},
+		{Method: "eth_feeHistory", Args: []any{hexutil.Uint64(1), "latest", []float64{}}, Result: &fees},
+	}
+	if known > 0 {
+		limit := hexutil.Uint64(known)
+		msg.Gas = &limit
+		batch = append(batch, rpc.BatchElem{Method: "eth_call", Args: []any{msg, "latest"}, Result: &out})
+	} else {
+		batch = append(batch, rpc.BatchElem{Method: "eth_estimateGas", Args: []any{msg}, Result: &est})
+	}
+	if err := e.rpc.BatchCallContext(ctx, batch); err != nil {
+		return 0, nil, nil, fmt.Errorf("estimate gas and fees: %w", err)
+	}
+	if batch[0].Error != nil {
+		return 0, nil, nil, fmt.Errorf("gas tip: %w", batch[0].Error)
+	}
+	baseFee, err := e.baseFee(ctx, batch[1].Error, fees)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	gas := known
+	if known == 0 || batch[2].Error != nil {
+		if known == 0 {
+			err = batch[2].Error
+		} else {
+			msg.Gas = nil
+			err = e.rpc.CallContext(ctx, &est, "eth_estimateGas", msg)
+		}
+		if err != nil {
+			if isRevert(err) {
+				return 0, nil, nil, &SimulationError{Err: err}
+			}
+			return 0, nil, nil, fmt.Errorf("estimate gas: %w", err)
+		}
+		gas = uint64(est) + uint64(est)*e.opts.GasHeadroomPercent/100
+		if reusable {
+			e.gasMu.Lock()
+			e.gasLimits[asset] = gasLimit{gas: gas, until: time.Now().Add(e.opts.GasReuse)}
+			e.gasMu.Unlock()
+		}
+	}
+	return gas, tip.ToInt(), baseFee, nil
+}
+
+// feeHistory is the part of an eth_feeHistory answer used here.
+type feeHistory struct {
+	BaseFee []*hexutil.Big `json:"baseFeePerGas"`
+}
+
+// baseFee is the latest block's base fee from an eth_feeHistory answer (a few bytes,
+// where the latest block carries every transaction hash), or from the header when
+// the node does not answer it.
+func (e *EVM) baseFee(ctx context.Context, histErr error, fees feeHistory) (*big.Int, error) {
+	if histErr == nil && len(fees.BaseFee) > 0 && fees.BaseFee[0] != nil {
+		return fees.BaseFee[0].ToInt(), nil
+	}
+	head, err := e.eth.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("latest header: %w", err)
+	}
+	if head.BaseFee == nil {
+		return nil, fmt.Errorf("latest block %v has no base fee (chain before London)", head.Number)
+	}
+	return head.BaseFee, nil
 }
 
 // reserveNonce signs a transaction with the relayer's next nonce and consumes that

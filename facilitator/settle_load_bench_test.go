@@ -39,9 +39,12 @@ const (
 // drift limit (the state where every settlement used to wait ~1 s) or for
 // loadWarmup, then settlements/s are counted over loadWindow. Sub-benchmarks:
 //
-//   - group: the dev chain's group commit (several transactions per block);
+//   - group: the dev chain's group commit (several transactions per block), and the
+//     facilitator simulating each transfer once at the asset's known gas limit;
+//   - group-estimate: the same, with gas estimated for every settlement
+//     (EVMOptions.NoGasReuse), the baseline of that change in the same run;
 //   - sender-mines: the same load on the dev chain's previous miner (Options.SenderMines),
-//     the baseline of the same run.
+//     the baseline of group commit in the same run.
 //
 // Each settle must succeed. Reported: settlements/s in the window, transactions per
 // block, and the largest lead of chain time over the wall clock during the run, which
@@ -53,16 +56,17 @@ func BenchmarkSettleLoad(b *testing.B) {
 	for _, mode := range []struct {
 		name        string
 		senderMines bool
-	}{{"group", false}, {"sender-mines", true}} {
+		estimate    bool
+	}{{"group", false, false}, {"group-estimate", false, true}, {"sender-mines", true, false}} {
 		b.Run(mode.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				settleLoadRound(b, mode.senderMines)
+				settleLoadRound(b, mode.senderMines, mode.estimate)
 			}
 		})
 	}
 }
 
-func settleLoadRound(b *testing.B, senderMines bool) {
+func settleLoadRound(b *testing.B, senderMines, estimate bool) {
 	b.StopTimer()
 	ctx := context.Background()
 	dc, err := devchain.Start(ctx, devchain.Options{SenderMines: senderMines})
@@ -70,7 +74,7 @@ func settleLoadRound(b *testing.B, senderMines bool) {
 		b.Fatal(err)
 	}
 	defer dc.Close()
-	evm, err := DialEVM(ctx, dc.RPCURL(), dc.Account(devchain.RoleFacilitator).Key, EVMOptions{})
+	evm, err := DialEVM(ctx, dc.RPCURL(), dc.Account(devchain.RoleFacilitator).Key, EVMOptions{NoGasReuse: estimate})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -229,8 +233,8 @@ func settleLoadRound(b *testing.B, senderMines bool) {
 	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(max(n, 1)), "cpu-ms/settlement")
 	b.ReportMetric(0, "ns/op")
 	// Printed, not logged: a sub-benchmark's log is hidden without -v.
-	fmt.Printf("settle load (senderMines=%v): %d settlements by %d callers in %.1f s: %.0f/s, %d blocks, chain %.1f s ahead at the start, at most %.1f s (cap %v); process CPU %.2f s (%.2f cores)\n",
-		senderMines, n, loadClients, elapsed.Seconds(), rate, blocks, leadAtStart.Seconds(), time.Duration(maxLead.Load()).Seconds(), devchain.DefaultMaxDrift,
+	fmt.Printf("settle load (senderMines=%v, estimate gas=%v): %d settlements by %d callers in %.1f s: %.0f/s, %d blocks, chain %.1f s ahead at the start, at most %.1f s (cap %v); process CPU %.2f s (%.2f cores)\n",
+		senderMines, estimate, n, loadClients, elapsed.Seconds(), rate, blocks, leadAtStart.Seconds(), time.Duration(maxLead.Load()).Seconds(), devchain.DefaultMaxDrift,
 		cpu.Seconds(), cpu.Seconds()/elapsed.Seconds())
 }
 

@@ -21,7 +21,7 @@ bench-devchain: ## dev chain start-up cost and settlement latency
 # and, as the same run's baseline, the previous miner (Options.SenderMines). Target:
 # >= 200 settlements/s over every round. About 1.5 min; not part of `make bench`'s
 # default rows because it saturates 2 cores for that long.
-bench-devchain-load: ## dev chain settlements/s through /settle at the drift limit (group commit vs previous miner)
+bench-devchain-load: ## dev chain settlements/s through /settle at the drift limit (group commit; gas estimated per settle; previous miner)
 	$(GO) test -run '^$$' -bench '^BenchmarkSettleLoad$$' -benchtime 1x -count 3 ./facilitator/
 
 BENCH_TARGETS += bench-devchain
