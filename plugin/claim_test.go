@@ -418,3 +418,71 @@ func TestLostVerifyAnswerIsReleased(t *testing.T) {
 		})
 	}
 }
+
+// TestBuyerGoneDuringVerify: the buyer hangs up while the facilitator is verifying,
+// before it has taken the claim. The gate must wait for that verify (it runs on a
+// context of its own) and release after it: a /release that overtook the verify would
+// find nothing to release, and the claim taken afterwards would lock the buyer's
+// retry out (authorization_claimed) for the claim's lifetime. Nothing is forwarded or
+// settled, and the retry with the same payment is served.
+func TestBuyerGoneDuringVerify(t *testing.T) {
+	tg := newTestGate(t, testDoc(1), nil)
+	ev := tg.ev
+	ctx, cancel := context.WithCancel(context.Background())
+	tg.fac.mu.Lock()
+	tg.fac.verifyHook = func() {
+		cancel()
+		time.Sleep(150 * time.Millisecond) // the facilitator's chain checks, then the claim
+	}
+	tg.fac.mu.Unlock()
+	hdr := payHeader(t)
+	req := httptest.NewRequest("GET", base+"/forecast/a", nil).WithContext(ctx)
+	req.RequestURI = req.URL.RequestURI()
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	tg.g.ServeHTTP(httptest.NewRecorder(), req)
+
+	waitFor(t, "release", func() bool { return tg.fac.releaseCalls.Load() >= 1 })
+	if got, want := strings.Join(ev.list(), ","), "verify,claimed,release"; got != want {
+		t.Fatalf("facilitator saw %s, want %s: the release must come after the claim", got, want)
+	}
+	if n := tg.up.calls.Load(); n != 0 {
+		t.Fatalf("a buyer gone before verify finished reached the upstream %d times", n)
+	}
+	if n := tg.fac.settleCalls.Load(); n != 0 {
+		t.Fatalf("settled %d times for a buyer who was gone", n)
+	}
+	if !hasMetricLine(scrape(t), "turnpike_payment_failed_total{", `offer_name="weather"`, `reason="`+x402.ReasonBuyerDisconnected+`"} 1`) {
+		t.Fatalf("turnpike_payment_failed_total{reason=%q} is not 1 for the offer", x402.ReasonBuyerDisconnected)
+	}
+
+	tg.fac.mu.Lock()
+	tg.fac.verifyHook = nil
+	tg.fac.mu.Unlock()
+	if rec := tg.do("GET", base+"/forecast/a", hdr); rec.Code != http.StatusOK {
+		t.Fatalf("the retry with the same payment: %d %s, want 200", rec.Code, rec.Body.String())
+	}
+	if n := tg.up.calls.Load(); n != 1 {
+		t.Fatalf("upstream calls %d after the retry, want 1", n)
+	}
+}
+
+// hasMetricLine: some line of the exposition has every part, in order.
+func hasMetricLine(text string, parts ...string) bool {
+	for _, line := range strings.Split(text, "\n") {
+		rest, ok := line, true
+		for _, p := range parts {
+			i := strings.Index(rest, p)
+			if i < 0 {
+				ok = false
+				break
+			}
+			rest = rest[i+len(p):]
+		}
+		if ok && rest == "" {
+			return true
+		}
+	}
+	return false
+}

@@ -490,6 +490,10 @@ func pay(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, ps *chall
 		payFailed(p)
 		return
 	}
+	if req.Context().Err() != nil {
+		buyerGone(p)
+		return
+	}
 	stripPaymentHeaders(g, req)
 	if g.s.payerHeader != "" {
 		req.Header[g.s.payerHeader] = []string{p.payer}
@@ -532,6 +536,13 @@ func payBefore(p *payment) {
 	rememberAnswer(p, answers.Settled, receipt)
 	applyReceipt(p.rw.Header(), p.receiptHeader, receipt)
 	p.g.next.ServeHTTP(p.rw, p.req)
+}
+
+// buyerGone ends a verified payment whose buyer hung up during verify: nothing is
+// settled or forwarded, and the authorization is freed for the buyer's retry.
+func buyerGone(p *payment) {
+	metrics.Fail(p.sr, x402.ReasonBuyerDisconnected)
+	releasePayment(p)
 }
 
 // releaseUnsettled lets the buyer use an authorization again when nothing was settled
@@ -828,7 +839,11 @@ func verifyPayment(p *payment) bool {
 	}
 	p.attempt = newAttempt()
 	start := time.Now()
-	vres, err := x402.VerifyEncodedWith(fac.client, p.req.Context(), p.body, p.attempt)
+	// Not cancelled with the buyer's connection (the verify timeout still bounds it):
+	// a verify abandoned midway may leave a claim that a /release sent at once would
+	// overtake, locking the buyer's retry out for the claim's lifetime. Finished, its
+	// claim is known and pay releases it when the buyer is gone.
+	vres, err := x402.VerifyEncodedWith(fac.client, context.WithoutCancel(p.req.Context()), p.body, p.attempt)
 	metrics.Observe(p.sr, metrics.OpVerify, time.Since(start))
 	if err != nil || !vres.IsValid {
 		return verifyRefused(p, &vres, err)

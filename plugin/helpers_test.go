@@ -113,6 +113,8 @@ type fakeFacilitator struct {
 	noClaim bool
 	// claimFor: confirm a claim for this attempt instead of the caller's.
 	claimFor string
+	// verifyHook runs while a /verify is being answered (before the claim is taken).
+	verifyHook func()
 	// settleOKFrom: from this settle call on (1-based), answer ok whatever settleMode
 	// says (0: never): a reconciliation that succeeds.
 	settleOKFrom int64
@@ -163,7 +165,7 @@ func (f *fakeFacilitator) serve(w http.ResponseWriter, r *http.Request) {
 	raw, _ := io.ReadAll(r.Body)
 	_ = json.Unmarshal(raw, &req)
 	f.mu.Lock()
-	vm, sm, noClaim, okFrom := f.verifyMode, f.settleMode, f.noClaim, f.settleOKFrom
+	vm, sm, noClaim, okFrom, verifyHook := f.verifyMode, f.settleMode, f.noClaim, f.settleOKFrom, f.verifyHook
 	attempt := r.Header.Get(x402.HeaderAttempt)
 	f.attempts = append(f.attempts, r.URL.Path+" "+attempt)
 	if r.URL.Path == "/verify" {
@@ -178,6 +180,12 @@ func (f *fakeFacilitator) serve(w http.ResponseWriter, r *http.Request) {
 		f.verifyCalls.Add(1)
 		if f.events != nil {
 			f.events.add("verify")
+		}
+		if verifyHook != nil {
+			verifyHook()
+			if f.events != nil {
+				f.events.add("claimed")
+			}
 		}
 		switch vm {
 		case "ok":

@@ -30,8 +30,11 @@ const (
 	// ReasonFacilitatorUnavailable is verify-time only: nothing was settled. A settle
 	// call without a usable answer is ReasonSettlementUnknown.
 	ReasonFacilitatorUnavailable = "facilitator_unavailable"
-	ReasonPaymentInvalid         = "payment_invalid"
-	ReasonSettlementFailed       = "settlement_failed"
+	// ReasonBuyerDisconnected is counted, never sent: the buyer hung up while its
+	// payment was verified, and the gate released the authorization.
+	ReasonBuyerDisconnected = "buyer_disconnected"
+	ReasonPaymentInvalid    = "payment_invalid"
+	ReasonSettlementFailed  = "settlement_failed"
 	// ReasonSettlementUnknown is the settle-time facilitator failure: the settle call
 	// gave no usable answer (transport error, timeout, 5xx, unexpected_settle_error),
 	// so the payment may have been taken; the gate reconciles it and never releases
@@ -139,6 +142,7 @@ var Reasons = []Reason{
 	{ReasonPaymentUsed, FateSpent, "gate: the authorization was already used for another request (402)"},
 	{ReasonReplayGuardFull, FateRetryLater, "gate: too many live authorizations to accept another safely (503)"},
 	{ReasonFacilitatorUnavailable, FateRetryLater, "gate: the facilitator gave no usable verify answer or is not configured; nothing was settled (503)"},
+	{ReasonBuyerDisconnected, FateUnspent, "gate: the buyer closed the connection while the payment was verified; nothing was settled or forwarded, and the authorization was released here and at the facilitator (counted only; nobody is there to answer)"},
 	{ReasonPaymentInvalid, FateUnspent, "gate: the facilitator refused the payment at verify; `error` holds its reason (402)"},
 	{ReasonSettlementFailed, FateMaybeSpent, "gate: the facilitator refused to settle, content withheld; `error` or the receipt holds its reason (402, 409 on a retry after reconciliation)"},
 	{ReasonSettlementUnknown, FateMaybeSpent, "gate: the settle call gave no usable answer; the payment may have been taken and is reconciled; retry the same request with the same payment (503)"},
