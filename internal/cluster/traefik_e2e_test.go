@@ -36,6 +36,7 @@ import (
 	"github.com/turnpike-x402/turnpike/eip3009"
 	"github.com/turnpike-x402/turnpike/internal/testenv"
 	"github.com/turnpike-x402/turnpike/internal/testupstream"
+	"github.com/turnpike-x402/turnpike/plugin/routes"
 	"github.com/turnpike-x402/turnpike/x402"
 )
 
@@ -444,30 +445,98 @@ func checkRollingRestart(ctx context.Context, t *testing.T, c *Cluster, k *kubec
 	}
 }
 
+// routesMountProbe is a restricted pod in turnpike-system that mounts the routes
+// ConfigMap as a directory, the way a gate configured with routesFile reads it: the
+// file on the node's side of that volume shows when the kubelet delivered a change.
+// (The shipped install does not use this mode: the controller renders routesConfigMap,
+// and a ConfigMap volume can only come from the pod's own namespace, so Traefik in
+// "traefik" cannot mount turnpike-system's ConfigMap.)
+const routesMountProbe = `apiVersion: v1
+kind: Pod
+metadata:
+  name: routes-mount-probe
+  namespace: turnpike-system
+spec:
+  automountServiceAccountToken: false
+  securityContext:
+    runAsNonRoot: true
+    runAsUser: 65532
+    seccompProfile: {type: RuntimeDefault}
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: probe
+      image: turnpike.local/testupstream:v1
+      imagePullPolicy: Never
+      args: ["-listen=:8080"]
+      resources:
+        requests: {cpu: 5m, memory: 16Mi}
+        limits: {memory: 32Mi}
+      securityContext:
+        allowPrivilegeEscalation: false
+        readOnlyRootFilesystem: true
+        capabilities: {drop: [ALL]}
+      volumeMounts:
+        - {name: routes, mountPath: /etc/turnpike/routes, readOnly: true}
+  volumes:
+    - name: routes
+      configMap: {name: turnpike-routes}
+`
+
 // checkPriceChange patches the offer's price and measures how long until the routes
-// ConfigMap holds it (the controller) and until both Traefik pods answer 402 with it
-// (the gate's API watch of that ConfigMap, the mode the controller renders:
-// routesConfigMap). Ends at the original price.
+// ConfigMap holds it (the controller), until both Traefik pods answer 402 with it (the
+// gate's API watch of that ConfigMap: routesConfigMap, the mode the controller renders
+// and the shipped install uses), and until a pod's mounted copy of the ConfigMap holds
+// it (the kubelet's delay, what routesFile mode would add before its own poll). Three
+// rounds; ends at the original price.
 func checkPriceChange(ctx context.Context, t *testing.T, c *Cluster, k *kubectl) {
 	pods := traefikPods(ctx, t, c)
 	if len(pods) != 2 {
 		t.Fatalf("%d ready Traefik pods, want 2", len(pods))
 	}
+	k.must(routesMountProbe, "apply", "-f", "-")
+	k.must("", "-n", systemNS, "wait", "--for=condition=Ready", "--timeout=60s", "pod/routes-mount-probe")
+	probe, err := c.Client.CoreV1().Pods(systemNS).Get(ctx, "routes-mount-probe", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mounted := c.path(filepath.Join("kubelet", "pods", string(probe.UID), "volumes", "kubernetes.io~configmap", "routes", routes.DataKey))
+	mountedPrice := func() string {
+		b, err := os.ReadFile(mounted)
+		if err != nil {
+			return ""
+		}
+		doc, err := routes.Parse(b)
+		if err != nil {
+			return ""
+		}
+		for _, o := range doc.Offers {
+			if o.Namespace == shopNS && o.Name == offerName && len(o.Payments) == 1 {
+				return o.Payments[0].Amount
+			}
+		}
+		return ""
+	}
+	if got := mountedPrice(); got != offerPrice {
+		t.Fatalf("mounted routes document at %s asks %q, want %s", mounted, got, offerPrice)
+	}
 	hc := &http.Client{Timeout: 2 * time.Second}
-	var docTimes, gateTimes []string
+	var docTimes, gateTimes, mountTimes []string
 	for _, price := range []string{"2000", "1500", offerPrice} {
 		patch := fmt.Sprintf(`[{"op":"replace","path":"/spec/payment/accepts/0/amount","value":%q}]`, price)
 		t0 := time.Now()
 		k.must("", "-n", shopNS, "patch", "serviceoffer", offerName, "--type=json", "-p", patch)
-		var inDoc time.Duration
+		var inDoc, inMount time.Duration
 		seen := map[string]time.Duration{}
-		err := poll(ctx, 60*time.Second, func() (bool, error) {
+		err := poll(ctx, 90*time.Second, func() (bool, error) {
 			if inDoc == 0 {
 				if doc := routesDoc(ctx, t, c.Client); doc != nil {
 					if e := findOffer(doc); e != nil && len(e.Payments) == 1 && e.Payments[0].Amount == price {
 						inDoc = time.Since(t0)
 					}
 				}
+			}
+			if inMount == 0 && mountedPrice() == price {
+				inMount = time.Since(t0)
 			}
 			for _, p := range pods {
 				if _, ok := seen[p.Name]; ok {
@@ -478,10 +547,10 @@ func checkPriceChange(ctx context.Context, t *testing.T, c *Cluster, k *kubectl)
 					seen[p.Name] = time.Since(t0)
 				}
 			}
-			return inDoc != 0 && len(seen) == len(pods), nil
+			return inDoc != 0 && inMount != 0 && len(seen) == len(pods), nil
 		})
 		if err != nil {
-			t.Fatalf("price %s: in routes document after %v, pods answering it: %v (%v)", price, inDoc, seen, err)
+			t.Fatalf("price %s: in routes document after %v, in the mounted copy after %v, pods answering it: %v (%v)", price, inDoc, inMount, seen, err)
 		}
 		var slowest time.Duration
 		for _, d := range seen {
@@ -491,10 +560,14 @@ func checkPriceChange(ctx context.Context, t *testing.T, c *Cluster, k *kubectl)
 		}
 		docTimes = append(docTimes, fmt.Sprintf("%.2f", inDoc.Seconds()))
 		gateTimes = append(gateTimes, fmt.Sprintf("%.2f", slowest.Seconds()))
-		t.Logf("price -> %s: routes ConfigMap after %.3f s, 402 with it from both Traefik pods after %.3f s (%v)", price, inDoc.Seconds(), slowest.Seconds(), seen)
+		mountTimes = append(mountTimes, fmt.Sprintf("%.2f", inMount.Seconds()))
+		t.Logf("price -> %s: routes ConfigMap after %.3f s, 402 with it from both Traefik pods after %.3f s (%v), mounted copy after %.3f s",
+			price, inDoc.Seconds(), slowest.Seconds(), seen, inMount.Seconds())
 	}
-	t.Logf("price change, API watch mode (routesConfigMap), 3 rounds: patch to routes ConfigMap [%s] s; patch to 402 from both pods [%s] s",
-		strings.Join(docTimes, ", "), strings.Join(gateTimes, ", "))
+	t.Logf("price change, 3 rounds: patch to routes ConfigMap [%s] s; to 402 from both Traefik pods, API watch mode [%s] s; "+
+		"to the kubelet's mounted copy (routesFile mode, before the gate's 1 s poll; kubelet syncFrequency 10 s here, 1 m by default) [%s] s",
+		strings.Join(docTimes, ", "), strings.Join(gateTimes, ", "), strings.Join(mountTimes, ", "))
+	k.must("", "-n", systemNS, "delete", "pod", "routes-mount-probe", "--wait=false")
 }
 
 // checkBuyerSidecar runs manifests/examples/buyer-sidecar as a pod paying through
@@ -537,7 +610,10 @@ func checkBuyerSidecar(ctx context.Context, t *testing.T, c *Cluster, k *kubectl
 		k.must("", "-n", ns, "create", "configmap", "turnpike-buyer-config", "--from-literal=weather.json="+string(cfg), "--dry-run=client", "-o", "yaml"),
 		k.must("", "-n", ns, "create", "secret", "generic", "turnpike-buyer-auths", "--from-literal=weather.json="+string(authsJSON), "--dry-run=client", "-o", "yaml"),
 	} {
-		k.must(obj, "apply", "-f", "-")
+		// replace (a PUT of the whole object), not apply: the example writes the
+		// Secret with stringData, and the result of a three-way merge from stringData
+		// to data is not something this test wants to depend on.
+		k.must(obj, "replace", "-f", "-")
 	}
 	k.must("", "-n", ns, "patch", "deployment", "agent", "--type=json", "-p",
 		`[{"op":"test","path":"/spec/template/spec/containers/0/name","value":"app"},{"op":"remove","path":"/spec/template/spec/containers/0"}]`)
@@ -573,7 +649,13 @@ func checkBuyerSidecar(ctx context.Context, t *testing.T, c *Cluster, k *kubectl
 		return status == http.StatusOK, nil
 	})
 	if err != nil {
-		t.Fatalf("GET %s through the sidecar: %d %s (%v)\n%s", url, status, body, err, k.must("", "-n", ns, "logs", "deployment/agent", "-c", "turnpike-buyer"))
+		var st []byte
+		if resp, err := http.Get(fmt.Sprintf("http://%s/status", net.JoinHostPort(ip, "8402"))); err == nil {
+			st, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		t.Fatalf("GET %s through the sidecar: %d %s (%v)\nstatus: %s\n%s", url, status, body, err, st,
+			k.must("", "-n", ns, "logs", "deployment/agent", "-c", "turnpike-buyer"))
 	}
 	var a testupstream.Answer
 	if err := json.Unmarshal(body, &a); err != nil || !strings.EqualFold(a.Payer, crypto.PubkeyToAddress(buyer.PublicKey).Hex()) || a.Path != "/weather/lima" {
