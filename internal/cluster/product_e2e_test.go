@@ -58,12 +58,13 @@ var offerGVR = schema.GroupVersionResource{Group: v1alpha1.GroupVersion.Group, V
 // TestProductInCluster installs the product into the real one-node cluster the way
 // manifests/README.md tells a platform team to: `kubectl apply -k manifests/`, the dev
 // chain as a pod, the facilitator overlay, then a seller's upstream and ServiceOffer.
-// Every pod runs from the images `make image image-pause image-testupstream` built,
-// under Pod Security `restricted`; RBAC is checked with tokens the kubelet projected
-// into the pods; last, the leader pod is deleted and the standby must take over with
-// no change to the offer's status. Traefik itself is not here yet (docs/cluster.md,
-// "Next step"), so the offer is checked up to what the controller can truthfully
-// report without it.
+// Every pod runs from the images `make images` built, under Pod Security `restricted`;
+// RBAC is checked with tokens the kubelet projected into the pods; the leader pod is
+// deleted and the standby must take over with no change to the offer's status. Then
+// Traefik runs as 2 pods (testdata/incluster/traefik.yaml, what the chart renders from
+// manifests/traefik/values.yaml) with the gate loaded from plugins-local: a 402 through
+// its Service, the official v2 client and the buyer sidecar example pay through it,
+// Traefik is rolled under paid load, and the price is changed while it serves.
 func TestProductInCluster(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Fatal("the in-cluster test needs root (mounts, cgroups, iptables)")
@@ -114,6 +115,10 @@ func TestProductInCluster(t *testing.T) {
 			b.WriteString(c.describe(ctx, ns))
 		}
 		fmt.Fprintf(&b, "kubelet errors:\n%s\n", grepLog(c.Log("kubelet"), "E1", 8))
+		// Traefik's own account of its routers and the plugin, once it runs.
+		if out, err := k.run("", "-n", traefikNS, "logs", "-l", traefikSelector, "-c", "traefik", "--prefix", "--tail=60"); err == nil {
+			fmt.Fprintf(&b, "traefik logs:\n%s\n", out)
+		}
 		return b.String()
 	}
 
@@ -252,7 +257,7 @@ func TestProductInCluster(t *testing.T) {
 	ph.done("traefik applied to 2 replicas Ready (init container installs the plugin)", t1)
 	traefikURL := serviceURL(ctx, t, c, traefikNS, "traefik") + "/weather"
 	t1 = time.Now()
-	pr := waitChallenge(ctx, t, traefikURL, offerPrice, 60*time.Second)
+	pr := waitChallenge(ctx, t, traefikURL, offerPrice, 60*time.Second, diagnose)
 	ph.done("traefik Ready to first 402 through its Service", t1)
 	t.Run("plugin loaded, no plugin error in traefik logs", func(t *testing.T) { checkTraefikLogs(ctx, t, c, k) })
 	t.Run("unpaid GET is a 402 for the offer's price", func(t *testing.T) {

@@ -82,7 +82,7 @@ func challenge(hc *http.Client, url string) (int, *x402.PaymentRequired, error) 
 
 // waitChallenge polls an unpaid GET until it is a 402 whose first option asks for
 // amount, and returns that challenge.
-func waitChallenge(ctx context.Context, t *testing.T, url, amount string, timeout time.Duration) *x402.PaymentRequired {
+func waitChallenge(ctx context.Context, t *testing.T, url, amount string, timeout time.Duration, diagnose func() string) *x402.PaymentRequired {
 	t.Helper()
 	hc := &http.Client{Timeout: 2 * time.Second}
 	var last string
@@ -102,7 +102,7 @@ func waitChallenge(ctx context.Context, t *testing.T, url, amount string, timeou
 		return false, nil
 	})
 	if err != nil {
-		t.Fatalf("GET %s: want a 402 asking %s, last: %s (%v)", url, amount, last, err)
+		t.Fatalf("GET %s: want a 402 asking %s, last: %s (%v)\n%s", url, amount, last, err, diagnose())
 	}
 	return got
 }
@@ -365,7 +365,7 @@ func firstLine(b []byte) string {
 // upstream, and the seller got exactly price x payments served.
 func checkRollingRestart(ctx context.Context, t *testing.T, c *Cluster, k *kubectl, url, rpc string, key *ecdsa.PrivateKey, seller common.Address, diagnose func() string) {
 	const workers = 6
-	pr := waitChallenge(ctx, t, url, offerPrice, 10*time.Second)
+	pr := waitChallenge(ctx, t, url, offerPrice, 10*time.Second, diagnose)
 	price, _ := new(big.Int).SetString(pr.Accepts[0].Amount, 10)
 	before := upstreamStats(ctx, t, c)
 	balBefore := tokenBalance(ctx, t, rpc, seller)
