@@ -115,6 +115,9 @@ func TestProductInCluster(t *testing.T) {
 			b.WriteString(c.describe(ctx, ns))
 		}
 		fmt.Fprintf(&b, "kubelet errors:\n%s\n", grepLog(c.Log("kubelet"), "E1", 8))
+		if out, err := k.run("", "get", "middlewares.traefik.io,ingressroutes.traefik.io", "-A", "-o", "wide"); err == nil {
+			fmt.Fprintf(&b, "traefik objects:\n%s\n", out)
+		}
 		// Traefik's own account of its routers and the plugin, once it runs.
 		if out, err := k.run("", "-n", traefikNS, "logs", "-l", traefikSelector, "-c", "traefik", "--prefix", "--tail=60"); err == nil {
 			fmt.Fprintf(&b, "traefik logs:\n%s\n", out)

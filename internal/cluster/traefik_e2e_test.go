@@ -596,7 +596,11 @@ func checkBuyerSidecar(ctx context.Context, t *testing.T, c *Cluster, k *kubectl
 	}
 	var auths []map[string]any
 	for i := 0; i < n; i++ {
-		p, err := eip3009.NewPayment(buyer, req, nil, eip3009.PaymentOptions{ValidFor: time.Hour})
+		// Signed for the requirement's maxTimeoutSeconds (300 s): the gate refuses a
+		// validBefore further ahead than that plus 30 s (authorization_validity_too_long,
+		// maxValiditySlackSeconds), so a pool signed for an hour would be refused until
+		// its last 5.5 minutes.
+		p, err := eip3009.NewPayment(buyer, req, nil, eip3009.PaymentOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
