@@ -122,6 +122,7 @@ func TestProductInCluster(t *testing.T) {
 		if out, err := k.run("", "-n", traefikNS, "logs", "-l", traefikSelector, "-c", "traefik", "--prefix", "--tail=60"); err == nil {
 			fmt.Fprintf(&b, "traefik logs:\n%s\n", out)
 		}
+		fmt.Fprintf(&b, "traefik and gate metrics:\n%s\n", traefikMetrics(ctx, c))
 		return b.String()
 	}
 
@@ -260,7 +261,7 @@ func TestProductInCluster(t *testing.T) {
 	ph.done("traefik applied to 2 replicas Ready (init container installs the plugin)", t1)
 	traefikURL := serviceURL(ctx, t, c, traefikNS, "traefik") + "/weather"
 	t1 = time.Now()
-	pr := waitChallenge(ctx, t, traefikURL, offerPrice, 60*time.Second, diagnose)
+	pr := waitChallenge(ctx, t, traefikURL, offerPrice, 120*time.Second, diagnose)
 	ph.done("traefik Ready to first 402 through its Service", t1)
 	t.Run("plugin loaded, no plugin error in traefik logs", func(t *testing.T) { checkTraefikLogs(ctx, t, c, k) })
 	t.Run("unpaid GET is a 402 for the offer's price", func(t *testing.T) {
