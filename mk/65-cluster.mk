@@ -11,10 +11,11 @@ e2e-cluster-smoke: cluster-deps ## a real one-node cluster (root): restricted De
 
 # The product installed in that cluster as manifests/README.md says (kubectl apply -k
 # manifests/, the dev chain pod, the facilitator overlay, an upstream and a ServiceOffer),
-# Pod Security restricted, RBAC checked with the pods' own tokens, leader pod deleted.
+# Pod Security restricted, RBAC checked with the pods' own tokens, leader pod deleted,
+# then Traefik as pods with paid traffic through it (rolling restart under load, price change).
 # Root only: a non-root `make e2e` off CI says it skipped this (the node's packages and
 # mounts need root); under CI, or as root, it runs.
-e2e-cluster: cluster-deps image image-pause image-traefik image-testupstream ## the product in a real one-node cluster (root): manifests applied, controller + facilitator + dev chain as pods, offer status from the controller pod
+e2e-cluster: cluster-deps image image-pause image-traefik image-testupstream ## the product in a real one-node cluster (root): manifests applied, controller + facilitator + dev chain + Traefik as pods, paid traffic through Traefik, rolling restart under load, price change
 	$(GO) test -tags e2e -count=1 -timeout 20m -v -run '^TestProductInCluster$$' ./internal/cluster/
 
 .PHONY: e2e-cluster-skipped

@@ -4,8 +4,11 @@ package cluster
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"math/big"
 	"net/http"
 	"os"
 	"os/exec"
@@ -32,7 +35,9 @@ import (
 	"github.com/turnpike-x402/turnpike/controller/offers"
 	"github.com/turnpike-x402/turnpike/devchain"
 	"github.com/turnpike-x402/turnpike/internal/testenv"
+	"github.com/turnpike-x402/turnpike/internal/testupstream"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
+	"github.com/turnpike-x402/turnpike/x402"
 )
 
 const (
@@ -53,12 +58,13 @@ var offerGVR = schema.GroupVersionResource{Group: v1alpha1.GroupVersion.Group, V
 // TestProductInCluster installs the product into the real one-node cluster the way
 // manifests/README.md tells a platform team to: `kubectl apply -k manifests/`, the dev
 // chain as a pod, the facilitator overlay, then a seller's upstream and ServiceOffer.
-// Every pod runs from the images `make image image-pause image-testupstream` built,
-// under Pod Security `restricted`; RBAC is checked with tokens the kubelet projected
-// into the pods; last, the leader pod is deleted and the standby must take over with
-// no change to the offer's status. Traefik itself is not here yet (docs/cluster.md,
-// "Next step"), so the offer is checked up to what the controller can truthfully
-// report without it.
+// Every pod runs from the images `make images` built, under Pod Security `restricted`;
+// RBAC is checked with tokens the kubelet projected into the pods; the leader pod is
+// deleted and the standby must take over with no change to the offer's status. Then
+// Traefik runs as 2 pods (testdata/incluster/traefik.yaml, what the chart renders from
+// manifests/traefik/values.yaml) with the gate loaded from plugins-local: a 402 through
+// its Service, the official v2 client and the buyer sidecar example pay through it,
+// Traefik is rolled under paid load, and the price is changed while it serves.
 func TestProductInCluster(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Fatal("the in-cluster test needs root (mounts, cgroups, iptables)")
@@ -69,10 +75,10 @@ func TestProductInCluster(t *testing.T) {
 		images = filepath.Join(root, "build", "images")
 	}
 	tars := map[string]string{}
-	for _, name := range []string{"pause", "turnpike", "testupstream"} {
+	for _, name := range []string{"pause", "turnpike", "testupstream", "traefik"} {
 		p := filepath.Join(images, name+".tar")
 		if _, err := os.Stat(p); err != nil {
-			t.Fatalf("%s missing: run `make image image-pause image-testupstream` (make e2e-cluster does): %v", p, err)
+			t.Fatalf("%s missing: run `make image image-pause image-testupstream image-traefik` (make e2e-cluster does): %v", p, err)
 		}
 		tars[name] = p
 	}
@@ -109,6 +115,14 @@ func TestProductInCluster(t *testing.T) {
 			b.WriteString(c.describe(ctx, ns))
 		}
 		fmt.Fprintf(&b, "kubelet errors:\n%s\n", grepLog(c.Log("kubelet"), "E1", 8))
+		if out, err := k.run("", "get", "middlewares.traefik.io,ingressroutes.traefik.io", "-A", "-o", "wide"); err == nil {
+			fmt.Fprintf(&b, "traefik objects:\n%s\n", out)
+		}
+		// Traefik's own account of its routers and the plugin, once it runs.
+		if out, err := k.run("", "-n", traefikNS, "logs", "-l", traefikSelector, "-c", "traefik", "--prefix", "--tail=60"); err == nil {
+			fmt.Fprintf(&b, "traefik logs:\n%s\n", out)
+		}
+		fmt.Fprintf(&b, "traefik and gate metrics:\n%s\n", traefikMetrics(ctx, c))
 		return b.String()
 	}
 
@@ -144,6 +158,11 @@ func TestProductInCluster(t *testing.T) {
 		"--from-literal=key=0x"+hex.EncodeToString(crypto.FromECDSA(key)))
 	createStateVolume(ctx, t, c, filepath.Join(dir, "volumes", "facilitator-state"))
 	k.must("", "apply", "-k", filepath.Join(root, "manifests", "examples", "devnet", "facilitator"))
+	// The seller's upstream wants to know who paid (--payer-header): the gate passes
+	// the verified payer in it, and the test upstream counts every arrival without it
+	// as unpaid. Patched in the same rollout the overlay starts.
+	k.must("", "-n", systemNS, "patch", "deployment", "turnpike-controller", "--type=json", "-p",
+		`[{"op":"add","path":"/spec/template/spec/containers/0/args/-","value":"--payer-header=`+payerHeader+`"}]`)
 	k.rollout(systemNS, "deployment/turnpike-facilitator", diagnose)
 	ph.done("facilitator overlay applied to facilitator Ready", t1)
 	// The overlay adds --facilitator-url to the controller: a rollout of both replicas.
@@ -225,7 +244,96 @@ func TestProductInCluster(t *testing.T) {
 	t1 = time.Now()
 	t.Run("leader pod deleted: standby takes over", func(t *testing.T) { checkFailover(ctx, t, c, dyn, k, diagnose) })
 	ph.done("leader pod deleted to controller back at 2 replicas", t1)
+
+	// 9. Traefik as pods, as the chart renders manifests/traefik/values.yaml (written
+	// out in testdata/incluster/traefik.yaml: no helm here). After the RBAC checks on
+	// purpose: the CRD provider's ClusterRole lets Traefik's account read Services,
+	// Secrets and ConfigMaps everywhere, so "reads exactly the routes ConfigMap" is a
+	// statement about Turnpike's own grant, checked before Traefik's is bound.
+	t1 = time.Now()
+	if err := c.ImportImage(ctx, tars["traefik"]); err != nil {
+		t.Fatal(err)
+	}
+	ph.done("import traefik image", t1)
+	t1 = time.Now()
+	k.must("", "apply", "-f", filepath.Join("testdata", "incluster", "traefik.yaml"))
+	k.rollout(traefikNS, "deployment/traefik", diagnose)
+	ph.done("traefik applied to 2 replicas Ready (init container installs the plugin)", t1)
+	traefikURL := serviceURL(ctx, t, c, traefikNS, "traefik") + "/weather"
+	t1 = time.Now()
+	pr := waitChallenge(ctx, t, traefikURL, offerPrice, 120*time.Second, diagnose)
+	ph.done("traefik Ready to first 402 through its Service", t1)
+	t.Run("plugin loaded, no plugin error in traefik logs", func(t *testing.T) { checkTraefikLogs(ctx, t, c, k) })
+	t.Run("unpaid GET is a 402 for the offer's price", func(t *testing.T) {
+		want := x402.Requirements{Scheme: "exact", Network: fmt.Sprintf("eip155:%d", devchain.DefaultChainID), Amount: offerPrice,
+			Asset: devchain.TokenAddress().Hex(), PayTo: crypto.PubkeyToAddress(mustKey(t, devchain.RoleSeller).PublicKey).Hex()}
+		a := pr.Accepts[0]
+		got := x402.Requirements{Scheme: a.Scheme, Network: a.Network, Amount: a.Amount, Asset: a.Asset, PayTo: a.PayTo}
+		if len(pr.Accepts) != 1 || !strings.EqualFold(fmt.Sprint(got), fmt.Sprint(want)) {
+			t.Errorf("PAYMENT-REQUIRED accepts %+v, want one option %+v", pr.Accepts, want)
+		}
+		t.Logf("402 through Traefik's Service: %s %s of %s to %s on %s, resource %s", a.Amount, a.Scheme, a.Asset, a.PayTo, a.Network, pr.Resource.URL)
+	})
+
+	// 10. The official v2 client pays through Traefik's Service from the host, settled
+	// on the dev chain (a pod) by the facilitator (a pod).
+	rpc := serviceURL(ctx, t, c, "turnpike-devnet", "turnpike-devnet")
+	buyer := mustKey(t, devchain.RoleBuyer)
+	seller := crypto.PubkeyToAddress(mustKey(t, devchain.RoleSeller).PublicKey)
+	t1 = time.Now()
+	t.Run("official v2 client pays through traefik", func(t *testing.T) {
+		before, upBefore := tokenBalance(ctx, t, rpc, seller), upstreamStats(ctx, t, c)
+		status, receipt, body := npmPay(t, traefikURL, buyer, rpc)
+		if status != http.StatusOK {
+			t.Fatalf("paid GET: %d %s", status, body)
+		}
+		var sr x402.SettleResponse
+		if err := x402.DecodeHeader(receipt, 0, &sr); err != nil || !sr.Success || sr.Transaction == "" {
+			t.Errorf("PAYMENT-RESPONSE %q: %+v (%v), want a successful settlement", receipt, sr, err)
+		}
+		var a testupstream.Answer
+		if err := json.Unmarshal([]byte(body), &a); err != nil || !strings.EqualFold(a.Payer, crypto.PubkeyToAddress(buyer.PublicKey).Hex()) {
+			t.Errorf("upstream answer %s (%v): payer is not the buyer", body, err)
+		}
+		delta := new(big.Int).Sub(tokenBalance(ctx, t, rpc, seller), before)
+		if want, _ := new(big.Int).SetString(offerPrice, 10); delta.Cmp(want) != 0 {
+			t.Errorf("seller balance moved by %s, want exactly %s", delta, want)
+		}
+		up := upstreamStats(ctx, t, c)
+		checkUpstreamClean(t, up)
+		if n := up.Requests - upBefore.Requests; n != 1 {
+			t.Errorf("the upstream was called %d times for one payment", n)
+		}
+		t.Logf("settled in %s; seller +%s; upstream stats %+v", sr.Transaction, delta, up)
+	})
+	ph.done("official v2 client paid through traefik (settled on chain)", t1)
+
+	// 11. The buyer sidecar example as a pod, paying through Traefik by DNS name.
+	t1 = time.Now()
+	t.Run("buyer sidecar pod pays through traefik", func(t *testing.T) {
+		checkBuyerSidecar(ctx, t, c, k, dir, root, pr, buyer, rpc, seller, diagnose)
+	})
+	ph.done("buyer sidecar example applied to its payment served", t1)
+
+	// 12. Faults: Traefik rolled under paid load, then price changes.
+	t1 = time.Now()
+	t.Run("traefik rolling restart under paid load", func(t *testing.T) {
+		checkRollingRestart(ctx, t, c, k, traefikURL, rpc, buyer, seller, diagnose)
+	})
+	ph.done("traefik rolling restart under paid load (incl. 3 s before and after)", t1)
+	t1 = time.Now()
+	t.Run("price change reaches the gate", func(t *testing.T) { checkPriceChange(ctx, t, c, k) })
+	ph.done("price changes (3 rounds)", t1)
 	ph.done("whole install, Start called to last check", t0)
+}
+
+func mustKey(t *testing.T, role string) *ecdsa.PrivateKey {
+	t.Helper()
+	k, err := devchain.DevKey(role)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 // phases records how long each step took, for the report at the end.
@@ -305,6 +413,13 @@ func waitServiceAnswers(ctx context.Context, t *testing.T, c *Cluster, ns, name,
 // directory belongs to the facilitator's user.
 func createStateVolume(ctx context.Context, t *testing.T, c *Cluster, path string) {
 	t.Helper()
+	createVolume(ctx, t, c, path, systemNS, "turnpike-facilitator-state", "1Gi")
+}
+
+// createVolume is a hostPath PersistentVolume (named after the claim) reserved for
+// the claim ns/claim, in a directory that belongs to 65532.
+func createVolume(ctx context.Context, t *testing.T, c *Cluster, path, ns, claim, size string) {
+	t.Helper()
 	if err := os.MkdirAll(path, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -313,17 +428,17 @@ func createStateVolume(ctx context.Context, t *testing.T, c *Cluster, path strin
 	}
 	dirType := corev1.HostPathDirectory
 	pv := &corev1.PersistentVolume{
-		ObjectMeta: metav1.ObjectMeta{Name: "turnpike-facilitator-state"},
+		ObjectMeta: metav1.ObjectMeta{Name: claim},
 		Spec: corev1.PersistentVolumeSpec{
-			Capacity:                      corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("1Gi")},
+			Capacity:                      corev1.ResourceList{corev1.ResourceStorage: resource.MustParse(size)},
 			AccessModes:                   []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
 			PersistentVolumeReclaimPolicy: corev1.PersistentVolumeReclaimRetain,
 			PersistentVolumeSource:        corev1.PersistentVolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: path, Type: &dirType}},
-			ClaimRef:                      &corev1.ObjectReference{Namespace: systemNS, Name: "turnpike-facilitator-state"},
+			ClaimRef:                      &corev1.ObjectReference{Namespace: ns, Name: claim},
 		},
 	}
 	if _, err := c.Client.CoreV1().PersistentVolumes().Create(ctx, pv, metav1.CreateOptions{}); err != nil {
-		t.Fatalf("facilitator state volume: %v", err)
+		t.Fatalf("volume for claim %s/%s: %v", ns, claim, err)
 	}
 }
 
