@@ -200,6 +200,9 @@ func (c *Cluster) preflight(ctx context.Context) error {
 	}
 	// A run that was killed leaves its bridge, cgroups and rules behind: clear them.
 	c.removeNodeLeftovers(ctx)
+	if err := c.blockServiceLeaks(ctx); err != nil {
+		return err
+	}
 	c.netnsBefore = listNetns()
 	for _, d := range []string{"logs", "etcd", "containerd", "kubelet", "cni/net.d", "cni/ipam"} {
 		if err := os.MkdirAll(c.path(d), 0o755); err != nil {

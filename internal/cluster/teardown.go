@@ -150,6 +150,7 @@ func (c *Cluster) killContainers(ctx context.Context) error {
 // removeNodeLeftovers clears what a node leaves outside its folder: kube-proxy's
 // iptables chains, the CNI bridge and the pod cgroups. Safe when none exist.
 func (c *Cluster) removeNodeLeftovers(ctx context.Context) {
+	c.unblockServiceLeaks(ctx)
 	if kp := c.bin("kube-proxy"); fileExists(kp) {
 		cmd := exec.CommandContext(ctx, kp, "--cleanup")
 		if out, err := cmd.CombinedOutput(); err != nil {
