@@ -2,6 +2,7 @@ package onchain_test
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	v1alpha1 "github.com/turnpike-x402/turnpike/controller/api/v1alpha1"
@@ -125,43 +127,7 @@ func TestRegistrationOnChain(t *testing.T) {
 		t.Fatalf("owner nonce %d before the controller ran", n)
 	}
 
-	reg, tokens, closeChains, err := onchain.Setup(ctx, onchain.Config{
-		Registry: info.Registry.AgentRegistry, RegistryRPC: info.RPCURL,
-		OwnerKeyHex: hex.EncodeToString(crypto.FromECDSA(key)), AgentURI: agentURI,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(closeChains)
-
-	runCtx, cancel := context.WithCancel(ctx)
-	started := make(chan manager.Addresses, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- manager.Run(runCtx, manager.Options{
-			Config: k.Config,
-			Settings: render.Settings{PluginName: "turnpike", RoutesConfigMapNamespace: "turnpike-system", RoutesConfigMapName: "turnpike-routes",
-				FacilitatorURL: "https://facilitator.example", PublicBaseURL: "https://api.example.com"},
-			Agent:            discovery.Agent{Name: "Configured"},
-			DiscoveryAddress: "127.0.0.1:0",
-			MetricsAddress:   "0", HealthAddress: "0",
-			HealthBaseURL: up.URL, RetryAfter: time.Second, RecheckAfter: 5 * time.Second,
-			Registrar: reg, Tokens: tokens,
-			OnStarted: func(a manager.Addresses) { started <- a },
-		})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("controller: %v", err)
-		}
-	})
-	var addrs manager.Addresses
-	select {
-	case addrs = <-started:
-	case err := <-done:
-		t.Fatalf("controller exited: %v", err)
-	}
+	addrs := runController(t, k, chain, key, up.URL)
 
 	t.Run("a persisted registration is finished with the same transaction", func(t *testing.T) {
 		o := waitCond(t, k, "alpha", v1alpha1.ConditionRegistered, metav1.ConditionTrue, "Registered")
@@ -236,4 +202,112 @@ func TestRegistrationOnChain(t *testing.T) {
 			})
 		}
 	})
+}
+
+// runController runs the controller with the dev chain's registry, owned by key,
+// until the test ends.
+func runController(t *testing.T, k *kubetest.Cluster, chain *devchain.Chain, key *ecdsa.PrivateKey, healthURL string) manager.Addresses {
+	t.Helper()
+	ctx := context.Background()
+	info := chain.Info()
+	reg, tokens, closeChains, err := onchain.Setup(ctx, onchain.Config{
+		Registry: info.Registry.AgentRegistry, RegistryRPC: info.RPCURL,
+		OwnerKeyHex: hex.EncodeToString(crypto.FromECDSA(key)), AgentURI: agentURI,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeChains)
+
+	runCtx, cancel := context.WithCancel(ctx)
+	started := make(chan manager.Addresses, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- manager.Run(runCtx, manager.Options{
+			Config: k.Config,
+			Settings: render.Settings{PluginName: "turnpike", RoutesConfigMapNamespace: "turnpike-system", RoutesConfigMapName: "turnpike-routes",
+				FacilitatorURL: "https://facilitator.example", PublicBaseURL: "https://api.example.com"},
+			Agent:            discovery.Agent{Name: "Configured"},
+			DiscoveryAddress: "127.0.0.1:0",
+			MetricsAddress:   "0", HealthAddress: "0",
+			HealthBaseURL: healthURL, RetryAfter: time.Second, RecheckAfter: 5 * time.Second,
+			Registrar: reg, Tokens: tokens,
+			OnStarted: func(a manager.Addresses) { started <- a },
+			// Tests in this package run a manager each.
+			SkipNameValidation: true,
+		})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("controller: %v", err)
+		}
+	})
+	select {
+	case a := <-started:
+		return a
+	case err := <-done:
+		t.Fatalf("controller exited: %v", err)
+	}
+	return manager.Addresses{}
+}
+
+// TestFreshRegistrationStatusIsWhole: a registration signed, persisted and mined in
+// one reconcile must land whole in the status written with Registered=True: agentId
+// and phase Registered, no signed transaction left. The status write before the
+// broadcast replaces the registration struct the registrar was editing; the real
+// cluster caught Registered=True beside agentId "" and phase Signed.
+func TestFreshRegistrationStatusIsWhole(t *testing.T) {
+	ctrllog.SetLogger(logr.Discard())
+	ctx := context.Background()
+	chain, err := devchain.Start(ctx, devchain.Options{})
+	if err != nil {
+		t.Fatalf("dev chain: %v", err)
+	}
+	t.Cleanup(func() { _ = chain.Close() })
+	k := kubetest.Start(t)
+	k.Namespace(t, "turnpike-system")
+	k.Namespace(t, "shop")
+	k.Service(t, "shop", "api", 8080)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(up.Close)
+	key, err := devchain.DevKey(devchain.RoleController)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every version of the offer, in order: a later reconcile would mend a partial
+	// status within milliseconds, so only the first one with Registered=True tells.
+	wc, err := client.NewWithWatch(k.Config, client.Options{Scheme: k.Client.Scheme()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, stop := context.WithTimeout(ctx, 60*time.Second)
+	defer stop()
+	w, err := wc.Watch(wctx, &v1alpha1.ServiceOfferList{}, client.InNamespace("shop"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	runController(t, k, chain, key, up.URL)
+	if err := k.Client.Create(ctx, offer("fresh", chain.Info())); err != nil {
+		t.Fatal(err)
+	}
+	var first *v1alpha1.ServiceOffer
+	for ev := range w.ResultChan() {
+		o, ok := ev.Object.(*v1alpha1.ServiceOffer)
+		if ok && meta.IsStatusConditionTrue(o.Status.Conditions, v1alpha1.ConditionRegistered) {
+			first = o
+			break
+		}
+	}
+	if first == nil {
+		t.Fatalf("no version of the offer had Registered=True within a minute")
+	}
+	r := first.Status.Registration
+	if r == nil || r.AgentID == "" || r.Phase != onchain.PhaseRegistered || r.SignedTx != "" || r.TxHash == "" {
+		t.Fatalf("Registered=True was first written (resourceVersion %s) with registration status %+v", first.ResourceVersion, r)
+	}
+	if n, _ := chain.Client().NonceAt(ctx, crypto.PubkeyToAddress(key.PublicKey), nil); n != 1 {
+		t.Fatalf("owner sent %d transactions, want exactly 1", n)
+	}
 }
