@@ -31,6 +31,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/turnpike-x402/turnpike/contracts/identity"
 	"github.com/turnpike-x402/turnpike/controller/api/v1alpha1"
 	"github.com/turnpike-x402/turnpike/controller/offers"
 	"github.com/turnpike-x402/turnpike/devchain"
@@ -161,8 +162,16 @@ func TestProductInCluster(t *testing.T) {
 	// The seller's upstream wants to know who paid (--payer-header): the gate passes
 	// the verified payer in it, and the test upstream counts every arrival without it
 	// as unpaid. Patched in the same rollout the overlay starts.
-	k.must("", "-n", systemNS, "patch", "deployment", "turnpike-controller", "--type=json", "-p",
-		`[{"op":"add","path":"/spec/template/spec/containers/0/args/-","value":"--payer-header=`+payerHeader+`"}]`)
+	// The seller's agent is registered on the dev chain's ERC-8004 registry (issue
+	// #12: a leader change must not register it twice): the owner key as a Secret the
+	// controller reads from a volume, as a platform team would provide it.
+	ownerKey, err := devchain.DevKey(devchain.RoleController)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.must("", "-n", systemNS, "create", "secret", "generic", "turnpike-registry-key",
+		"--from-literal=key=0x"+hex.EncodeToString(crypto.FromECDSA(ownerKey)))
+	k.must("", "-n", systemNS, "patch", "deployment", "turnpike-controller", "--type=json", "-p", controllerPatch(payerHeader))
 	k.rollout(systemNS, "deployment/turnpike-facilitator", diagnose)
 	ph.done("facilitator overlay applied to facilitator Ready", t1)
 	// The overlay adds --facilitator-url to the controller: a rollout of both replicas.
@@ -227,8 +236,10 @@ func TestProductInCluster(t *testing.T) {
 		// so), which is all the controller can know with or without a Traefik.
 		v1alpha1.ConditionRoutePublished: "True/" + offers.ReasonPublished,
 		v1alpha1.ConditionReady:          "True/" + offers.ReasonServing,
+		v1alpha1.ConditionRegistered:     "True/" + offers.ReasonRegistered,
 	}, diagnose)
-	ph.done("Traefik CRDs applied to offer Ready (routes document written)", t1)
+	ph.done("Traefik CRDs applied to offer Ready and registered on chain", t1)
+	t.Run("agent registered on chain once", func(t *testing.T) { checkRegisteredOnce(ctx, t, c, o) })
 	t.Run("routes document holds the offer", func(t *testing.T) { checkRoutesDoc(ctx, t, c.Client, o) })
 	t.Run("middleware and ingressroute rendered", func(t *testing.T) { checkChildren(ctx, t, dyn) })
 
@@ -335,6 +346,30 @@ func mustKey(t *testing.T, role string) *ecdsa.PrivateKey {
 	}
 	return k
 }
+
+// controllerPatch adds to the controller what this install needs beyond the
+// facilitator overlay: the payer header the test upstream counts by, and ERC-8004
+// registration on the dev chain with the owner key mounted from its Secret.
+func controllerPatch(payerHeader string) string {
+	args := []string{
+		"--payer-header=" + payerHeader,
+		fmt.Sprintf("--registry=eip155:%d:%s", devchain.DefaultChainID, devchain.RegistryAddress().Hex()),
+		"--registry-rpc=" + devnetRPC,
+		"--registry-key-file=/var/run/turnpike-registry/key",
+		"--agent-uri=http://turnpike-controller.turnpike-system.svc:8082/.well-known/agent-registration.json",
+	}
+	var ops []string
+	for _, a := range args {
+		ops = append(ops, fmt.Sprintf(`{"op":"add","path":"/spec/template/spec/containers/0/args/-","value":%q}`, a))
+	}
+	ops = append(ops,
+		`{"op":"add","path":"/spec/template/spec/volumes/-","value":{"name":"registry-key","secret":{"secretName":"turnpike-registry-key","defaultMode":256}}}`,
+		`{"op":"add","path":"/spec/template/spec/containers/0/volumeMounts/-","value":{"name":"registry-key","mountPath":"/var/run/turnpike-registry","readOnly":true}}`)
+	return "[" + strings.Join(ops, ",") + "]"
+}
+
+// devnetRPC is the dev chain's Service, as the devnet example publishes it.
+const devnetRPC = "http://turnpike-devnet.turnpike-devnet.svc.cluster.local:8545"
 
 // phases records how long each step took, for the report at the end.
 type phases struct {
@@ -563,11 +598,41 @@ func checkFailover(ctx context.Context, t *testing.T, c *Cluster, dyn dynamic.In
 		sample()
 		time.Sleep(200 * time.Millisecond)
 	}
-	t.Logf("offer Ready unchanged through the failover and 5 s after (%s); changes seen: %d", readyBefore, changes)
+	t.Logf("offer unchanged through the failover and 5 s after (%s); changes seen: %d", readyBefore, changes)
 	k.rollout(systemNS, "deployment/turnpike-controller", diagnose)
+	// The new leader resumed the registration from status, and sent nothing.
+	checkRegisteredOnce(ctx, t, c, nil)
 }
 
-// offerReady is the offer's Ready condition as "status/reason since lastTransitionTime".
+// checkRegisteredOnce: the controller's owner key holds exactly one agent NFT in the
+// dev chain's registry, and (given the offer) its status names it.
+func checkRegisteredOnce(ctx context.Context, t *testing.T, c *Cluster, o *v1alpha1.ServiceOffer) {
+	t.Helper()
+	ownerKey, err := devchain.DevKey(devchain.RoleController)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := crypto.PubkeyToAddress(ownerKey.PublicKey)
+	reg := identity.NewIdentityRegistry()
+	n, err := reg.UnpackBalanceOf(viewCallAt(ctx, t, serviceURL(ctx, t, c, "turnpike-devnet", "turnpike-devnet"), devchain.RegistryAddress(), reg.PackBalanceOf(owner)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Cmp(big.NewInt(1)) != 0 {
+		t.Fatalf("the owner %s holds %s agent registrations, want exactly 1", owner.Hex(), n)
+	}
+	if o == nil {
+		return
+	}
+	r := o.Status.Registration
+	if r == nil || r.AgentID == "" || !strings.EqualFold(r.Owner, owner.Hex()) {
+		t.Fatalf("offer status.registration = %+v, want an agentId owned by %s", r, owner.Hex())
+	}
+	t.Logf("registered once: agent %s owned by %s (%s)", r.AgentID, r.Owner, r.Registry)
+}
+
+// offerReady is the offer's Ready and Registered conditions ("status/reason since
+// lastTransitionTime") and its agent id: what must not move through a failover.
 func offerReady(ctx context.Context, t *testing.T, dyn dynamic.Interface) string {
 	t.Helper()
 	u, err := dyn.Resource(offerGVR).Namespace(shopNS).Get(ctx, offerName, metav1.GetOptions{})
@@ -578,12 +643,17 @@ func offerReady(ctx context.Context, t *testing.T, dyn dynamic.Interface) string
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &o); err != nil {
 		t.Fatal(err)
 	}
+	var parts []string
 	for _, cond := range o.Status.Conditions {
-		if cond.Type == v1alpha1.ConditionReady {
-			return fmt.Sprintf("%s/%s since %s", cond.Status, cond.Reason, cond.LastTransitionTime.UTC().Format(time.RFC3339))
+		if cond.Type == v1alpha1.ConditionReady || cond.Type == v1alpha1.ConditionRegistered {
+			parts = append(parts, fmt.Sprintf("%s=%s/%s since %s", cond.Type, cond.Status, cond.Reason, cond.LastTransitionTime.UTC().Format(time.RFC3339)))
 		}
 	}
-	return "no Ready condition"
+	if r := o.Status.Registration; r != nil {
+		parts = append(parts, "agent "+r.AgentID)
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, "; ")
 }
 
 func ptrInt32(p *int32) int32 {
@@ -643,6 +713,8 @@ spec:
     service: weather
     port: 8080
     healthPath: /healthz
+  registration:
+    enabled: true
   payment:
     payTo: %q
     accepts:

@@ -33,6 +33,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/turnpike-x402/turnpike/contracts/token"
 	"github.com/turnpike-x402/turnpike/devchain"
 	"github.com/turnpike-x402/turnpike/eip3009"
 	"github.com/turnpike-x402/turnpike/internal/testenv"
@@ -241,18 +242,27 @@ func npmPay(t *testing.T, url string, key *ecdsa.PrivateKey, rpc string) (status
 // tokenBalance reads balanceOf(addr) of the dev token over JSON-RPC.
 func tokenBalance(ctx context.Context, t *testing.T, rpc string, addr common.Address) *big.Int {
 	t.Helper()
+	tok := token.NewEIP3009Token()
+	n, err := tok.UnpackBalanceOf(viewCallAt(ctx, t, rpc, devchain.TokenAddress(), tok.PackBalanceOf(addr)))
+	if err != nil {
+		t.Fatalf("balanceOf %s: %v", addr.Hex(), err)
+	}
+	return n
+}
+
+// viewCallAt reads a contract of the dev chain pod at rpc (its Service, from the node).
+func viewCallAt(ctx context.Context, t *testing.T, rpc string, to common.Address, data []byte) []byte {
+	t.Helper()
 	ec, err := ethclient.DialContext(ctx, rpc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ec.Close()
-	token := devchain.TokenAddress()
-	data := append(common.FromHex("0x70a08231"), common.LeftPadBytes(addr.Bytes(), 32)...)
-	out, err := ec.CallContract(ctx, ethereum.CallMsg{To: &token, Data: data}, nil)
+	out, err := ec.CallContract(ctx, ethereum.CallMsg{To: &to, Data: data}, nil)
 	if err != nil {
-		t.Fatalf("balanceOf %s: %v", addr.Hex(), err)
+		t.Fatalf("call %s: %v", to.Hex(), err)
 	}
-	return new(big.Int).SetBytes(out)
+	return out
 }
 
 // upstreamStats reads what reached the seller's upstream (testupstream counts arrivals
