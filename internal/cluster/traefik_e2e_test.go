@@ -488,6 +488,11 @@ func checkRollingRestart(ctx context.Context, t *testing.T, c *Cluster, k *kubec
 	if served == 0 {
 		t.Error("no payment was served during the restart")
 	}
+	// The values keep each entry point accepting for requestAcceptGraceTimeout after
+	// SIGTERM, until kube-proxy has dropped the pod: no connection may be refused.
+	if n := s.errs["connection refused"]; n != 0 {
+		t.Errorf("%d connections refused during the rollout: a terminating Traefik stopped accepting before kube-proxy dropped it", n)
+	}
 }
 
 // routesMountProbe is a restricted pod in turnpike-system that mounts the routes
