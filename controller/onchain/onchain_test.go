@@ -80,26 +80,9 @@ func waitCond(t *testing.T, k *kubetest.Cluster, name, typ string, status metav1
 // offer shares the agent without a second transaction, the registration file carries
 // the agent, and a token whose EIP-712 domain does not match the offer is refused.
 func TestRegistrationOnChain(t *testing.T) {
-	ctrllog.SetLogger(logr.Discard())
 	ctx := context.Background()
-	chain, err := devchain.Start(ctx, devchain.Options{})
-	if err != nil {
-		t.Fatalf("dev chain: %v", err)
-	}
-	t.Cleanup(func() { _ = chain.Close() })
+	chain, k, key, upURL := startWorld(t)
 	info := chain.Info()
-
-	k := kubetest.Start(t)
-	k.Namespace(t, "turnpike-system")
-	k.Namespace(t, "shop")
-	k.Service(t, "shop", "api", 8080)
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	t.Cleanup(up.Close)
-
-	key, err := devchain.DevKey(devchain.RoleController)
-	if err != nil {
-		t.Fatal(err)
-	}
 	owner := crypto.PubkeyToAddress(key.PublicKey)
 
 	// A controller signed alpha's registration, persisted it and crashed before
@@ -127,7 +110,7 @@ func TestRegistrationOnChain(t *testing.T) {
 		t.Fatalf("owner nonce %d before the controller ran", n)
 	}
 
-	addrs := runController(t, k, chain, key, up.URL)
+	addrs := runController(t, k, chain, key, upURL)
 
 	t.Run("a persisted registration is finished with the same transaction", func(t *testing.T) {
 		o := waitCond(t, k, "alpha", v1alpha1.ConditionRegistered, metav1.ConditionTrue, "Registered")
@@ -204,6 +187,30 @@ func TestRegistrationOnChain(t *testing.T) {
 	})
 }
 
+// startWorld starts the dev chain (with its ERC-8004 registry) and an API server with
+// the shop namespace and its upstream Service; it returns the registry owner's key and
+// the upstream's URL.
+func startWorld(t *testing.T) (*devchain.Chain, *kubetest.Cluster, *ecdsa.PrivateKey, string) {
+	t.Helper()
+	ctrllog.SetLogger(logr.Discard())
+	chain, err := devchain.Start(context.Background(), devchain.Options{})
+	if err != nil {
+		t.Fatalf("dev chain: %v", err)
+	}
+	t.Cleanup(func() { _ = chain.Close() })
+	k := kubetest.Start(t)
+	k.Namespace(t, "turnpike-system")
+	k.Namespace(t, "shop")
+	k.Service(t, "shop", "api", 8080)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(up.Close)
+	key, err := devchain.DevKey(devchain.RoleController)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return chain, k, key, up.URL
+}
+
 // runController runs the controller with the dev chain's registry, owned by key,
 // until the test ends.
 func runController(t *testing.T, k *kubetest.Cluster, chain *devchain.Chain, key *ecdsa.PrivateKey, healthURL string) manager.Addresses {
@@ -258,23 +265,8 @@ func runController(t *testing.T, k *kubetest.Cluster, chain *devchain.Chain, key
 // broadcast replaces the registration struct the registrar was editing; the real
 // cluster caught Registered=True beside agentId "" and phase Signed.
 func TestFreshRegistrationStatusIsWhole(t *testing.T) {
-	ctrllog.SetLogger(logr.Discard())
 	ctx := context.Background()
-	chain, err := devchain.Start(ctx, devchain.Options{})
-	if err != nil {
-		t.Fatalf("dev chain: %v", err)
-	}
-	t.Cleanup(func() { _ = chain.Close() })
-	k := kubetest.Start(t)
-	k.Namespace(t, "turnpike-system")
-	k.Namespace(t, "shop")
-	k.Service(t, "shop", "api", 8080)
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	t.Cleanup(up.Close)
-	key, err := devchain.DevKey(devchain.RoleController)
-	if err != nil {
-		t.Fatal(err)
-	}
+	chain, k, key, upURL := startWorld(t)
 	// Every version of the offer, in order: a later reconcile would mend a partial
 	// status within milliseconds, so only the first one with Registered=True tells.
 	wc, err := client.NewWithWatch(k.Config, client.Options{Scheme: k.Client.Scheme()})
@@ -288,7 +280,7 @@ func TestFreshRegistrationStatusIsWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Stop()
-	runController(t, k, chain, key, up.URL)
+	runController(t, k, chain, key, upURL)
 	if err := k.Client.Create(ctx, offer("fresh", chain.Info())); err != nil {
 		t.Fatal(err)
 	}
