@@ -4,31 +4,12 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"strings"
 	"testing"
 
 	"github.com/turnpike-x402/turnpike/plugin/metrics"
 	"github.com/turnpike-x402/turnpike/plugin/routes"
+	"github.com/turnpike-x402/turnpike/plugin/routes/routestest"
 )
-
-// shardJSON is a routes document of n offers as the controller renders a simple one
-// (one payment option, no path rules; 422 bytes each), written by hand because
-// json.Marshal of interpreted structs is unreliable under Yaegi.
-func shardJSON(n int, gen int64) []byte {
-	var b strings.Builder
-	b.WriteString(`{"schema":"` + routes.Schema + `","generation":` + fmt.Sprint(gen) + `,"offers":[`)
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteString(",")
-		}
-		fmt.Fprintf(&b, `{"namespace":"team-%03d","name":"offer-%05d","state":"active","pathPrefix":"/services/offer-%05d","description":"test offer offer-%05d",`+
-			`"payments":[{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e",`+
-			`"payTo":"0x1111111111111111111111111111111111111111","maxTimeoutSeconds":300,"eip712Name":"USDC","eip712Version":"2","assetSymbol":"USDC","assetDecimals":6}]}`,
-			i/100, i, i, i)
-	}
-	b.WriteString("]}")
-	return []byte(b.String())
-}
 
 // reloadSizes are the shard sizes that matter: 10,000 offers over 16 shards (625 each,
 // the largest 643), a shard at the controller's 80 % warning, and a full shard.
@@ -42,7 +23,7 @@ func BenchmarkReloadShard(b *testing.B) {
 	for _, n := range reloadSizes {
 		n := n
 		b.Run(fmt.Sprintf("offers=%d", n), func(b *testing.B) {
-			docs := [][]byte{shardJSON(n, 1), shardJSON(n, 2)}
+			docs := [][]byte{routestest.Simple(n, 1, 0), routestest.Simple(n, 2, 0)}
 			if len(docs[0]) > routes.MaxDocumentBytes {
 				b.Fatalf("%d offers take %d bytes, more than a ConfigMap", n, len(docs[0]))
 			}
@@ -110,7 +91,7 @@ func perOffer(before, after runtime.MemStats, n int) uint64 {
 // BenchmarkCompileOffer is the first request's extra cost after a reload: compiling
 // its offer's table entry.
 func BenchmarkCompileOffer(b *testing.B) {
-	doc, err := routes.Parse(shardJSON(1, 1))
+	doc, err := routes.Parse(routestest.Simple(1, 1, 0))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -397,8 +397,9 @@ func measureReload(gopath, facURL string, n, rounds int) {
 	must(err)
 	defer os.RemoveAll(dir)
 	file := filepath.Join(dir, "routes.json")
-	with := func(gen int) []byte { return shardDoc(n, gen, 0) }
-	without := func(gen int) []byte { return shardDoc(n, gen, 1) }
+	simple := simpleDocs(gopath)
+	with := func(gen int) []byte { return simple(n, gen, 0) }
+	without := func(gen int) []byte { return simple(n, gen, 1) }
 	must(os.WriteFile(file, with(1), 0o644))
 	gate := load(gopath, module+"/plugin", "plugin", map[string]any{
 		"offer": "team-000/offer-00000", "routesFile": file, "facilitatorURL": facURL, "PollIntervalMs": 1,
@@ -467,20 +468,17 @@ func measureReload(gopath, facURL string, n, rounds int) {
 	fmt.Printf("  of which routes.Parse (decode and validate): %s ms\n", strings.Join(times, " "))
 }
 
-// shardDoc is a routes document of n simple offers; skip leaves out the first skip
-// offers and adds as many at the end, so the size stays the same.
-func shardDoc(n, gen, skip int) []byte {
-	var b strings.Builder
-	b.WriteString(`{"schema":"turnpike.x402.dev/routes/v1","generation":` + strconv.Itoa(gen) + `,"offers":[`)
-	for i := skip; i < n+skip; i++ {
-		if i > skip {
-			b.WriteString(",")
-		}
-		fmt.Fprintf(&b, `{"namespace":"team-%03d","name":"offer-%05d","state":"active","pathPrefix":"/services/offer-%05d","description":"test offer offer-%05d",`+
-			`"payments":[{"scheme":"exact","network":"eip155:84532","amount":"10000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e",`+
-			`"payTo":"0x1111111111111111111111111111111111111111","maxTimeoutSeconds":300,"eip712Name":"USDC","eip712Version":"2","assetSymbol":"USDC","assetDecimals":6}]}`,
-			i/100, i, i, i)
+// simpleDocs returns plugin/routes/routestest.Simple, interpreted: the same documents
+// the plugin's compiled BenchmarkReloadShard reloads.
+func simpleDocs(gopath string) func(n, gen, skip int) []byte {
+	i := interp.New(interp.Options{GoPath: gopath, Env: os.Environ()})
+	must(i.Use(stdlib.Symbols))
+	_, err := i.Eval(`import "` + module + `/plugin/routes/routestest"`)
+	must(err)
+	fn, err := i.Eval("routestest.Simple")
+	must(err)
+	return func(n, gen, skip int) []byte {
+		out := fn.Call([]reflect.Value{reflect.ValueOf(n), reflect.ValueOf(int64(gen)), reflect.ValueOf(skip)})
+		return out[0].Bytes()
 	}
-	b.WriteString("]}")
-	return []byte(b.String())
 }
