@@ -348,9 +348,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	// transition's event is recorded exactly once.
 	base := offer.DeepCopy()
 	persist := func(ctx context.Context) error {
-		if err := r.Client.Status().Patch(ctx, &offer, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+		// Patch a copy and keep only its new resourceVersion: decoding the answer into
+		// offer itself would replace the structs a caller (the registrar) holds pointers
+		// into and goes on editing, and what it learns afterwards would never be written.
+		sent := offer.DeepCopy()
+		if err := r.Client.Status().Patch(ctx, sent, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
 			return fmt.Errorf("persist status: %w", err)
 		}
+		offer.ResourceVersion = sent.ResourceVersion
 		base = offer.DeepCopy()
 		return nil
 	}

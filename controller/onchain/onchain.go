@@ -61,20 +61,6 @@ func (r *Registrar) Reconcile(ctx context.Context, o *v1alpha1.ServiceOffer, pee
 		o.Status.Registration = st
 	}
 	st.Chain, st.Registry, st.Owner = r.Network, registry, r.Chain.Owner().Hex()
-	// persist decodes the API server's answer into o, which replaces
-	// o.Status.Registration: st must follow it, or what is learnt after a persist (the
-	// agentId, phase Registered) edits a struct the reconcile never writes, and the
-	// status says Registered=True beside a registration still "Signed".
-	save := func(ctx context.Context) error {
-		if err := persist(ctx); err != nil {
-			return err
-		}
-		if o.Status.Registration != nil {
-			*o.Status.Registration = *st
-			st = o.Status.Registration
-		}
-		return nil
-	}
 
 	// 1. A transaction this offer signed earlier (maybe before a crash): finish it.
 	if st.SignedTx != "" && (st.Phase == PhaseSigned || st.Phase == PhaseBroadcast) {
@@ -85,7 +71,7 @@ func (r *Registrar) Reconcile(ctx context.Context, o *v1alpha1.ServiceOffer, pee
 	}
 	if st.AgentID != "" {
 		if st.AgentURI != r.AgentURI && r.AgentURI != "" && isOwnerOffer(o, peers) {
-			return r.updateURI(ctx, &st, save)
+			return r.updateURI(ctx, st, persist)
 		}
 		return true, fmt.Sprintf("agent %s in %s", st.AgentID, registry), nil
 	}
@@ -116,7 +102,7 @@ func (r *Registrar) Reconcile(ctx context.Context, o *v1alpha1.ServiceOffer, pee
 	if existing != nil {
 		st.AgentID, st.AgentURI, st.TxHash, st.Phase, st.SignedTx = existing.AgentID.String(), existing.AgentURI, existing.TxHash.Hex(), PhaseRegistered, ""
 		if r.AgentURI != "" && existing.AgentURI != r.AgentURI && isOwnerOffer(o, peers) {
-			return r.updateURI(ctx, &st, save)
+			return r.updateURI(ctx, st, persist)
 		}
 		return true, fmt.Sprintf("agent %s in %s (found on chain)", st.AgentID, registry), nil
 	}
@@ -124,7 +110,7 @@ func (r *Registrar) Reconcile(ctx context.Context, o *v1alpha1.ServiceOffer, pee
 		return false, "prepare registration: " + err.Error(), err
 	}
 	st.SignedTx, st.TxHash, st.Phase, st.AgentURI = stx.Raw, stx.Hash, PhaseSigned, r.AgentURI
-	if err := save(ctx); err != nil {
+	if err := persist(ctx); err != nil {
 		// Nothing was sent; the next reconcile signs again (same nonce).
 		return false, "persist signed registration: " + err.Error(), err
 	}
@@ -171,8 +157,7 @@ func (r *Registrar) resume(ctx context.Context, st *v1alpha1.RegistrationStatus)
 	}
 }
 
-func (r *Registrar) updateURI(ctx context.Context, stp **v1alpha1.RegistrationStatus, save func(context.Context) error) (bool, string, error) {
-	st := *stp
+func (r *Registrar) updateURI(ctx context.Context, st *v1alpha1.RegistrationStatus, persist func(context.Context) error) (bool, string, error) {
 	id, ok := new(big.Int).SetString(st.AgentID, 10)
 	if !ok {
 		return false, "agentId " + st.AgentID + " is not a number", fmt.Errorf("bad agentId %q", st.AgentID)
@@ -190,10 +175,9 @@ func (r *Registrar) updateURI(ctx context.Context, stp **v1alpha1.RegistrationSt
 		return true, "agent registered; preparing setAgentURI failed: " + err.Error(), nil
 	}
 	st.SignedTx, st.TxHash, st.Phase = stx.Raw, stx.Hash, PhaseSigned
-	if err := save(ctx); err != nil {
+	if err := persist(ctx); err != nil {
 		return true, "agent registered; persisting setAgentURI failed: " + err.Error(), err
 	}
-	st = *stp
 	done, msg, err := r.resume(ctx, st)
 	if err != nil || !done {
 		// The agent exists either way; the URI follows on a later reconcile.
