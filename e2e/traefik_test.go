@@ -25,7 +25,15 @@ const (
 	turnpikePlugin    = traefiktest.GateName
 	benchHeaderModule = "github.com/turnpike-x402/benchheader"
 	benchHeaderPlugin = "benchheader"
+	benchFloorModule  = "github.com/turnpike-x402/benchfloor"
+	benchFloorPlugin  = "benchfloor"
 )
+
+// benchFloor is the least an interpreted x402 plugin can do (e2e/testdata/benchfloor):
+// the floor under the gate's 402 and paid rows in make bench.
+func benchFloor() traefiktest.Plugin {
+	return traefiktest.Plugin{Name: benchFloorPlugin, Module: benchFloorModule, Src: filepath.Join("testdata", "benchfloor")}
+}
 
 func benchHeader() traefiktest.Plugin {
 	return traefiktest.Plugin{Name: benchHeaderPlugin, Module: benchHeaderModule, Src: filepath.Join("testdata", "benchheader")}

@@ -1,0 +1,3 @@
+module github.com/turnpike-x402/benchfloor
+
+go 1.22
