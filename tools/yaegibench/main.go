@@ -398,7 +398,9 @@ func measureReload(gopath, facURL string, n, rounds int) {
 	simple := simpleDocs(gopath)
 	with := func(gen int) []byte { return simple(n, gen, 0) }
 	without := func(gen int) []byte { return simple(n, gen, 1) }
-	must(os.WriteFile(file, with(1), 0o644))
+	// First a document of offer-00000 alone, so the heap of n offers can be read as the
+	// difference from it (same process, same interpreter, same metrics registry).
+	must(os.WriteFile(file, simple(1, 1, 0), 0o644))
 	gate := load(gopath, module+"/plugin", "plugin", map[string]any{
 		"offer": "team-000/offer-00000", "routesFile": file, "facilitatorURL": facURL, "PollIntervalMs": 1,
 	})
@@ -430,15 +432,23 @@ func measureReload(gopath, facURL string, n, rounds int) {
 		fmt.Fprintf(os.Stderr, "paywall under Yaegi: %d %.200s\n", rec.Code, rec.Body.String())
 		os.Exit(1)
 	}
+	h0 := liveHeap()
+	// Offers 1..n (offer-00000 gone: the gate answers 503 once it reads it).
+	tmp := file + ".tmp"
+	must(os.WriteFile(tmp, without(2), 0o644))
+	must(os.Rename(tmp, file))
+	waitCode(503)
+	h1 := liveHeap()
+	fmt.Printf("heap under Yaegi, %d offers loaded: %.1f KiB per offer (live heap %.1f MiB with 1 offer, %.1f MiB with %d)\n",
+		n, float64(h1-h0)/float64(n-1)/1024, float64(h0)/(1<<20), float64(h1)/(1<<20), n)
 	var times []string
-	gen := 1
+	gen := 2
 	for r := 0; r < rounds*4; r++ {
 		gen++
 		doc, code := without(gen), 503
 		if gen%2 == 1 {
 			doc, code = with(gen), 402
 		}
-		tmp := file + ".tmp"
 		must(os.WriteFile(tmp, doc, 0o644))
 		must(os.Rename(tmp, file))
 		times = append(times, fmt.Sprintf("%.1f", float64(waitCode(code).Microseconds())/1000))
@@ -464,6 +474,16 @@ func measureReload(gopath, facURL string, n, rounds int) {
 		times = append(times, fmt.Sprintf("%.1f", float64(took.Microseconds())/1000))
 	}
 	fmt.Printf("  of which routes.Parse (decode and validate): %s ms\n", strings.Join(times, " "))
+}
+
+// liveHeap is the heap in use after two collections (the second frees what the first
+// only finalized).
+func liveHeap() int64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
 }
 
 // simpleDocs returns plugin/routes/routestest.Simple, interpreted: the same documents
