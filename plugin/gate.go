@@ -609,7 +609,7 @@ func unclaimed(p *payment) bool {
 func newAttempt() http.Header {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
-	return http.Header{x402.HeaderAttempt: []string{hex.EncodeToString(b)}}
+	return x402.CallHeader(hex.EncodeToString(b))
 }
 
 // requestID names what a payment paid for: a retry must ask for the same.
