@@ -634,7 +634,7 @@ func decodePayment(p *payment, header string) bool {
 		err = json.Unmarshal(raw, &p.pl)
 	}
 	if err == nil {
-		err = unambiguous(raw)
+		err = unambiguous(raw, &p.pl)
 	}
 	if err != nil {
 		p.code = x402.ReasonInvalidHeader
@@ -693,14 +693,46 @@ func keyDropper(list string) *strings.Replacer {
 }
 
 // unambiguous refuses duplicate keys at any level and case variants of the keys the
-// gate reads. Without a backslash in the payload (every real client) a quote always
+// gate reads, in pl as decoded from raw. A payload that is byte for byte the gate's own
+// encoding of pl (what Go clients, the buyer sidecar among them, send) is settled by
+// canonicalPayload in three compiled calls; any other takes unambiguousGeneral, which
+// decides every payload alone (a differential test and fuzz target hold the two to the
+// same answers).
+func unambiguous(raw []byte, pl *x402.PaymentPayload) error {
+	if bytes.IndexByte(raw, '\\') < 0 && canonicalPayload(raw, pl) {
+		return nil
+	}
+	return unambiguousGeneral(raw)
+}
+
+// canonicalPayload reports a payload without escapes that equals json.Marshal of
+// what it decoded to, with no extensions and an extra (if any) of the EIP-712 domain's
+// fixed shape. Such a payload holds each struct field's key once and spelled exactly
+// (the encoder writes each field once, under its tag); extra is the only part copied
+// as it came, and plainExtra admits only the one object shape whose keys are distinct
+// and none of them a payload key. So it holds no duplicate and no variant.
+func canonicalPayload(raw []byte, pl *x402.PaymentPayload) bool {
+	if len(pl.Extensions) > 0 || (pl.Accepted != nil && pl.Accepted.Extra != nil && !plainExtra.Match(pl.Accepted.Extra)) {
+		return false
+	}
+	t, err := json.Marshal(pl)
+	return err == nil && bytes.Equal(t, raw)
+}
+
+// plainExtra is the `extra` the gate's offers carry (x402.EIP712Extra with its
+// optional pricing, fields in their encoding order), strings without quotes or
+// escapes: each key at most once, and none a payload key in any spelling.
+var plainExtra = regexp.MustCompile(`^\{"name":"[^"\\]*","version":"[^"\\]*"` +
+	`(,"pricing":\{"model":"[^"\\]*"(,"price":"[^"\\]*")?(,"perMTok":"[^"\\]*")?(,"approxTokensPerRequest":[0-9]+)?(,"rounding":"[^"\\]*")?\})?\}$`)
+
+// unambiguousGeneral decides any payload. Without a backslash in the payload (every real client) a quote always
 // delimits a string, so in the compacted form `":` ends a key or opens a value that
 // starts with ':' the same way in the re-encoding: decoding into generic maps drops
 // exactly the duplicates, and the count of `":` falls. Deleting the exactly spelled
 // keys cannot join two pieces into a new key (a key follows '{' or ',', a value
 // follows it), so a folded key left afterwards is a variant. A handful of compiled
 // calls, no interpreted loop; payloads with escapes take the exact token walk.
-func unambiguous(raw []byte) error {
+func unambiguousGeneral(raw []byte) error {
 	if bytes.IndexByte(raw, '\\') >= 0 {
 		return unambiguousSlow(raw)
 	}
