@@ -879,7 +879,8 @@ func verifyPayment(p *payment) bool {
 	// overtake, locking the buyer's retry out for the claim's lifetime. Finished, its
 	// claim is known and pay releases it when the buyer is gone.
 	p.ctx = context.WithoutCancel(p.req.Context())
-	vres, err := x402.VerifyEncodedWith(fac.client, p.ctx, p.body, p.attempt)
+	var vres x402.VerifyResponse
+	err := x402.VerifyInto(fac.client, p.ctx, p.body, p.attempt, &vres)
 	metrics.Observe(p.sr, metrics.OpVerify, time.Since(start))
 	if err != nil || !vres.IsValid {
 		return verifyRefused(p, &vres, err)

@@ -36,7 +36,8 @@ func reject(rw http.ResponseWriter, status int, code, msg string) {
 // keeps the request's values, the client's settle timeout bounds it.
 func settle(st *payment, rw http.ResponseWriter) (string, bool) {
 	start := time.Now()
-	res, err := x402.SettleEncodedWith(st.g.fac.client, st.ctx, st.body, st.attempt)
+	var res x402.SettleResponse
+	err := x402.SettleInto(st.g.fac.client, st.ctx, st.body, st.attempt, &res)
 	metrics.Observe(st.sr, metrics.OpSettle, time.Since(start))
 	if err != nil || !res.Success {
 		settleFailed(st, rw, &res, err)

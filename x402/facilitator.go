@@ -118,6 +118,17 @@ func SettleEncodedWith(c *FacilitatorClient, ctx context.Context, body []byte, h
 	return out, err
 }
 
+// VerifyInto is VerifyEncodedWith decoding into out, which the caller owns: under
+// Yaegi a result struct returned by value is one more copy per call.
+func VerifyInto(c *FacilitatorClient, ctx context.Context, body []byte, hdr http.Header, out *VerifyResponse) error {
+	return postEncoded(c, ctx, "/verify", c.VerifyTimeout, body, out, "isValid", prefixIsValid, hdr)
+}
+
+// SettleInto is SettleEncodedWith decoding into out, as VerifyInto.
+func SettleInto(c *FacilitatorClient, ctx context.Context, body []byte, hdr http.Header, out *SettleResponse) error {
+	return postEncoded(c, ctx, "/settle", c.SettleTimeout, body, out, "success", prefixSuccess, hdr)
+}
+
 // ReleaseEncoded calls POST /release of the turnpike-claim extension with the body
 // sent to /verify and the attempt's headers, bounded by the verify timeout: it drops
 // the claim so the buyer may use the authorization again.

@@ -60,12 +60,19 @@ func TestPostEncodedMatchesGeneralCall(t *testing.T) {
 			if !reflect.DeepEqual(v1, v2) || errString(e1) != errString(e2) {
 				t.Errorf("verify: short %+v, %v; general %+v, %v", v1, e1, v2, e2)
 			}
+			verifyErr := errString(e2)
 			s1, e1 := SettleEncodedWith(c, context.Background(), body, short)
 			s2, e2 := SettleEncodedWith(c, context.Background(), body, general)
 			if !reflect.DeepEqual(s1, s2) || errString(e1) != errString(e2) {
 				t.Errorf("settle: short %+v, %v; general %+v, %v", s1, e1, s2, e2)
 			}
-			if len(seen) != 4 || !reflect.DeepEqual(seen[0], seen[1]) || !reflect.DeepEqual(seen[2], seen[3]) {
+			var vi VerifyResponse
+			var si SettleResponse
+			ei, ej := VerifyInto(c, context.Background(), body, short, &vi), SettleInto(c, context.Background(), body, short, &si)
+			if !reflect.DeepEqual(vi, v2) || !reflect.DeepEqual(si, s2) || errString(ei) != verifyErr || errString(ej) != errString(e2) {
+				t.Errorf("Into: verify %+v, %v; settle %+v, %v", vi, ei, si, ej)
+			}
+			if len(seen) != 6 || !reflect.DeepEqual(seen[0], seen[1]) || !reflect.DeepEqual(seen[2], seen[3]) {
 				t.Errorf("request headers differ: %v", seen)
 			}
 			if len(short) != 3 {
