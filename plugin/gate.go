@@ -639,22 +639,30 @@ func decodePayment(p *payment, header string) bool {
 	if err == nil {
 		err = unambiguous(raw, &p.pl)
 	}
+	v := p.pl.X402Version
+	if err != nil || (v != x402.V1 && v != x402.V2) {
+		return badPayload(p, err)
+	}
+	p.raw = raw
+	p.version = v
+	p.receiptHeader = hkPaymentResponse
+	if v == x402.V1 {
+		p.receiptHeader = hkXPaymentResponse
+	}
+	return true
+}
+
+// badPayload notes why decodePayment refused the payload; false always. (Out of
+// decodePayment: under Yaegi a call allocates every value slot of its function, those
+// of branches not taken included.)
+func badPayload(p *payment, err error) bool {
 	if err != nil {
 		p.code = x402.ReasonInvalidHeader
 		p.detail = err.Error()
 		return false
 	}
-	if p.pl.X402Version != x402.V1 && p.pl.X402Version != x402.V2 {
-		p.code = x402.ReasonInvalidVersion
-		return false
-	}
-	p.raw = raw
-	p.version = p.pl.X402Version
-	p.receiptHeader = hkPaymentResponse
-	if p.version == x402.V1 {
-		p.receiptHeader = hkXPaymentResponse
-	}
-	return true
+	p.code = x402.ReasonInvalidVersion
+	return false
 }
 
 // errAmbiguous refuses a payload that two JSON parsers could read differently: the
@@ -853,24 +861,16 @@ func verifyPayment(p *payment) bool {
 	a := &p.pl.Payload.Authorization
 	key := p.opt.Req.Network + "|" + strings.ToLower(a.From+"|"+a.Nonce)
 	if err := replay.Acquire(p.g.replay, key, p.validBefore, p.now); err != nil {
-		p.code = replayReason(err)
-		if err == replay.ErrSettled {
-			findRetry(p, key)
-		}
-		return false
+		return claimRefused(p, key, err)
 	}
 	p.key = key
-	if p.version == x402.V1 {
-		if !encodeV1Request(p) {
+	fac := p.g.fac
+	if p.version == x402.V1 || fac.client == nil || fac.err != nil {
+		if !verifyStartRare(p) {
 			return false
 		}
 	} else {
 		p.body = []byte(challenge.RequestHeadV2 + string(p.raw) + p.opt.RequestTail)
-	}
-	fac := p.g.fac
-	if fac.client == nil || fac.err != nil {
-		p.code = x402.ReasonFacilitatorUnavailable
-		return false
 	}
 	p.attempt = newAttempt()
 	start := time.Now()
@@ -895,6 +895,31 @@ func verifyPayment(p *payment) bool {
 	p.payer = vres.Payer
 	if p.payer == "" {
 		p.payer = a.From
+	}
+	return true
+}
+
+// claimRefused notes why the replay guard refused the authorization, and finds the
+// answer this process gave a payment already settled; false always. The rare paths of
+// verifyPayment are functions of their own: under Yaegi a call allocates every value
+// slot of its function, those of branches not taken included.
+func claimRefused(p *payment, key string, err error) bool {
+	p.code = replayReason(err)
+	if err == replay.ErrSettled {
+		findRetry(p, key)
+	}
+	return false
+}
+
+// verifyStartRare is verifyPayment's start for a v1 payment (its requirement names
+// the request's URL) or a facilitator client that is not usable.
+func verifyStartRare(p *payment) bool {
+	if p.version == x402.V1 && !encodeV1Request(p) {
+		return false
+	}
+	if fac := p.g.fac; fac.client == nil || fac.err != nil {
+		p.code = x402.ReasonFacilitatorUnavailable
+		return false
 	}
 	return true
 }
