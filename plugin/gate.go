@@ -502,7 +502,7 @@ func pay(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, ps *chall
 		req.Header[g.s.payerHeader] = []string{p.payer}
 	}
 	if g.s.upstreamAuth != "" {
-		req.Header[g.s.upstreamAuthHeader] = []string{g.s.upstreamAuth}
+		setUpstreamAuth(g, req)
 	}
 	if !p.claimed && unclaimed(p) {
 		before = true
@@ -523,6 +523,12 @@ func pay(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, ps *chall
 	defer releaseUnsettled(bw)
 	g.next.ServeHTTP(bw, req)
 	finishBuffered(bw)
+}
+
+// setUpstreamAuth gives the upstream the gate's credential (configured rarely; out of
+// pay, whose every value slot Yaegi allocates on each call).
+func setUpstreamAuth(g *Gate, req *http.Request) {
+	req.Header[g.s.upstreamAuthHeader] = []string{g.s.upstreamAuth}
 }
 
 // payBefore settles, then calls the upstream with the original writer: under Yaegi a
