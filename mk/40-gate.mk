@@ -20,6 +20,7 @@ test-gate-fuzz: ## short fuzz runs of the wire decoders (GATE_FUZZTIME execs eac
 	$(GATE_FUZZ) -fuzz '^FuzzDecodeHeader$$' ./x402/
 	$(GATE_FUZZ) -fuzz '^FuzzParse$$' ./plugin/routes/
 	$(GATE_FUZZ) -fuzz '^FuzzCompileAndServe$$' ./plugin/
+	$(GATE_FUZZ) -fuzz '^FuzzUnambiguousCanonical$$' ./plugin/
 	$(GATE_FUZZ) -fuzz '^FuzzPaymentHeader$$' ./plugin/
 	$(GATE_FUZZ) -fuzz '^FuzzPaidPathLocalChecks$$' ./plugin/
 

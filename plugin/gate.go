@@ -460,6 +460,9 @@ type payment struct {
 	receiptHeader string
 	// Failure: a reason code and what the message needs.
 	code, detail, x402Err string
+	// ctx is the request's context without its cancellation, for verify and settle
+	// (made once: each stdlib call costs ~1 us under Yaegi).
+	ctx context.Context
 	// attempt carries X-Turnpike-Attempt (fresh per paid request) on /verify,
 	// /settle and /release.
 	attempt http.Header
@@ -499,7 +502,7 @@ func pay(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, ps *chall
 		req.Header[g.s.payerHeader] = []string{p.payer}
 	}
 	if g.s.upstreamAuth != "" {
-		req.Header[g.s.upstreamAuthHeader] = []string{g.s.upstreamAuth}
+		setUpstreamAuth(g, req)
 	}
 	if !p.claimed && unclaimed(p) {
 		before = true
@@ -520,6 +523,12 @@ func pay(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, ps *chall
 	defer releaseUnsettled(bw)
 	g.next.ServeHTTP(bw, req)
 	finishBuffered(bw)
+}
+
+// setUpstreamAuth gives the upstream the gate's credential (configured rarely; out of
+// pay, whose every value slot Yaegi allocates on each call).
+func setUpstreamAuth(g *Gate, req *http.Request) {
+	req.Header[g.s.upstreamAuthHeader] = []string{g.s.upstreamAuth}
 }
 
 // payBefore settles, then calls the upstream with the original writer: under Yaegi a
@@ -609,7 +618,7 @@ func unclaimed(p *payment) bool {
 func newAttempt() http.Header {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
-	return http.Header{x402.HeaderAttempt: []string{hex.EncodeToString(b)}}
+	return x402.CallHeader(hex.EncodeToString(b))
 }
 
 // requestID names what a payment paid for: a retry must ask for the same.
@@ -634,24 +643,32 @@ func decodePayment(p *payment, header string) bool {
 		err = json.Unmarshal(raw, &p.pl)
 	}
 	if err == nil {
-		err = unambiguous(raw)
+		err = unambiguous(raw, &p.pl)
 	}
+	v := p.pl.X402Version
+	if err != nil || (v != x402.V1 && v != x402.V2) {
+		return badPayload(p, err)
+	}
+	p.raw = raw
+	p.version = v
+	p.receiptHeader = hkPaymentResponse
+	if v == x402.V1 {
+		p.receiptHeader = hkXPaymentResponse
+	}
+	return true
+}
+
+// badPayload notes why decodePayment refused the payload; false always. (Out of
+// decodePayment: under Yaegi a call allocates every value slot of its function, those
+// of branches not taken included.)
+func badPayload(p *payment, err error) bool {
 	if err != nil {
 		p.code = x402.ReasonInvalidHeader
 		p.detail = err.Error()
 		return false
 	}
-	if p.pl.X402Version != x402.V1 && p.pl.X402Version != x402.V2 {
-		p.code = x402.ReasonInvalidVersion
-		return false
-	}
-	p.raw = raw
-	p.version = p.pl.X402Version
-	p.receiptHeader = hkPaymentResponse
-	if p.version == x402.V1 {
-		p.receiptHeader = hkXPaymentResponse
-	}
-	return true
+	p.code = x402.ReasonInvalidVersion
+	return false
 }
 
 // errAmbiguous refuses a payload that two JSON parsers could read differently: the
@@ -693,14 +710,46 @@ func keyDropper(list string) *strings.Replacer {
 }
 
 // unambiguous refuses duplicate keys at any level and case variants of the keys the
-// gate reads. Without a backslash in the payload (every real client) a quote always
+// gate reads, in pl as decoded from raw. A payload that is byte for byte the gate's own
+// encoding of pl (what Go clients, the buyer sidecar among them, send) is settled by
+// canonicalPayload in three compiled calls; any other takes unambiguousGeneral, which
+// decides every payload alone (a differential test and fuzz target hold the two to the
+// same answers).
+func unambiguous(raw []byte, pl *x402.PaymentPayload) error {
+	if bytes.IndexByte(raw, '\\') < 0 && canonicalPayload(raw, pl) {
+		return nil
+	}
+	return unambiguousGeneral(raw)
+}
+
+// canonicalPayload reports a payload without escapes that equals json.Marshal of
+// what it decoded to, with no extensions and an extra (if any) of the EIP-712 domain's
+// fixed shape. Such a payload holds each struct field's key once and spelled exactly
+// (the encoder writes each field once, under its tag); extra is the only part copied
+// as it came, and plainExtra admits only the one object shape whose keys are distinct
+// and none of them a payload key. So it holds no duplicate and no variant.
+func canonicalPayload(raw []byte, pl *x402.PaymentPayload) bool {
+	if len(pl.Extensions) > 0 || (pl.Accepted != nil && pl.Accepted.Extra != nil && !plainExtra.Match(pl.Accepted.Extra)) {
+		return false
+	}
+	t, err := json.Marshal(pl)
+	return err == nil && bytes.Equal(t, raw)
+}
+
+// plainExtra is the `extra` the gate's offers carry (x402.EIP712Extra with its
+// optional pricing, fields in their encoding order), strings without quotes or
+// escapes: each key at most once, and none a payload key in any spelling.
+var plainExtra = regexp.MustCompile(`^\{"name":"[^"\\]*","version":"[^"\\]*"` +
+	`(,"pricing":\{"model":"[^"\\]*"(,"price":"[^"\\]*")?(,"perMTok":"[^"\\]*")?(,"approxTokensPerRequest":[0-9]+)?(,"rounding":"[^"\\]*")?\})?\}$`)
+
+// unambiguousGeneral decides any payload. Without a backslash in the payload (every real client) a quote always
 // delimits a string, so in the compacted form `":` ends a key or opens a value that
 // starts with ':' the same way in the re-encoding: decoding into generic maps drops
 // exactly the duplicates, and the count of `":` falls. Deleting the exactly spelled
 // keys cannot join two pieces into a new key (a key follows '{' or ',', a value
 // follows it), so a folded key left afterwards is a variant. A handful of compiled
 // calls, no interpreted loop; payloads with escapes take the exact token walk.
-func unambiguous(raw []byte) error {
+func unambiguousGeneral(raw []byte) error {
 	if bytes.IndexByte(raw, '\\') >= 0 {
 		return unambiguousSlow(raw)
 	}
@@ -818,24 +867,16 @@ func verifyPayment(p *payment) bool {
 	a := &p.pl.Payload.Authorization
 	key := p.opt.Req.Network + "|" + strings.ToLower(a.From+"|"+a.Nonce)
 	if err := replay.Acquire(p.g.replay, key, p.validBefore, p.now); err != nil {
-		p.code = replayReason(err)
-		if err == replay.ErrSettled {
-			findRetry(p, key)
-		}
-		return false
+		return claimRefused(p, key, err)
 	}
 	p.key = key
-	if p.version == x402.V1 {
-		if !encodeV1Request(p) {
+	fac := p.g.fac
+	if p.version == x402.V1 || fac.client == nil || fac.err != nil {
+		if !verifyStartRare(p) {
 			return false
 		}
 	} else {
 		p.body = []byte(challenge.RequestHeadV2 + string(p.raw) + p.opt.RequestTail)
-	}
-	fac := p.g.fac
-	if fac.client == nil || fac.err != nil {
-		p.code = x402.ReasonFacilitatorUnavailable
-		return false
 	}
 	p.attempt = newAttempt()
 	start := time.Now()
@@ -843,7 +884,9 @@ func verifyPayment(p *payment) bool {
 	// a verify abandoned midway may leave a claim that a /release sent at once would
 	// overtake, locking the buyer's retry out for the claim's lifetime. Finished, its
 	// claim is known and pay releases it when the buyer is gone.
-	vres, err := x402.VerifyEncodedWith(fac.client, context.WithoutCancel(p.req.Context()), p.body, p.attempt)
+	p.ctx = context.WithoutCancel(p.req.Context())
+	var vres x402.VerifyResponse
+	err := x402.VerifyInto(fac.client, p.ctx, p.body, p.attempt, &vres)
 	metrics.Observe(p.sr, metrics.OpVerify, time.Since(start))
 	if err != nil || !vres.IsValid {
 		return verifyRefused(p, &vres, err)
@@ -858,6 +901,31 @@ func verifyPayment(p *payment) bool {
 	p.payer = vres.Payer
 	if p.payer == "" {
 		p.payer = a.From
+	}
+	return true
+}
+
+// claimRefused notes why the replay guard refused the authorization, and finds the
+// answer this process gave a payment already settled; false always. The rare paths of
+// verifyPayment are functions of their own: under Yaegi a call allocates every value
+// slot of its function, those of branches not taken included.
+func claimRefused(p *payment, key string, err error) bool {
+	p.code = replayReason(err)
+	if err == replay.ErrSettled {
+		findRetry(p, key)
+	}
+	return false
+}
+
+// verifyStartRare is verifyPayment's start for a v1 payment (its requirement names
+// the request's URL) or a facilitator client that is not usable.
+func verifyStartRare(p *payment) bool {
+	if p.version == x402.V1 && !encodeV1Request(p) {
+		return false
+	}
+	if fac := p.g.fac; fac.client == nil || fac.err != nil {
+		p.code = x402.ReasonFacilitatorUnavailable
+		return false
 	}
 	return true
 }

@@ -297,7 +297,7 @@ func FuzzUnambiguous(f *testing.F) {
 		if err != nil {
 			return
 		}
-		got := unambiguous(raw)
+		got := unambiguousGeneral(raw)
 		if amb && got == nil {
 			t.Fatalf("ambiguous payload accepted: %q", raw)
 		}
@@ -305,5 +305,126 @@ func FuzzUnambiguous(f *testing.F) {
 		if !amb && got != nil && json.Unmarshal(raw, &probe) == nil {
 			t.Fatalf("unambiguous payload refused (%v): %q", got, raw)
 		}
+	})
+}
+
+// unambiguousSame fails the test when unambiguous (with its canonical short cut) and
+// unambiguousGeneral answer raw differently; payloads the gate cannot decode never
+// reach them.
+func unambiguousSame(t *testing.T, raw []byte) {
+	t.Helper()
+	var pl x402.PaymentPayload
+	if json.Unmarshal(raw, &pl) != nil {
+		return
+	}
+	got, want := unambiguous(raw, &pl), unambiguousGeneral(raw)
+	if (got == nil) != (want == nil) || (got != nil && got.Error() != want.Error()) {
+		t.Fatalf("unambiguous %v, unambiguousGeneral %v: %s", got, want, raw)
+	}
+}
+
+// canonicalWithExtra is the gate's own encoding of a valid v2 payload whose extra
+// is the given JSON (none when it is not JSON).
+func canonicalWithExtra(extra []byte) []byte {
+	pl := paymentV2(requirementOf(basePayment()))
+	pl.Accepted.Extra = nil
+	if json.Valid(extra) {
+		pl.Accepted.Extra = extra
+	}
+	raw, _ := json.Marshal(pl)
+	return raw
+}
+
+func TestUnambiguousMatchesGeneral(t *testing.T) {
+	pricing := basePayment()
+	pricing.Pricing = &x402.Pricing{Model: "perMTok", PerMTok: "1.5", ApproxTokensPerRequest: 1000, Rounding: "up"}
+	v2 := validPayloadJSON
+	tests := []struct {
+		desc string
+		raw  func(t *testing.T) string
+		// canonical: the short cut must accept it on its own.
+		canonical bool
+	}{
+		{desc: "canonical v2", raw: v2, canonical: true},
+		{desc: "canonical v1", canonical: true, raw: func(t *testing.T) string {
+			raw, _ := json.Marshal(paymentV1("base-sepolia", "10000"))
+			return string(raw)
+		}},
+		{desc: "canonical with pricing in extra", canonical: true, raw: func(t *testing.T) string {
+			raw, _ := json.Marshal(paymentV2(requirementOf(pricing)))
+			return string(raw)
+		}},
+		{desc: "canonical without extra", canonical: true, raw: func(t *testing.T) string { return string(canonicalWithExtra(nil)) }},
+		{desc: "duplicate inside extra", raw: func(t *testing.T) string {
+			return strings.Replace(v2(t), `"name":"USDC"`, `"name":"USDC","name":"USD Coin"`, 1)
+		}},
+		{desc: "payload key in extra", raw: func(t *testing.T) string { return string(canonicalWithExtra([]byte(`{"amount":"1"}`))) }},
+		{desc: "payload key variant in extra", raw: func(t *testing.T) string { return string(canonicalWithExtra([]byte(`{"AMOUNT":"1"}`))) }},
+		{desc: "duplicate in pricing", raw: func(t *testing.T) string {
+			return string(canonicalWithExtra([]byte(`{"name":"a","version":"1","pricing":{"model":"m","model":"n"}}`)))
+		}},
+		{desc: "extra with a nested duplicate in another key", raw: func(t *testing.T) string {
+			return string(canonicalWithExtra([]byte(`{"name":"a","version":"1","x":{"to":1,"to":2}}`)))
+		}},
+		{desc: "extra null", raw: func(t *testing.T) string {
+			return strings.Replace(v2(t), `"extra":{"name":"USDC","version":"2"}`, `"extra":null`, 1)
+		}},
+		{desc: "empty extensions", raw: func(t *testing.T) string { return strings.Replace(v2(t), `}}}`, `}},"extensions":{}}`, 1) }},
+		{desc: "extensions with a duplicate", raw: func(t *testing.T) string {
+			return strings.Replace(v2(t), `}}}`, `}},"extensions":{"e":{"a":1,"a":2}}}`, 1)
+		}},
+		{desc: "extensions with a key variant", raw: func(t *testing.T) string {
+			return strings.Replace(v2(t), `}}}`, `}},"extensions":{"Nonce":{}}}`, 1)
+		}},
+		{desc: "duplicate top-level key", raw: func(t *testing.T) string {
+			return strings.Replace(v2(t), `{"x402Version":2,`, `{"x402Version":2,"x402Version":2,`, 1)
+		}},
+		{desc: "zero omitempty field written out", raw: func(t *testing.T) string {
+			return strings.Replace(v2(t), `{"x402Version":2,`, `{"x402Version":2,"scheme":"",`, 1)
+		}},
+		{desc: "unknown key", raw: func(t *testing.T) string {
+			return strings.Replace(v2(t), `{"x402Version":2,`, `{"x402Version":2,"client":"x",`, 1)
+		}},
+		{desc: "whitespace", raw: func(t *testing.T) string { return " " + v2(t) }},
+		{desc: "key order", raw: func(t *testing.T) string {
+			var m map[string]json.RawMessage
+			_ = json.Unmarshal([]byte(v2(t)), &m)
+			return `{"payload":` + string(m["payload"]) + `,"x402Version":2,"resource":` + string(m["resource"]) + `,"accepted":` + string(m["accepted"]) + `}`
+		}},
+		{desc: "case variant", raw: func(t *testing.T) string { return strings.Replace(v2(t), `"nonce":`, `"NONCE":`, 1) }},
+		{desc: "escape in a value", raw: func(t *testing.T) string { return strings.Replace(v2(t), `"url":"`, `"url":"\u0068`, 1) }},
+		{desc: "HTML character in a value", raw: func(t *testing.T) string { return strings.Replace(v2(t), `"url":"`, `"url":"<`, 1) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			raw := []byte(tc.raw(t))
+			if !json.Valid(raw) {
+				t.Fatalf("test payload is not JSON: %s", raw)
+			}
+			var pl x402.PaymentPayload
+			if err := json.Unmarshal(raw, &pl); err != nil {
+				t.Fatal(err)
+			}
+			if got := canonicalPayload(raw, &pl); got != tc.canonical {
+				t.Errorf("canonicalPayload = %v, want %v", got, tc.canonical)
+			}
+			unambiguousSame(t, raw)
+		})
+	}
+}
+
+// FuzzUnambiguousCanonical holds unambiguous to unambiguousGeneral's answers: on
+// any payload, and on the gate's own encoding of a valid payload with any extra (the
+// one part the canonical short cut copies as it came).
+func FuzzUnambiguousCanonical(f *testing.F) {
+	f.Add([]byte(`{"x402Version":1,"scheme":"exact","network":"n","payload":{"signature":"s","authorization":{"from":"a","to":"b","value":"1","validAfter":"1","validBefore":"2","nonce":"n"}}}`),
+		[]byte(`{"name":"USDC","version":"2"}`))
+	f.Add([]byte(`{"x402Version":2,"accepted":{"scheme":"exact","network":"n","amount":"1","asset":"a","payTo":"p","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2","name":"x"}},"payload":{"signature":"s","authorization":{"from":"a","to":"b","value":"1","validAfter":"1","validBefore":"2","nonce":"n"}}}`),
+		[]byte(`{"name":"a","version":"1","pricing":{"model":"perMTok","perMTok":"1","approxTokensPerRequest":5,"rounding":"up"}}`))
+	f.Add([]byte(`{"x402Version":2,"extensions":{"a":{"b":1}}}`), []byte(`{"name":"a","version":"1","pricing":{"model":"m","Price":"1"}}`))
+	f.Add([]byte(`{"x402Version":2,"payload":{"signature":"s","Signature":"t"}}`), []byte(`{"name":"a","version":"1","name":"b"}`))
+	f.Fuzz(func(t *testing.T, raw, extra []byte) {
+		unambiguousSame(t, raw)
+		unambiguousSame(t, canonicalWithExtra(extra))
 	})
 }

@@ -32,11 +32,12 @@ func reject(rw http.ResponseWriter, status int, code, msg string) {
 
 // settle calls the facilitator. On success it returns the encoded receipt; on failure
 // settleFailed has answered rw (content withheld) and ok is false. The call does not
-// depend on the buyer's connection: its context only keeps the request's values, the
-// client's settle timeout bounds it.
+// depend on the buyer's connection: its context (st.ctx, made by verifyPayment) only
+// keeps the request's values, the client's settle timeout bounds it.
 func settle(st *payment, rw http.ResponseWriter) (string, bool) {
 	start := time.Now()
-	res, err := x402.SettleEncodedWith(st.g.fac.client, context.WithoutCancel(st.req.Context()), st.body, st.attempt)
+	var res x402.SettleResponse
+	err := x402.SettleInto(st.g.fac.client, st.ctx, st.body, st.attempt, &res)
 	metrics.Observe(st.sr, metrics.OpSettle, time.Since(start))
 	if err != nil || !res.Success {
 		settleFailed(st, rw, &res, err)
@@ -51,7 +52,8 @@ func charged(st *payment, res *x402.SettleResponse) string {
 	if res.Network == "" {
 		res.Network = receiptNetwork(st)
 	}
-	receipt, _ := x402.EncodeHeader(*res)
+	// Through the pointer: the same JSON, without copying the interpreted struct.
+	receipt, _ := x402.EncodeHeader(res)
 	replay.Settle(st.g.replay, st.key)
 	metrics.Charge(st.sr, st.opt.Amount, st.opt.Decimals, st.g.now())
 	return receipt

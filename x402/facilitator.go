@@ -107,15 +107,26 @@ func SettleEncoded(c *FacilitatorClient, ctx context.Context, body []byte) (Sett
 // the turnpike-claim attempt id. Plain functions: cheaper than methods under Yaegi.
 func VerifyEncodedWith(c *FacilitatorClient, ctx context.Context, body []byte, hdr http.Header) (VerifyResponse, error) {
 	var out VerifyResponse
-	err := facilitatorCallWith(c, ctx, http.MethodPost, "/verify", c.VerifyTimeout, body, &out, "isValid", hdr)
+	err := postEncoded(c, ctx, "/verify", c.VerifyTimeout, body, &out, "isValid", prefixIsValid, hdr)
 	return out, err
 }
 
 // SettleEncodedWith is SettleEncoded with headers for this one call (nil: none).
 func SettleEncodedWith(c *FacilitatorClient, ctx context.Context, body []byte, hdr http.Header) (SettleResponse, error) {
 	var out SettleResponse
-	err := facilitatorCallWith(c, ctx, http.MethodPost, "/settle", c.SettleTimeout, body, &out, "success", hdr)
+	err := postEncoded(c, ctx, "/settle", c.SettleTimeout, body, &out, "success", prefixSuccess, hdr)
 	return out, err
+}
+
+// VerifyInto is VerifyEncodedWith decoding into out, which the caller owns: under
+// Yaegi a result struct returned by value is one more copy per call.
+func VerifyInto(c *FacilitatorClient, ctx context.Context, body []byte, hdr http.Header, out *VerifyResponse) error {
+	return postEncoded(c, ctx, "/verify", c.VerifyTimeout, body, out, "isValid", prefixIsValid, hdr)
+}
+
+// SettleInto is SettleEncodedWith decoding into out, as VerifyInto.
+func SettleInto(c *FacilitatorClient, ctx context.Context, body []byte, hdr http.Header, out *SettleResponse) error {
+	return postEncoded(c, ctx, "/settle", c.SettleTimeout, body, out, "success", prefixSuccess, hdr)
 }
 
 // ReleaseEncoded calls POST /release of the turnpike-claim extension with the body
@@ -201,6 +212,70 @@ func facilitatorCallWith(c *FacilitatorClient, ctx context.Context, method, path
 		}
 	}
 	return decodeResult(raw, out, mustHave, method, path, resp.StatusCode)
+}
+
+// CallHeader returns the headers of the calls of one attempt (verify, settle,
+// release): the JSON content type and accept, and X-Turnpike-Attempt. Passed to the
+// *EncodedWith functions it becomes the request's header map as it is, without a
+// copy: it must not be changed once in use.
+func CallHeader(attempt string) http.Header {
+	return http.Header{"Content-Type": jsonContentType, "Accept": jsonContentType, HeaderAttempt: []string{attempt}}
+}
+
+// The start of a result body whose defining field comes first (as encoding/json and
+// JSON.stringify write the x402 results): such a body has that key at the top
+// level, so it needs no probe.
+var (
+	prefixIsValid = []byte(`{"isValid":`)
+	prefixSuccess = []byte(`{"success":`)
+)
+
+// postEncoded is facilitatorCallWith for the gate's paid path, in fewer interpreted
+// statements: a POST of an encoded body, a timeout, and per-call headers that already
+// hold Content-Type and Accept (CallHeader), so they serve as the request's header map
+// as they are; no static headers or Authenticator. Anything else takes
+// facilitatorCallWith, whose result it equals: hdr's values override the two defaults
+// there, and a body that begins with prefix (`{"mustHave":`) is a JSON object with that
+// key at the top level whenever it decodes, which is what the probe establishes.
+func postEncoded(c *FacilitatorClient, ctx context.Context, path string, timeout time.Duration, body []byte, out any, mustHave string, prefix []byte, hdr http.Header) error {
+	if timeout <= 0 || len(c.Headers) > 0 || c.Auth != nil || hdr["Content-Type"] == nil || hdr["Accept"] == nil {
+		return facilitatorCallWith(c, ctx, http.MethodPost, path, timeout, body, out, mustHave, hdr)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(body))
+	if err != nil {
+		cancel()
+		return callError(path, "build request", err)
+	}
+	req.Header = hdr
+	resp, err := c.http.Do(req)
+	if err != nil {
+		cancel()
+		return unreachable(http.MethodPost, path, "", err)
+	}
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxFacilitatorBody))
+	resp.Body.Close()
+	cancel()
+	if err != nil {
+		return unreachable(http.MethodPost, path, "reading answer: ", err)
+	}
+	if bytes.HasPrefix(raw, prefix) && json.Unmarshal(raw, out) == nil {
+		return nil
+	}
+	return probeResult(raw, out, mustHave, http.MethodPost, path, resp.StatusCode)
+}
+
+// probeResult is the end of facilitatorCallWith: the result when the body holds the
+// defining key at the top level, else an error (an absent key is never a definite
+// false).
+func probeResult(raw []byte, out any, mustHave, method, path string, status int) error {
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(raw, &probe) == nil && probe[mustHave] != nil {
+		if err := json.Unmarshal(raw, out); err == nil {
+			return nil
+		}
+	}
+	return decodeResult(raw, out, mustHave, method, path, status)
 }
 
 // noCancel stands in for a timeout's cancel when there is no timeout.

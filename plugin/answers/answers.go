@@ -84,10 +84,7 @@ func Grow(c *Cache, maxBytes int) {
 func Put(c *Cache, key string, e *Entry, now int64) {
 	e.size = entryOverhead + len(e.Body)
 	if e.size > c.max {
-		e.Kept = false
-		e.Header = nil
-		e.Body = nil
-		e.size = entryOverhead
+		dropAnswer(e)
 	}
 	c.mu.Lock()
 	if old, ok := c.entries[key]; ok {
@@ -104,6 +101,16 @@ func Put(c *Cache, key string, e *Entry, now int64) {
 		evict(c, now)
 	}
 	c.mu.Unlock()
+}
+
+// dropAnswer keeps only the outcome of an entry too large to keep whole. (Out of Put:
+// under Yaegi a call allocates every value slot of its function, those of branches
+// not taken included.)
+func dropAnswer(e *Entry) {
+	e.Kept = false
+	e.Header = nil
+	e.Body = nil
+	e.size = entryOverhead
 }
 
 // evict drops expired entries from the front and the oldest ones while over the

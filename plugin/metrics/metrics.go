@@ -99,12 +99,19 @@ func Observe(s *Series, op int, d time.Duration) {
 	s.mu.Lock()
 	h := &s.hist[op]
 	if h.counts == nil {
-		h.counts = make([]int64, len(facilitatorBuckets)+1)
+		newHistogram(h)
 	}
 	h.counts[i]++
 	h.sum += v
 	h.count++
 	s.mu.Unlock()
+}
+
+// newHistogram makes the buckets of a series' first observation. (Out of Observe:
+// under Yaegi a call allocates every value slot of its function, those of branches
+// not taken included.)
+func newHistogram(h *histogram) {
+	h.counts = make([]int64, len(facilitatorBuckets)+1)
 }
 
 // Registry is process-wide: every instance and reload counts into the same
