@@ -722,19 +722,63 @@ func unambiguous(raw []byte, pl *x402.PaymentPayload) error {
 	return unambiguousGeneral(raw)
 }
 
-// canonicalPayload reports a payload without escapes that equals json.Marshal of
-// what it decoded to, with no extensions and an extra (if any) of the EIP-712 domain's
-// fixed shape. Such a payload holds each struct field's key once and spelled exactly
-// (the encoder writes each field once, under its tag); extra is the only part copied
-// as it came, and plainExtra admits only the one object shape whose keys are distinct
-// and none of them a payload key. So it holds no duplicate and no variant.
+// canonicalPayload reports a payload without escapes that equals the encoding of what
+// it decoded to, in the gate's field order (Go clients, the buyer sidecar among them) or
+// in the official x402 TypeScript client's (clientOrder), with no extensions and an
+// extra (if any) of the EIP-712 domain's fixed shape. Such a payload holds each struct
+// field's key once and spelled exactly (the encoder writes each field once, under its
+// tag); extra is the only part copied as it came, and plainExtra admits only the one
+// object shape whose keys are distinct and none of them a payload key. So it holds no
+// duplicate and no variant. A literal '<', '>' or '&' (JSON.stringify does not escape
+// them, json.Marshal does) is compared against an encoding that keeps them literal too.
 func canonicalPayload(raw []byte, pl *x402.PaymentPayload) bool {
 	if len(pl.Extensions) > 0 || (pl.Accepted != nil && pl.Accepted.Extra != nil && !plainExtra.Match(pl.Accepted.Extra)) {
 		return false
 	}
-	t, err := json.Marshal(pl)
-	return err == nil && bytes.Equal(t, raw)
+	var v any = pl
+	if bytes.Contains(raw, clientOrderMark) {
+		v = &clientOrder{X402Version: pl.X402Version, Scheme: pl.Scheme, Network: pl.Network,
+			Payload: clientOrderEVM{Authorization: pl.Payload.Authorization, Signature: pl.Payload.Signature},
+			Resource: pl.Resource, Accepted: pl.Accepted}
+	}
+	t, err := json.Marshal(v)
+	if err == nil && bytes.Equal(t, raw) {
+		return true
+	}
+	return bytes.ContainsAny(raw, "<>&") && literalHTMLEqual(v, raw)
 }
+
+// literalHTMLEqual: v encoded with '<', '>' and '&' left literal equals raw.
+func literalHTMLEqual(v any, raw []byte) bool {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(v) != nil {
+		return false
+	}
+	return bytes.Equal(bytes.TrimSuffix(b.Bytes(), newline), raw)
+}
+
+// clientOrder is a payment payload in the key order the official x402 TypeScript
+// client (@x402/core, @x402/evm) writes it: {x402Version, payload: {authorization,
+// signature}, resource, accepted} for v2 (extensions only when the 402 offered some,
+// which the gate's does not) and {x402Version, scheme, network, payload} for v1.
+type clientOrder struct {
+	X402Version int                `json:"x402Version"`
+	Scheme      string             `json:"scheme,omitempty"`
+	Network     string             `json:"network,omitempty"`
+	Payload     clientOrderEVM     `json:"payload"`
+	Resource    *x402.ResourceInfo `json:"resource,omitempty"`
+	Accepted    *x402.Requirements `json:"accepted,omitempty"`
+}
+
+type clientOrderEVM struct {
+	Authorization x402.Authorization `json:"authorization"`
+	Signature     string             `json:"signature"`
+}
+
+// clientOrderMark starts the payload object of a clientOrder encoding.
+var clientOrderMark = []byte(`"payload":{"authorization":`)
 
 // plainExtra is the `extra` the gate's offers carry (x402.EIP712Extra with its
 // optional pricing, fields in their encoding order), strings without quotes or

@@ -335,6 +335,35 @@ func canonicalWithExtra(extra []byte) []byte {
 	return raw
 }
 
+// tsClientOrder rewrites a payload the gate encoded into the key order the official
+// x402 TypeScript client writes (@x402/core x402Client.createPaymentPayload:
+// x402Version, payload, resource, accepted; @x402/evm createEIP3009Payload: payload
+// {authorization, signature}; v1 x402Version, scheme, network, payload), piece by
+// piece from the raw members so the values stay byte for byte as encoded.
+func tsClientOrder(t testing.TB, goOrder []byte) []byte {
+	var m map[string]json.RawMessage
+	var p map[string]json.RawMessage
+	if err := json.Unmarshal(goOrder, &m); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(m["payload"], &p); err != nil {
+		t.Fatal(err)
+	}
+	out := `{"x402Version":` + string(m["x402Version"])
+	for _, k := range []string{"scheme", "network"} {
+		if v, ok := m[k]; ok {
+			out += `,"` + k + `":` + string(v)
+		}
+	}
+	out += `,"payload":{"authorization":` + string(p["authorization"]) + `,"signature":` + string(p["signature"]) + `}`
+	for _, k := range []string{"resource", "accepted"} {
+		if v, ok := m[k]; ok {
+			out += `,"` + k + `":` + string(v)
+		}
+	}
+	return []byte(out + "}")
+}
+
 func TestUnambiguousMatchesGeneral(t *testing.T) {
 	pricing := basePayment()
 	pricing.Pricing = &x402.Pricing{Model: "perMTok", PerMTok: "1.5", ApproxTokensPerRequest: 1000, Rounding: "up"}
@@ -355,6 +384,29 @@ func TestUnambiguousMatchesGeneral(t *testing.T) {
 			return string(raw)
 		}},
 		{desc: "canonical without extra", canonical: true, raw: func(t *testing.T) string { return string(canonicalWithExtra(nil)) }},
+		{desc: "official TypeScript client's order, v2", canonical: true, raw: func(t *testing.T) string { return string(tsClientOrder(t, []byte(v2(t)))) }},
+		{desc: "official TypeScript client's order, v1", canonical: true, raw: func(t *testing.T) string {
+			raw, _ := json.Marshal(paymentV1("base-sepolia", "10000"))
+			return string(tsClientOrder(t, raw))
+		}},
+		{desc: "official client's order, '&' and '<' literal in the resource URL", canonical: true, raw: func(t *testing.T) string {
+			return strings.Replace(string(tsClientOrder(t, []byte(v2(t)))), `/today"`, `/today?a=1&b=<2>"`, 1)
+		}},
+		{desc: "gate's order, '&' literal in the resource URL", canonical: true, raw: func(t *testing.T) string {
+			return strings.Replace(v2(t), `/today"`, `/today?a=1&b=2"`, 1)
+		}},
+		{desc: "official client's order with a duplicate authorization key", raw: func(t *testing.T) string {
+			return strings.Replace(string(tsClientOrder(t, []byte(v2(t)))), `"authorization":{`, `"authorization":{"nonce":"0x00",`, 1)
+		}},
+		{desc: "official client's order with a case variant", raw: func(t *testing.T) string {
+			return strings.Replace(string(tsClientOrder(t, []byte(v2(t)))), `"signature":`, `"Signature":`, 1)
+		}},
+		{desc: "official client's order with a duplicate payload", raw: func(t *testing.T) string {
+			ts := string(tsClientOrder(t, []byte(v2(t))))
+			var m map[string]json.RawMessage
+			_ = json.Unmarshal([]byte(ts), &m)
+			return strings.Replace(ts, `{"x402Version":2,`, `{"x402Version":2,"payload":`+string(m["payload"])+`,`, 1)
+		}},
 		{desc: "duplicate inside extra", raw: func(t *testing.T) string {
 			return strings.Replace(v2(t), `"name":"USDC"`, `"name":"USDC","name":"USD Coin"`, 1)
 		}},
@@ -393,7 +445,7 @@ func TestUnambiguousMatchesGeneral(t *testing.T) {
 		}},
 		{desc: "case variant", raw: func(t *testing.T) string { return strings.Replace(v2(t), `"nonce":`, `"NONCE":`, 1) }},
 		{desc: "escape in a value", raw: func(t *testing.T) string { return strings.Replace(v2(t), `"url":"`, `"url":"\u0068`, 1) }},
-		{desc: "HTML character in a value", raw: func(t *testing.T) string { return strings.Replace(v2(t), `"url":"`, `"url":"<`, 1) }},
+		{desc: "HTML character literal in a value", canonical: true, raw: func(t *testing.T) string { return strings.Replace(v2(t), `"url":"`, `"url":"<`, 1) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
@@ -425,6 +477,8 @@ func FuzzUnambiguousCanonical(f *testing.F) {
 	f.Add([]byte(`{"x402Version":2,"payload":{"signature":"s","Signature":"t"}}`), []byte(`{"name":"a","version":"1","name":"b"}`))
 	f.Fuzz(func(t *testing.T, raw, extra []byte) {
 		unambiguousSame(t, raw)
-		unambiguousSame(t, canonicalWithExtra(extra))
+		goOrder := canonicalWithExtra(extra)
+		unambiguousSame(t, goOrder)
+		unambiguousSame(t, tsClientOrder(t, goOrder))
 	})
 }
