@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -99,9 +100,9 @@ func TestFastPathMatchesReference(t *testing.T) {
 func checkFastPath(t *testing.T, g *Gate, desc, method, host, uri string, hdr map[string]string, https bool) {
 	t.Helper()
 	mk := func() *http.Request {
-		req := httptest.NewRequest(method, "http://"+host+"/", nil)
-		req.Host = host
-		req.RequestURI = uri
+		// Built by hand: httptest.NewRequest refuses what the fuzzer makes.
+		req := &http.Request{Method: method, URL: &url.URL{Path: "/"}, Host: host, RequestURI: uri, Header: http.Header{},
+			Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Body: http.NoBody}
 		if https {
 			req.TLS = &tlsState
 		}
@@ -120,3 +121,27 @@ func checkFastPath(t *testing.T, g *Gate, desc, method, host, uri string, hdr ma
 
 // tlsState marks a request as received over TLS.
 var tlsState tls.ConnectionState
+
+// FuzzFastPathMatchesReference holds ServeHTTP to the reference on arbitrary unpaid
+// requests (method, host, request-target, X-Forwarded-Proto), each sent twice so the
+// second meets the challenge cache.
+func FuzzFastPathMatchesReference(f *testing.F) {
+	f.Add("GET", "x.test", "/services/weather/forecast/a?q=1", "")
+	f.Add("POST", "x.test", "/services/weather/health/", "https")
+	f.Add("GET", "y.test", "/services/weather/v1/a/items", "HTTPS, http")
+	f.Add("HEAD", "x.test", "/services/weather/./premium/a", "http")
+	f.Add("GET", "x.test", "/services/weather/premium/%61", "")
+	f.Fuzz(func(t *testing.T, method, host, uri, proto string) {
+		if method == "" || strings.ContainsAny(method, " \t\r\n") {
+			return // not a method net/http hands over
+		}
+		tg := fuzzGate(t)
+		hdr := map[string]string{}
+		if proto != "" {
+			hdr["X-Forwarded-Proto"] = proto
+		}
+		for i := 0; i < 2; i++ {
+			checkFastPath(t, tg.g, fmt.Sprintf("try %d", i), method, host, uri, hdr, false)
+		}
+	})
+}
