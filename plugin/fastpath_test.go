@@ -34,7 +34,9 @@ func serveReference(g *Gate, rw http.ResponseWriter, req *http.Request) {
 // ("https://x.test/services" + "/weather/premium/a" is refused, "https://x.test" +
 // "/services/weather/premium/a" is charged): a cache keyed by the URL alone would
 // hand one's answer to the other. Once with the offer's few rules (regexp) and once
-// with 40 more in front (trie).
+// with 40 more in front (trie), with those but no "*" segment (the trie's one-loop
+// walk), and without rules (every path under the prefix
+// charged the offer's price).
 func TestFastPathMatchesReference(t *testing.T) {
 	withFiller := testDoc(1)
 	var filler []routes.PathRule
@@ -42,12 +44,24 @@ func TestFastPathMatchesReference(t *testing.T) {
 		filler = append(filler, routes.PathRule{Pattern: fmt.Sprintf("/filler%d/*", i), Methods: []string{"POST"}})
 	}
 	withFiller.Offers[0].Paths = append(filler, withFiller.Offers[0].Paths...)
+	// The same without the "*" segment rule: trieFind's one-loop walk.
+	starFree := testDoc(1)
+	starFree.Offers[0].Paths = nil
+	for _, r := range withFiller.Offers[0].Paths {
+		if !strings.Contains(r.Pattern, "/*/") {
+			starFree.Offers[0].Paths = append(starFree.Offers[0].Paths, r)
+		}
+	}
+	noRules := testDoc(1)
+	noRules.Offers[0].Paths = nil
 	docs := []struct {
 		desc string
 		doc  *routes.Document
 	}{
 		{desc: "few rules", doc: testDoc(1)},
 		{desc: "many rules", doc: withFiller},
+		{desc: "many rules, no * segment", doc: starFree},
+		{desc: "no rules", doc: noRules},
 	}
 	uris := []string{
 		"/services/weather", "/services/weather/", "/services/weather/forecast/a", "/services/weather/forecast/a?q=1&r=%2F..",

@@ -31,13 +31,13 @@ type pathTrie struct {
 	methods []map[string]bool // per rule; nil: every method
 	none    int               // len(rules): "no rule"
 	star    bool              // some pattern has a "*" segment (not the final "/*")
-	// A path below the offer prefix starts its walk at P's node (skipping P's
-	// segments, a few allocations each under Yaegi) when no "*" branches off on the
-	// way there; the "/x/*" rules on the way (preUnder, ascending) are checked first.
+	// In a trie with a "*" segment (trieFindStar), a path below the offer prefix
+	// starts its walk at P's node (skipping P's segments, a few allocations each under
+	// Yaegi) when no "*" branches off on the way there; the "/x/*" rules on the way
+	// (preUnder, ascending) are checked first.
 	prefix   string
 	pre      *trieNode // nil: no prefix, or the shortcut would miss a "*" branch
 	preUnder []int
-	preScore [nPlain]int // per plain method, the score of preUnder
 }
 
 type trieNode struct {
@@ -47,9 +47,9 @@ type trieNode struct {
 	under []int                // rules matching here and everything below ("/x/*"), ascending
 	min   int                  // lowest rule index in this subtree
 	// trieFind's view of the same (see scoreLists): none-min, and per plain method the
-	// score of under and exact.
-	top                    int
-	underScore, exactScore [nPlain]int
+	// scores of under and of exact and under together.
+	top                   int
+	underScore, leafScore [nPlain]int // leafScore: the better of exact and under
 }
 
 func newTrieNode() *trieNode { return &trieNode{min: int(^uint(0) >> 1)} }
@@ -108,11 +108,6 @@ func buildTrie(prefix string, rules []*rule, patterns []string) (*pathTrie, erro
 		sortInts(t.preUnder)
 	}
 	scoreLists(t, t.root)
-	if t.pre != nil {
-		for name, m := range plainMethods {
-			t.preScore[m] = score(t, t.preUnder, name)
-		}
-	}
 	return t, nil
 }
 
@@ -160,11 +155,13 @@ func descend(t *pathTrie, n *trieNode, segs []string, i int) *trieNode {
 //
 // One function for the common case, a trie without "*" segments: the walk then
 // follows one branch, so it is a loop (one strings.Cut and one map lookup per
-// segment) with no call frame of its own, and the prefix is compared by slicing, not
-// with a call into compiled code. Tries with a "*" segment recurse through trieWalk;
-// methods the regexp would have read differently (see trieOdd) and odd paths go to
-// trieOdd. A method not in plainMethods also takes trieOdd, which answers it like
-// this walk does, so that one map lookup replaces scanning it for a space.
+// segment, one score read per node) with no call frame per node; under Yaegi each
+// frame and each value slot of a function is an allocation, so this frame is kept
+// small. Tries with a "*" segment take trieFindStar (the prefix shortcut and the
+// recursive walk); methods the regexp would have read differently (see trieOdd) and
+// odd paths go to trieOdd. A method not in plainMethods also takes trieOdd, which
+// answers it like this walk does, so that one map lookup replaces scanning it for a
+// space.
 func trieFind(t *pathTrie, method, p string) int {
 	m := plainMethods[method]
 	if m == 0 || p == "" || p[0] != '/' {
@@ -174,11 +171,10 @@ func trieFind(t *pathTrie, method, p string) int {
 		return trieFindStar(t, method, p)
 	}
 	// Scores, not indexes: rule i scores none-i for the methods it allows, 0 is no
-	// rule, and each node holds the best score of its lists per plain method.
+	// rule, and each node holds the best score of its lists per plain method. The walk
+	// starts at the root (every rule is indexed from there too): a prefix shortcut
+	// would cost more slots in this frame than the Cut per prefix segment it saves.
 	best, n, s := 0, t.root, p[1:]
-	if t.pre != nil && len(p) > len(t.prefix) && p[len(t.prefix)] == '/' && p[:len(t.prefix)] == t.prefix {
-		best, n, s = t.preScore[m], t.pre, p[len(t.prefix)+1:]
-	}
 	for n.top > best {
 		if v := n.underScore[m]; v > best {
 			best = v
@@ -189,10 +185,7 @@ func trieFind(t *pathTrie, method, p string) int {
 		}
 		if !more {
 			// The last segment: the node's rules apply in full.
-			if v := n.exactScore[m]; v > best {
-				best = v
-			}
-			if v := n.underScore[m]; v > best {
+			if v := n.leafScore[m]; v > best {
 				best = v
 			}
 			break
@@ -242,7 +235,10 @@ func scoreLists(t *pathTrie, n *trieNode) {
 	n.top = t.none - n.min
 	for name, m := range plainMethods {
 		n.underScore[m] = score(t, n.under, name)
-		n.exactScore[m] = score(t, n.exact, name)
+		n.leafScore[m] = score(t, n.exact, name)
+		if n.underScore[m] > n.leafScore[m] {
+			n.leafScore[m] = n.underScore[m]
+		}
 	}
 	for _, c := range n.lit {
 		scoreLists(t, c)
