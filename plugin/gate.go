@@ -221,7 +221,7 @@ func fastChallenge(g *Gate, req *http.Request, o *offer) *challenge.Answer {
 			if fp[0] == "https" {
 				sep = " https://"
 			} else if fp[0] != "http" {
-				sep = " " + forwardedScheme(fp[0], req.TLS != nil)
+				sep = oddKeySep(req)
 			}
 		} else if req.TLS != nil {
 			sep = " https://"
@@ -241,6 +241,13 @@ func fastChallenge(g *Gate, req *http.Request, o *offer) *challenge.Answer {
 	}
 	atomic.AddInt64(&o.primary.Required, 1)
 	return c
+}
+
+// oddKeySep is fastChallenge's " scheme://" for an X-Forwarded-Proto other than
+// exactly "http" or "https", out of line: its expression's value slots would be
+// allocated on every request.
+func oddKeySep(req *http.Request) string {
+	return " " + forwardedScheme(req.Header[hkForwardedProto][0], req.TLS != nil)
 }
 
 // routeChallenge routes an origin-form request the offer cache has not seen and
