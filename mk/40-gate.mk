@@ -23,6 +23,8 @@ test-gate-fuzz: ## short fuzz runs of the wire decoders (GATE_FUZZTIME execs eac
 	$(GATE_FUZZ) -fuzz '^FuzzUnambiguousCanonical$$' ./plugin/
 	$(GATE_FUZZ) -fuzz '^FuzzPaymentHeader$$' ./plugin/
 	$(GATE_FUZZ) -fuzz '^FuzzPaidPathLocalChecks$$' ./plugin/
+	$(GATE_FUZZ) -fuzz '^FuzzFastPathMatchesReference$$' ./plugin/
+	$(GATE_FUZZ) -fuzz '^FuzzForwarded$$' ./plugin/reqpath/
 
 bench-gate: ## the 402 and paid paths compiled, and the 402 path under Yaegi
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./plugin/

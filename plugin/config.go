@@ -165,7 +165,10 @@ type settings struct {
 	cdpSecretFile             string
 	metricsAddress            string
 	resourceBase              string
-	payerHeader               string
+	// keyBase is " " + resourceBase (when set): the challenge cache key's part after
+	// the method, joined once instead of per request.
+	keyBase     string
+	payerHeader string
 	// upstreamAuthHeader (canonical) and upstreamAuth (prefix + value): the
 	// credential added to paid requests; empty: none.
 	upstreamAuthHeader string
@@ -219,6 +222,9 @@ func (c *Config) validate() (*settings, error) {
 	}
 	if c.MaxValiditySlackSeconds == validityUnbounded {
 		s.validitySlack = validityUnbounded
+	}
+	if s.resourceBase != "" {
+		s.keyBase = " " + s.resourceBase
 	}
 	var problems []string
 	if len(c.Unknown) > 0 {

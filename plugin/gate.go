@@ -10,6 +10,7 @@ import (
 	"io"
 	"log"
 	"net/http"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -36,6 +37,7 @@ type Gate struct {
 	replay  *replay.Guard
 	answers *answers.Cache
 	metrics *metrics.Registry
+	view    atomic.Value // *view of the last table a request saw
 	// now is the clock; tests replace it.
 	now func() time.Time
 }
@@ -120,15 +122,16 @@ const (
 // every refusal and the paid answer carry them whichever path writes it.
 func (g *Gate) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 	hdr := req.Header
-	// One look at the loaded offer serves the CORS decision and both fast paths.
-	var o *offer
-	pol := g.s.cors
-	if t, _ := g.loader.current.Load().(*table); t != nil {
-		if o = offerOf(t, g.s.offerKey); o != nil && o.cors != nil {
-			pol = o.cors
-		}
+	// One look at the loaded offer serves the CORS decision and both fast paths: the
+	// instance's view of the current table, made once per table.
+	t, _ := g.loader.current.Load().(*table)
+	v, _ := g.view.Load().(*view)
+	if v == nil || v.t != t {
+		v = newView(g, t)
 	}
-	cors.Apply(pol, rw.Header(), hdr[hkOrigin])
+	o := v.o
+	h := rw.Header()
+	cors.Apply(v.pol, h, hdr[hkOrigin])
 	if hdr[hkPaymentSignature] != nil || hdr[hkXPayment] != nil {
 		servePaid(g, rw, req, o)
 		return
@@ -138,7 +141,37 @@ func (g *Gate) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 		serveSlow(g, rw, req)
 		return
 	}
-	writeChallenge(rw, c)
+	// writeChallenge, inlined (and the header map read once): one call frame and
+	// one call into compiled code less on every 402.
+	h[hkPaymentRequired] = c.Header
+	h[hkContentType] = hvJSON
+	h[hkCacheControl] = hvNoStore
+	rw.WriteHeader(http.StatusPaymentRequired)
+	_, _ = rw.Write(c.Body)
+}
+
+// view is what a gate instance reads from one routes table on every request: its
+// offer (nil: not in the table, not compilable, or no table yet) and the cross-origin
+// policy that applies (the offer's, else the instance's). ServeHTTP keeps the last one
+// per instance, which saves a call, a map lookup and an atomic load per request under
+// Yaegi.
+type view struct {
+	t   *table
+	o   *offer
+	pol *cors.Policy
+}
+
+// newView makes and remembers the instance's view of t (nil: no table loaded).
+func newView(g *Gate, t *table) *view {
+	v := &view{t: t, pol: g.s.cors}
+	if t != nil {
+		v.o = offerOf(t, g.s.offerKey)
+	}
+	if v.o != nil && v.o.cors != nil {
+		v.pol = v.o.cors
+	}
+	g.view.Store(v)
+	return v
 }
 
 // offerCORS is the offer's cross-origin policy, else the instance's (also for no
@@ -151,11 +184,21 @@ func offerCORS(g *Gate, o *offer) *cors.Policy {
 }
 
 // fastChallenge returns the challenge for the common case, an unpaid request (not
-// from a browser) for a paid rule of a loaded, active offer; nil sends the request to
-// serveSlow. Under Yaegi every call allocates a slot for each value its function
-// holds, so the functions on this path are small and cold branches live elsewhere.
-// A repeated request (same method, scheme, host and request-target) skips routing
-// and URL building through a per-offer cache.
+// from a browser) for a paid rule of a loaded, active offer, with an origin-form
+// request-target (what servers hand to Traefik); nil sends the request to serveSlow.
+// Under Yaegi every call allocates a slot for each value its function holds, so the
+// functions on this path are small and cold branches live elsewhere.
+//
+// A repeated request skips routing and rendering through a per-offer cache keyed by
+// the method and the resource URL, which is the request-target behind the gate's
+// base (resourceBaseURL, else scheme and host): the key is all a challenge depends on
+// besides the offer, and a new URL's challenge renders the URL straight out of it.
+// Gate instances that share the routes source share the offer and so its cache; their
+// bases may differ and even contain a path ("https://x/a" + "/b" and "https://x" +
+// "/a/b" spell the same key), so an entry also records the length of its
+// request-target and answers only a request with the same one: the same key and the
+// same request-target length mean the same method, base and request-target (a method
+// holds no space: net/http reads it as a token).
 func fastChallenge(g *Gate, req *http.Request, o *offer) *challenge.Answer {
 	hdr := req.Header
 	if o == nil || o.draining || req.Method == http.MethodOptions {
@@ -165,18 +208,33 @@ func fastChallenge(g *Gate, req *http.Request, o *offer) *challenge.Answer {
 	if a := hdr[hkAccept]; a != nil && strings.Contains(a[0], "text/html") {
 		return nil
 	}
-	proto := ""
-	if fp := hdr[hkForwardedProto]; fp != nil {
-		proto = fp[0]
-	} else if req.TLS != nil {
-		proto = "tls"
+	// The origin form is checked on a miss (routeChallenge): an entry's request-target
+	// starts with '/' where the same key's other spellings do not, so the length
+	// check already keeps them apart.
+	uri := req.RequestURI
+	var key string
+	if g.s.keyBase == "" {
+		// Traefik sets X-Forwarded-Proto to exactly "http" or "https"; anything else
+		// (a list from other proxies, odd case) takes the slow parse.
+		sep := " http://"
+		if fp := hdr[hkForwardedProto]; fp != nil {
+			if fp[0] == "https" {
+				sep = " https://"
+			} else if fp[0] != "http" {
+				sep = oddKeySep(req)
+			}
+		} else if req.TLS != nil {
+			sep = " https://"
+		}
+		key = req.Method + sep + req.Host + uri
+	} else {
+		key = req.Method + g.s.keyBase + uri
 	}
-	key := req.Method + " " + proto + " " + req.Host + req.RequestURI
 	o.fastMu.RLock()
 	c := o.fast[key]
 	o.fastMu.RUnlock()
-	if c == nil {
-		c = routeChallenge(g, o, req, key)
+	if c == nil || c.Target != len(uri) {
+		c = routeChallenge(o, req, key)
 		if c == nil {
 			return nil
 		}
@@ -185,15 +243,37 @@ func fastChallenge(g *Gate, req *http.Request, o *offer) *challenge.Answer {
 	return c
 }
 
-// routeChallenge routes a request the offer cache has not seen and returns its
-// challenge (nil: not a paid rule), remembering it under key.
+// oddKeySep is fastChallenge's " scheme://" for an X-Forwarded-Proto other than
+// exactly "http" or "https", out of line: its expression's value slots would be
+// allocated on every request.
+func oddKeySep(req *http.Request) string {
+	return " " + forwardedScheme(req.Header[hkForwardedProto][0], req.TLS != nil)
+}
+
+// routeChallenge routes an origin-form request the offer cache has not seen and
+// returns its challenge (nil: not a paid rule, or a path serveSlow refuses),
+// remembering it under key ("METHOD resource-URL").
 //
-// It routes like routeRequest, inlined: under Yaegi every call allocates a frame and
-// its result slots, and this runs for every URL the cache has not seen.
-func routeChallenge(g *Gate, o *offer, req *http.Request, key string) *challenge.Answer {
-	p, problem := reqpath.Forwarded(req.RequestURI, req.URL)
-	if problem != "" {
-		return nil // refused on serveSlow
+// It routes like routeRequest, inlined with reqpath.Forwarded's common path (two
+// stdlib calls; anything else takes reqpath.Slow): under Yaegi every call allocates
+// a frame and a slot per value of its function, and this runs for every URL the cache
+// has not seen.
+func routeChallenge(o *offer, req *http.Request, key string) *challenge.Answer {
+	p := req.RequestURI
+	if p == "" || p[0] != '/' {
+		return nil // serveSlow renders it uncached
+	}
+	if i := strings.IndexAny(p, reqpath.Stop); i >= 0 {
+		if p[i] == '?' {
+			p = p[:i]
+		} else {
+			p = ""
+		}
+	}
+	if path.Clean(p) != p {
+		if p = slowPath(req.RequestURI); p == "" {
+			return nil // refused on serveSlow
+		}
 	}
 	r := o.all
 	if o.re != nil {
@@ -215,21 +295,29 @@ func routeChallenge(g *Gate, o *offer, req *http.Request, key string) *challenge
 	if r == nil || r.free {
 		return nil // refusals and free rules: serveSlow
 	}
-	c := challenge.Render(r.prices, resourceURL(g, req))
-	// Only origin-form request-targets (what servers hand to Traefik) are keys: the
-	// resource URL is then a function of the key.
-	if req.RequestURI != "" && req.RequestURI[0] == '/' {
-		o.fastMu.Lock()
-		if len(o.fast) >= challengeCacheSize {
-			o.fast = nil
-		}
-		if o.fast == nil {
-			o.fast = make(map[string]*challenge.Answer, 64)
-		}
-		o.fast[key] = c
-		o.fastMu.Unlock()
+	// The resource URL is the key after the method.
+	c := challenge.Render(r.prices, key[len(req.Method)+1:])
+	c.Target = len(req.RequestURI)
+	o.fastMu.Lock()
+	if len(o.fast) >= challengeCacheSize {
+		o.fast = nil
 	}
+	if o.fast == nil {
+		o.fast = make(map[string]*challenge.Answer, 64)
+	}
+	o.fast[key] = c
+	o.fastMu.Unlock()
 	return c
+}
+
+// slowPath is the forwarded path of an origin-form request-target off reqpath's
+// common path, "" when it is refused.
+func slowPath(uri string) string {
+	p, problem := reqpath.Slow(uri)
+	if problem != "" {
+		return ""
+	}
+	return p
 }
 
 // servePaid routes a request that carries a payment to pay. It is the common paid

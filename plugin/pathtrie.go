@@ -30,9 +30,11 @@ type pathTrie struct {
 	root    *trieNode
 	methods []map[string]bool // per rule; nil: every method
 	none    int               // len(rules): "no rule"
-	// A path below the offer prefix starts its walk at P's node (skipping P's
-	// segments, a few allocations each under Yaegi) when no "*" branches off on the
-	// way there; the "/x/*" rules on the way (preUnder, ascending) are checked first.
+	star    bool              // some pattern has a "*" segment (not the final "/*")
+	// In a trie with a "*" segment (trieFindStar), a path below the offer prefix
+	// starts its walk at P's node (skipping P's segments, a few allocations each under
+	// Yaegi) when no "*" branches off on the way there; the "/x/*" rules on the way
+	// (preUnder, ascending) are checked first.
 	prefix   string
 	pre      *trieNode // nil: no prefix, or the shortcut would miss a "*" branch
 	preUnder []int
@@ -44,6 +46,10 @@ type trieNode struct {
 	exact []int                // rules ending here, ascending
 	under []int                // rules matching here and everything below ("/x/*"), ascending
 	min   int                  // lowest rule index in this subtree
+	// trieFind's view of the same (see scoreLists): none-min, and per plain method the
+	// scores of under and of exact and under together.
+	top                   int
+	underScore, leafScore [nPlain]int // leafScore: the better of exact and under
 }
 
 func newTrieNode() *trieNode { return &trieNode{min: int(^uint(0) >> 1)} }
@@ -56,7 +62,7 @@ func buildTrie(prefix string, rules []*rule, patterns []string) (*pathTrie, erro
 	}
 	var pre *trieNode // P's node, where every rule is indexed again
 	if prefix != "" {
-		pre = t.root.descend(strings.Split(prefix[1:], "/"), 0)
+		pre = descend(t, t.root, strings.Split(prefix[1:], "/"), 0)
 	}
 	for i, pat := range patterns {
 		if !strings.HasPrefix(pat, "/") {
@@ -76,7 +82,7 @@ func buildTrie(prefix string, rules []*rule, patterns []string) (*pathTrie, erro
 			if start.min > i {
 				start.min = i
 			}
-			n := start.descend(segs, i)
+			n := descend(t, start, segs, i)
 			if isPrefix {
 				n.under = append(n.under, i)
 			} else {
@@ -101,6 +107,7 @@ func buildTrie(prefix string, rules []*rule, patterns []string) (*pathTrie, erro
 		}
 		sortInts(t.preUnder)
 	}
+	scoreLists(t, t.root)
 	return t, nil
 }
 
@@ -115,12 +122,13 @@ func sortInts(a []int) {
 }
 
 // descend returns the node for segs below n, creating it, and marks rule i as
-// reachable on the way.
-func (n *trieNode) descend(segs []string, i int) *trieNode {
+// reachable on the way (and the trie as holding a "*" segment when it makes one).
+func descend(t *pathTrie, n *trieNode, segs []string, i int) *trieNode {
 	for _, seg := range segs {
 		var c *trieNode
 		if seg == "*" {
 			if n.star == nil {
+				t.star = true
 				n.star = newTrieNode()
 			}
 			c = n.star
@@ -144,12 +152,57 @@ func (n *trieNode) descend(segs []string, i int) *trieNode {
 
 // trieFind returns the index of the first rule matching method and the forwarded path p,
 // or -1.
+//
+// One function for the common case, a trie without "*" segments: the walk then
+// follows one branch, so it is a loop (one strings.Cut and one map lookup per
+// segment, one score read per node) with no call frame per node; under Yaegi each
+// frame and each value slot of a function is an allocation, so this frame is kept
+// small. Tries with a "*" segment take trieFindStar (the prefix shortcut and the
+// recursive walk); methods the regexp would have read differently (see trieOdd) and
+// odd paths go to trieOdd. A method not in plainMethods also takes trieOdd, which
+// answers it like this walk does, so that one map lookup replaces scanning it for a
+// space.
 func trieFind(t *pathTrie, method, p string) int {
-	if method == "" || p == "" || p[0] != '/' || strings.IndexByte(method, ' ') >= 0 {
+	m := plainMethods[method]
+	if m == 0 || p == "" || p[0] != '/' {
 		return trieOdd(t, method, p)
 	}
+	if t.star {
+		return trieFindStar(t, method, p)
+	}
+	// Scores, not indexes: rule i scores none-i for the methods it allows, 0 is no
+	// rule, and each node holds the best score of its lists per plain method. The walk
+	// starts at the root (every rule is indexed from there too): a prefix shortcut
+	// would cost more slots in this frame than the Cut per prefix segment it saves.
+	best, n, s := 0, t.root, p[1:]
+	for n.top > best {
+		if v := n.underScore[m]; v > best {
+			best = v
+		}
+		seg, rest, more := strings.Cut(s, "/")
+		if n = n.lit[seg]; n == nil {
+			break
+		}
+		if !more {
+			// The last segment: the node's rules apply in full.
+			if v := n.leafScore[m]; v > best {
+				best = v
+			}
+			break
+		}
+		s = rest
+	}
+	if best == 0 {
+		return -1
+	}
+	return t.none - best
+}
+
+// trieFindStar is trieFind for a trie with a "*" segment, whose walk may follow two
+// branches (trieWalk recurses).
+func trieFindStar(t *pathTrie, method, p string) int {
 	best := t.none
-	if t.pre != nil && len(p) > len(t.prefix) && p[len(t.prefix)] == '/' && strings.HasPrefix(p, t.prefix) {
+	if t.pre != nil && len(p) > len(t.prefix) && p[len(t.prefix)] == '/' && p[:len(t.prefix)] == t.prefix {
 		for _, i := range t.preUnder {
 			if t.methods[i] == nil || t.methods[i][method] {
 				best = i
@@ -164,6 +217,45 @@ func trieFind(t *pathTrie, method, p string) int {
 		return best
 	}
 	return -1
+}
+
+// plainMethods numbers the request methods trieFind walks directly (the common ones,
+// which hold no space) for the per-method scores; 0: any other method, which trieOdd
+// answers like the walk does, so one map lookup replaces scanning it for a space.
+var plainMethods = map[string]int{
+	"GET": 1, "HEAD": 2, "POST": 3, "PUT": 4, "PATCH": 5, "DELETE": 6, "CONNECT": 7, "OPTIONS": 8, "TRACE": 9,
+}
+
+// nPlain is one more than the largest plainMethods number.
+const nPlain = 10
+
+// scoreLists fills the per-method scores of every node below n (and n) and returns
+// nothing; scores are none-i for the first rule i of a list allowing the method.
+func scoreLists(t *pathTrie, n *trieNode) {
+	n.top = t.none - n.min
+	for name, m := range plainMethods {
+		n.underScore[m] = score(t, n.under, name)
+		n.leafScore[m] = score(t, n.exact, name)
+		if n.underScore[m] > n.leafScore[m] {
+			n.leafScore[m] = n.underScore[m]
+		}
+	}
+	for _, c := range n.lit {
+		scoreLists(t, c)
+	}
+	if n.star != nil {
+		scoreLists(t, n.star)
+	}
+}
+
+// score is the score of the first rule of an ascending list that allows method.
+func score(t *pathTrie, list []int, method string) int {
+	for _, i := range list {
+		if t.methods[i] == nil || t.methods[i][method] {
+			return t.none - i
+		}
+	}
+	return 0
 }
 
 // trieOdd handles what reqpath never hands over but the regexp answered for: an

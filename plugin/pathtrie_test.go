@@ -98,9 +98,11 @@ func TestPathTrie(t *testing.T) {
 // and prefix rules overlapping, methods, the offer prefix) are frequent.
 func TestPathTrieMatchesRegexp(t *testing.T) {
 	segs := []string{"a", "b", "svc", "*", "", "a*"}
+	// Every other set has no "*" segment: trieFind walks those without recursion.
+	starFree := []string{"a", "b", "svc", "", "a*"}
 	pathSegs := []string{"a", "b", "svc", "", "x y", "*"}
-	methods := []string{"GET", "POST", "PUT"}
-	reqMethods := []string{"GET", "POST", "PUT", "", "get", "GET /a", "GET  /a", " GET"}
+	methods := []string{"GET", "POST", "PUT", "PROPFIND"}
+	reqMethods := []string{"GET", "POST", "PUT", "HEAD", "PROPFIND", "", "get", "GET /a", "GET  /a", " GET"}
 	prefixes := []string{"", "/svc", "/a", "/a/b", "/"}
 	rng := rand.New(rand.NewSource(16))
 	sets, checks := 400, 300
@@ -131,7 +133,11 @@ func TestPathTrieMatchesRegexp(t *testing.T) {
 			default:
 				depth := 1 + rng.Intn(3)
 				for d := 0; d < depth; d++ {
-					b.WriteString("/" + segs[rng.Intn(len(segs))])
+					if n%2 == 1 {
+						b.WriteString("/" + starFree[rng.Intn(len(starFree))])
+					} else {
+						b.WriteString("/" + segs[rng.Intn(len(segs))])
+					}
 				}
 				if rng.Intn(2) == 0 {
 					b.WriteString("/*")

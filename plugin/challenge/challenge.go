@@ -145,6 +145,9 @@ func Render(ps *Set, u string) *Answer {
 type Answer struct {
 	Header []string // the PAYMENT-REQUIRED value
 	Body   []byte
+	// Target is the length of the request-target it was rendered for, set by the
+	// gate's challenge cache (see plugin/gate.go fastChallenge).
+	Target int
 }
 
 // Compile prepares the answers for one set of payment options of an offer, with the

@@ -10,12 +10,14 @@
 // every spelling that two reasonable readers could decode to different paths, and
 // matches the rest on their one decoded meaning.
 //
-// Speed under Yaegi: the common path is a handful of stdlib calls on RequestURI; only a
-// path containing '%', '\\', ';', '#', "//" or "/." takes the slower check.
+// Speed under Yaegi: the common path is two stdlib calls on RequestURI; only a path
+// containing '%', '\\', ';', '#', a control character, an empty, "." or ".." segment or
+// a trailing slash takes the slower check.
 package reqpath
 
 import (
 	"net/url"
+	"path"
 	"strings"
 )
 
@@ -29,11 +31,39 @@ const ctl = "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f" +
 // Forwarded returns the decoded path the upstream will receive for a request with this
 // request-target (req.RequestURI; "" for requests built in code, then u is used), and
 // a problem ("" when the path is unambiguous) describing why it is refused.
+//
+// The common path is two stdlib calls (the gate inlines them on its 402 path): one
+// IndexAny finds the end of the path or a byte that needs a closer look, and
+// path.Clean, which changes every path with an empty, "." or ".." segment or a
+// trailing slash, sends those to the closer look too. Everything else is the same
+// path the closer look would return unchanged.
 func Forwarded(requestURI string, u *url.URL) (string, string) {
 	raw := requestURI
 	if raw == "" || raw[0] != '/' {
 		return forwardedOther(raw, u)
 	}
+	if i := strings.IndexAny(raw, Stop); i >= 0 {
+		if raw[i] != '?' {
+			return Slow(raw)
+		}
+		raw = raw[:i]
+	}
+	if path.Clean(raw) != raw {
+		return Slow(raw)
+	}
+	return raw, ""
+}
+
+// Stop are the bytes that end the common path: the query's '?', and the bytes whose
+// presence in a path needs a closer look (percent-encoding, '\\', ';', '#', control
+// characters). A path free of them that path.Clean leaves unchanged has no empty, "."
+// or ".." segment, so Slow would return it as it is.
+const Stop = "?" + suspicious + ctl
+
+// Slow is the forwarded path of an origin-form request-target (query included or
+// not) that left the common path: the path is checked in full when it holds a
+// suspicious byte, "//" or "/.", else it is its own meaning.
+func Slow(raw string) (string, string) {
 	if i := strings.IndexByte(raw, '?'); i >= 0 {
 		raw = raw[:i]
 	}
