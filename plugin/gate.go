@@ -826,7 +826,7 @@ func canonicalPayload(raw []byte, pl *x402.PaymentPayload) bool {
 	var v any = pl
 	if bytes.Contains(raw, clientOrderMark) {
 		v = &clientOrder{X402Version: pl.X402Version, Scheme: pl.Scheme, Network: pl.Network,
-			Payload: clientOrderEVM{Authorization: pl.Payload.Authorization, Signature: pl.Payload.Signature},
+			Payload:  clientOrderEVM{Authorization: pl.Payload.Authorization, Signature: pl.Payload.Signature},
 			Resource: pl.Resource, Accepted: pl.Accepted}
 	}
 	t, err := json.Marshal(v)
