@@ -122,9 +122,7 @@ func signedPayments(t testing.TB, key *ecdsa.PrivateKey, n int, accepted x402.Re
 	for i := range out {
 		p, err := eip3009.NewPayment(key, accepted, &x402.ResourceInfo{URL: resourceURL}, eip3009.PaymentOptions{})
 		must(t, err, "sign payment %d", i)
-		h, err := x402.EncodeHeader(p)
-		must(t, err, "encode payment %d", i)
-		out[i] = h
+		out[i] = tsClientHeader(t, &p)
 	}
 	return out
 }

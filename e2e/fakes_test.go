@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -135,13 +136,32 @@ func unsignedPayments(t testing.TB, n int, accepted x402.Requirements, resourceU
 				},
 			},
 		}
-		h, err := x402.EncodeHeader(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[i] = h
+		out[i] = tsClientHeader(t, &p)
 	}
 	return out
+}
+
+// tsClientHeader encodes a v2 payment the way the official x402 TypeScript client
+// writes it (JSON.stringify of @x402/core's {x402Version, payload, resource, accepted},
+// payload {authorization, signature} from @x402/evm): the key order the gate sees from
+// real buyers, which the benchmarks must send too (the gate's JSON checks take a
+// short cut for canonical encodings, and a Go-ordered payload would flatter it).
+func tsClientHeader(t testing.TB, p *x402.PaymentPayload) string {
+	t.Helper()
+	type evm struct {
+		Authorization x402.Authorization `json:"authorization"`
+		Signature     string             `json:"signature"`
+	}
+	raw, err := json.Marshal(struct {
+		X402Version int                `json:"x402Version"`
+		Payload     evm                `json:"payload"`
+		Resource    *x402.ResourceInfo `json:"resource,omitempty"`
+		Accepted    *x402.Requirements `json:"accepted,omitempty"`
+	}{p.X402Version, evm{p.Payload.Authorization, p.Payload.Signature}, p.Resource, p.Accepted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(raw)
 }
 
 // paymentRequired fetches url without payment and decodes the v2 challenge.

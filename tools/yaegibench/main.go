@@ -342,8 +342,10 @@ var paymentSeq int
 func payment(i, n int) string {
 	paymentSeq++
 	now := time.Now().Unix()
-	p := fmt.Sprintf(`{"x402Version":2,"accepted":{"scheme":"exact","network":"eip155:84532","amount":"1000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}},"payload":{"signature":"0x%0130x","authorization":{"from":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266","to":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","value":"1000","validAfter":"%d","validBefore":"%d","nonce":"0x%032x%032x"}}}`,
-		1, now-600, now+60, runID, paymentSeq)
+	// In the key order of the official x402 TypeScript client (x402Version, payload
+	// {authorization, signature}, resource, accepted), as real buyers send it.
+	p := fmt.Sprintf(`{"x402Version":2,"payload":{"authorization":{"from":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266","to":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","value":"1000","validAfter":"%d","validBefore":"%d","nonce":"0x%032x%032x"},"signature":"0x%0130x"},"resource":{"url":"http://example.test/services/weather/today"},"accepted":{"scheme":"exact","network":"eip155:84532","amount":"1000","asset":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","payTo":"0x209693Bc6afc0C5328bA36FaF03C514EF312287C","maxTimeoutSeconds":60,"extra":{"name":"USDC","version":"2"}}}`,
+		now-600, now+60, runID, paymentSeq, 1)
 	return base64.StdEncoding.EncodeToString([]byte(p))
 }
 
