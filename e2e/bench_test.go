@@ -306,8 +306,11 @@ func TestBench(t *testing.T) {
 	}
 	for _, s := range rows {
 		t.Logf("%-8s %-50s %8.0f req/s  p50 %-9v p99 %-9v CPU %v/req", s.id, s.desc, s.RPS(), s.lat.P50, s.lat.P99, s.CPU())
-		if debugAddr != "" && (strings.HasPrefix(s.id, "b") || s.id == "c") {
+		if debugAddr != "" && (strings.HasPrefix(s.id, "b") || strings.HasPrefix(s.id, "c")) {
 			profileScenario(t, s, debugAddr, profileDir, func() string {
+				if s.id == "c-signed" {
+					return signedPayments(t, payerKey, 1, accepted, s.url)[0]
+				}
 				return unsignedPayments(t, 1, accepted, s.url)[0]
 			})
 		}
@@ -527,7 +530,7 @@ func renderBench(rows []*benchScenario, byID map[string]*benchScenario, tr *trae
 	added := c.lat.P50 - d.lat.P50
 	fmt.Fprintf(&b, "- Paid path adds ≤ 1 ms p50 over the facilitator's own time: (c) − (d) = %s p50, of which the facilitator's own handling (verify + settle) %s; gate's share %s — %s.\n",
 		us(added), us(c.facP50), us(added-c.facP50), check(added-c.facP50 <= time.Millisecond))
-	fmt.Fprintf(&b, "- (c) ≥ 1.5× (f) in requests/s (issue #16): %.0f vs %.0f (%.2f×) — %s.\n", c.RPS(), f.RPS(), c.RPS()/f.RPS(), check(c.RPS() >= 1.5*f.RPS()))
+	fmt.Fprintf(&b, "- (c) ≥ 1.5× (f) in requests/s (issue #16): %.0f vs %.0f (%.2f×, rounds %s) — %s.\n", c.RPS(), f.RPS(), c.RPS()/f.RPS(), rpsRatios(c, f), check(minRPSRatio(c, f) >= 1.5))
 	if fl := byID["c-floor"]; fl != nil {
 		fmt.Fprintf(&b, "- The floor under any in-plugin verify and settle (c-floor: the two facilitator calls, no decisions): %.0f req/s, %.2f× (f); Traefik CPU %s above (d), (c) %s.\n",
 			fl.RPS(), fl.RPS()/f.RPS(), us(fl.CPUAbove(d)), us(c.CPUAbove(d)))
@@ -538,9 +541,17 @@ func renderBench(rows []*benchScenario, byID map[string]*benchScenario, tr *trae
 	if e := byID["e"]; e != nil {
 		// The gateway has no gate-free twin, so its whole CPU per request (proxying
 		// included) stands for the compiled gate's cost: the comparison favours (c).
+		// Met only when (c)'s worst round clears twice (e)'s best.
 		above := c.CPUAbove(d)
-		fmt.Fprintf(&b, "- Compiled gate (e) vs interpreted (c): %.0f vs %.0f req/s; process CPU %s vs Traefik CPU %s per request; (c) − (d) = %s ≤ 2× (e) (issue #16) — %s.\n",
-			e.RPS(), c.RPS(), us(e.CPU()), us(c.CPU()), us(above), check(above <= 2*e.CPU()))
+		_, aboveHi := c.CPUAboveRange(d)
+		eLo := e.CPU()
+		for _, r := range e.rounds {
+			if r.CPUPerReq < eLo {
+				eLo = r.CPUPerReq
+			}
+		}
+		fmt.Fprintf(&b, "- Compiled gate (e) vs interpreted (c): %.0f vs %.0f req/s; process CPU %s vs Traefik CPU %s per request; (c) − (d) = %s (rounds up to %s) ≤ 2× (e) (rounds from %s) (issue #16) — %s.\n",
+			e.RPS(), c.RPS(), us(e.CPU()), us(c.CPU()), us(above), us(aboveHi), us(eLo), check(aboveHi <= 2*eLo))
 	} else {
 		b.WriteString("- (e) `turnpike gateway` was not available when this ran.\n")
 	}
@@ -610,6 +621,26 @@ func newURLTargets(b *strings.Builder, a, a1, bn, bn2, bnr, fl, fl2, bnBase, bn2
 		benchManyRules, us(bn.CPUAbove(fl)), us(bn2.CPUAbove(fl2)), us(hugeHi), us(bnr.CPUAbove(fl)), us(rulesHi), us(ownLo),
 		check(ownLo > 0 && float64(hugeHi) <= 1.1*float64(ownLo) && float64(rulesHi) <= 1.1*float64(ownLo)),
 		us(bn2.CPUAbove(bn2Base)), bn2Base.id)
+}
+
+// rpsRatios lists a's requests/s over b's, round by round (rounds are interleaved).
+func rpsRatios(a, b *benchScenario) string {
+	var out []string
+	for i := 0; i < len(a.rounds) && i < len(b.rounds); i++ {
+		out = append(out, fmt.Sprintf("%.2f", a.rounds[i].RPS()/b.rounds[i].RPS()))
+	}
+	return strings.Join(out, ", ")
+}
+
+// minRPSRatio is the lowest round-by-round ratio of a's requests/s to b's.
+func minRPSRatio(a, b *benchScenario) float64 {
+	lo := 0.0
+	for i := 0; i < len(a.rounds) && i < len(b.rounds); i++ {
+		if r := a.rounds[i].RPS() / b.rounds[i].RPS(); i == 0 || r < lo {
+			lo = r
+		}
+	}
+	return lo
 }
 
 // ratio is a/b, 0 when b is not positive (a CPU difference can round to nothing).
