@@ -479,13 +479,21 @@ func measureReload(gopath, facURL string, n, rounds int) {
 }
 
 // liveHeap is the heap in use after two collections (the second frees what the first
-// only finalized).
+// only finalized), the least of several looks: the gate polls its file every
+// millisecond here, and a look that catches a read in flight counts the whole file.
 func liveHeap() int64 {
-	runtime.GC()
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return int64(m.HeapAlloc)
+	least := int64(-1)
+	for i := 0; i < 7; i++ {
+		runtime.GC()
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		if least < 0 || int64(m.HeapAlloc) < least {
+			least = int64(m.HeapAlloc)
+		}
+		time.Sleep(3 * time.Millisecond)
+	}
+	return least
 }
 
 // simpleDocs returns plugin/routes/routestest.Simple, interpreted: the same documents
