@@ -24,6 +24,9 @@ import (
 // suspicious are the bytes whose presence sends a raw path to the full check.
 const suspicious = "%\\;#"
 
+// suspiciousOrCtl sends a raw path to the full check.
+const suspiciousOrCtl = suspicious + ctl
+
 // ctl are the control characters no decoded path may contain.
 const ctl = "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f" +
 	"\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f"
@@ -62,12 +65,14 @@ const Stop = "?" + suspicious + ctl
 
 // Slow is the forwarded path of an origin-form request-target (query included or
 // not) that left the common path: the path is checked in full when it holds a
-// suspicious byte, "//" or "/.", else it is its own meaning.
+// suspicious byte, a control character, "//" or "/.", else it is its own meaning.
+// (Go's server refuses control characters in a request-target before Traefik sees
+// it; a request rewritten in process could still carry one, and Check refuses it.)
 func Slow(raw string) (string, string) {
 	if i := strings.IndexByte(raw, '?'); i >= 0 {
 		raw = raw[:i]
 	}
-	if strings.ContainsAny(raw, suspicious) || strings.Contains(raw, "//") || strings.Contains(raw, "/.") {
+	if strings.ContainsAny(raw, suspiciousOrCtl) || strings.Contains(raw, "//") || strings.Contains(raw, "/.") {
 		return Check(raw)
 	}
 	return raw, ""

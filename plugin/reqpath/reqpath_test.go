@@ -15,6 +15,9 @@ func TestForwarded(t *testing.T) {
 	}{
 		{desc: "plain path", target: "/weather/berlin", want: "/weather/berlin"},
 		{desc: "root", target: "/", want: "/"},
+		{desc: "raw control character is refused", target: "/weather/ber\x01lin", want: ""},
+		{desc: "raw DEL is refused", target: "/weather\x7f", want: ""},
+		{desc: "raw control character in the query is not the path's", target: "/weather?x=\x01", want: "/weather"},
 		{desc: "trailing slash is kept, not cleaned", target: "/weather/", want: "/weather/"},
 		{desc: "query is not part of the path", target: "/weather/berlin?x=1", want: "/weather/berlin"},
 		{desc: "encoded slash in the query is allowed", target: "/weather/berlin?next=%2F..%2Fhealth", want: "/weather/berlin"},
@@ -139,7 +142,9 @@ func forwardedBefore(requestURI string, u *url.URL) (string, string) {
 	if i := strings.IndexByte(raw, '?'); i >= 0 {
 		raw = raw[:i]
 	}
-	if strings.ContainsAny(raw, suspicious) || strings.Contains(raw, "//") || strings.Contains(raw, "/.") {
+	// The one intended difference: a raw control character in the path is refused
+	// (the code before let it through when nothing else was odd).
+	if strings.ContainsAny(raw, suspicious+ctl) || strings.Contains(raw, "//") || strings.Contains(raw, "/.") {
 		return Check(raw)
 	}
 	return raw, ""
