@@ -137,6 +137,11 @@ const (
 func TestBench(t *testing.T) {
 	fac := &instantFacilitator{}
 	facURL := serve(t, fac)
+	// The same, confirming claims: the gate settles after the upstream, as in front of
+	// our facilitator (row c-claim; (c) settles before, as with any facilitator
+	// without the turnpike-claim extension).
+	facClaimURL := serve(t, &instantFacilitator{claims: true})
+	facSlowURL := serve(t, &instantFacilitator{claims: true, settleDelay: time.Millisecond})
 	var upstreamHits atomic.Int64
 	upstream := serve(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		upstreamHits.Add(1)
@@ -166,6 +171,16 @@ func TestBench(t *testing.T) {
 		gateSigned[k] = v
 	}
 	gateSigned["facilitatorURL"] = signedFacURL
+	gateClaim := map[string]any{}
+	for k, v := range gate {
+		gateClaim[k] = v
+	}
+	gateClaim["facilitatorURL"] = facClaimURL
+	gateSlow := map[string]any{}
+	for k, v := range gate {
+		gateSlow[k] = v
+	}
+	gateSlow["facilitatorURL"] = facSlowURL
 
 	gateMany := map[string]any{}
 	for k, v := range gate {
@@ -177,6 +192,8 @@ func TestBench(t *testing.T) {
 		Plugin("gate", turnpikePlugin, gate).
 		Plugin("gate-rules", turnpikePlugin, gateMany).
 		Plugin("gate-signed", turnpikePlugin, gateSigned).
+		Plugin("gate-claim", turnpikePlugin, gateClaim).
+		Plugin("gate-slow", turnpikePlugin, gateSlow).
 		// The interpreter's floor under the paid path: the two facilitator calls with
 		// no decisions (e2e/testdata/benchfloor).
 		Plugin("floor-pay", benchFloorPlugin, map[string]any{"mode": "pay", "facilitatorURL": facURL}).
@@ -189,6 +206,8 @@ func TestBench(t *testing.T) {
 		Router("c-paid", "PathPrefix(`/p`)", "up", 0, "gate").
 		Router("c-before", "PathPrefix(`/q`)", "up", 0, "gate").
 		Router("c-signed", "PathPrefix(`/s`)", "up", 0, "gate-signed").
+		Router("c-claim", "PathPrefix(`/k`)", "up", 0, "gate-claim").
+		Router("c-slow", "PathPrefix(`/l`)", "up", 0, "gate-slow").
 		Router("c-floor", "PathPrefix(`/y`)", "up", 0, "floor-pay")
 	// ForwardAuth: a compiled verifier, in its own process so its CPU is counted, in
 	// front of the same upstream. Its requirements are the gate's, taken from a live
@@ -272,6 +291,10 @@ func TestBench(t *testing.T) {
 			payments: unsignedPayments(t, perRun, accepted, tr.URL("/p/item"))},
 		{id: "c-before", desc: "proxied + gate, paid, settled before the upstream", url: tr.URL("/q/item"), status: http.StatusOK, pids: traefikPID, cpuOf: ofTraefik, baseline: "d",
 			payments: unsignedPayments(t, perRun, accepted, tr.URL("/q/item"))},
+		{id: "c-claim", desc: "proxied + gate, paid, instant facilitator confirming claims (settled after the upstream)", url: tr.URL("/k/item"), status: http.StatusOK, pids: traefikPID, cpuOf: ofTraefik, baseline: "d",
+			payments: unsignedPayments(t, perRun, accepted, tr.URL("/k/item"))},
+		{id: "c-slow", desc: "(c-claim) with each settle answered 1 ms late (latency, no CPU)", url: tr.URL("/l/item"), status: http.StatusOK, pids: traefikPID, cpuOf: ofTraefik, baseline: "d",
+			payments: unsignedPayments(t, perRun, accepted, tr.URL("/l/item"))},
 		{id: "c-signed", desc: "proxied + gate, paid, real EIP-3009 signatures checked by our facilitator (chain stubbed)", url: tr.URL("/s/item"), status: http.StatusOK, pids: traefikPID, cpuOf: ofTraefik, baseline: "d",
 			payments: signedPayments(t, payerKey, perRun, accepted, tr.URL("/s/item"))},
 		{id: "c-floor", desc: "proxied + a Yaegi plugin making the two facilitator calls, no decisions", url: tr.URL("/y/item"), status: http.StatusOK, pids: traefikPID, cpuOf: ofTraefik, baseline: "d",
