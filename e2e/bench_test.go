@@ -42,6 +42,8 @@ type benchScenario struct {
 	pids     func() []int
 	cpuOf    string // which processes pids names, for the table
 	baseline string // id of the row this one is compared with
+	// named: a diagnostic row, run only when BENCH_ROWS names it.
+	named bool
 	// set after the run
 	lat    loadResult   // sequential pass
 	rounds []loadResult // concurrent passes
@@ -137,6 +139,11 @@ const (
 func TestBench(t *testing.T) {
 	fac := &instantFacilitator{}
 	facURL := serve(t, fac)
+	// The same, confirming claims: the gate settles after the upstream, as in front of
+	// our facilitator (row c-claim; (c) settles before, as with any facilitator
+	// without the turnpike-claim extension).
+	facClaimURL := serve(t, &instantFacilitator{claims: true})
+	facSlowURL := serve(t, &instantFacilitator{claims: true, settleDelay: time.Millisecond})
 	var upstreamHits atomic.Int64
 	upstream := serve(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		upstreamHits.Add(1)
@@ -166,6 +173,16 @@ func TestBench(t *testing.T) {
 		gateSigned[k] = v
 	}
 	gateSigned["facilitatorURL"] = signedFacURL
+	gateClaim := map[string]any{}
+	for k, v := range gate {
+		gateClaim[k] = v
+	}
+	gateClaim["facilitatorURL"] = facClaimURL
+	gateSlow := map[string]any{}
+	for k, v := range gate {
+		gateSlow[k] = v
+	}
+	gateSlow["facilitatorURL"] = facSlowURL
 
 	gateMany := map[string]any{}
 	for k, v := range gate {
@@ -177,6 +194,8 @@ func TestBench(t *testing.T) {
 		Plugin("gate", turnpikePlugin, gate).
 		Plugin("gate-rules", turnpikePlugin, gateMany).
 		Plugin("gate-signed", turnpikePlugin, gateSigned).
+		Plugin("gate-claim", turnpikePlugin, gateClaim).
+		Plugin("gate-slow", turnpikePlugin, gateSlow).
 		// The interpreter's floor under the paid path: the two facilitator calls with
 		// no decisions (e2e/testdata/benchfloor).
 		Plugin("floor-pay", benchFloorPlugin, map[string]any{"mode": "pay", "facilitatorURL": facURL}).
@@ -189,6 +208,8 @@ func TestBench(t *testing.T) {
 		Router("c-paid", "PathPrefix(`/p`)", "up", 0, "gate").
 		Router("c-before", "PathPrefix(`/q`)", "up", 0, "gate").
 		Router("c-signed", "PathPrefix(`/s`)", "up", 0, "gate-signed").
+		Router("c-claim", "PathPrefix(`/k`)", "up", 0, "gate-claim").
+		Router("c-slow", "PathPrefix(`/l`)", "up", 0, "gate-slow").
 		Router("c-floor", "PathPrefix(`/y`)", "up", 0, "floor-pay")
 	// ForwardAuth: a compiled verifier, in its own process so its CPU is counted, in
 	// front of the same upstream. Its requirements are the gate's, taken from a live
@@ -272,6 +293,10 @@ func TestBench(t *testing.T) {
 			payments: unsignedPayments(t, perRun, accepted, tr.URL("/p/item"))},
 		{id: "c-before", desc: "proxied + gate, paid, settled before the upstream", url: tr.URL("/q/item"), status: http.StatusOK, pids: traefikPID, cpuOf: ofTraefik, baseline: "d",
 			payments: unsignedPayments(t, perRun, accepted, tr.URL("/q/item"))},
+		{id: "c-claim", desc: "proxied + gate, paid, instant facilitator confirming claims (settled after the upstream)", url: tr.URL("/k/item"), status: http.StatusOK, pids: traefikPID, cpuOf: ofTraefik, baseline: "d",
+			payments: unsignedPayments(t, perRun, accepted, tr.URL("/k/item"))},
+		{id: "c-slow", desc: "(c-claim) with each settle answered 1 ms late (latency, no CPU)", url: tr.URL("/l/item"), status: http.StatusOK, pids: traefikPID, cpuOf: ofTraefik, baseline: "d", named: true,
+			payments: unsignedPayments(t, perRun, accepted, tr.URL("/l/item"))},
 		{id: "c-signed", desc: "proxied + gate, paid, real EIP-3009 signatures checked by our facilitator (chain stubbed)", url: tr.URL("/s/item"), status: http.StatusOK, pids: traefikPID, cpuOf: ofTraefik, baseline: "d",
 			payments: signedPayments(t, payerKey, perRun, accepted, tr.URL("/s/item"))},
 		{id: "c-floor", desc: "proxied + a Yaegi plugin making the two facilitator calls, no decisions", url: tr.URL("/y/item"), status: http.StatusOK, pids: traefikPID, cpuOf: ofTraefik, baseline: "d",
@@ -284,15 +309,14 @@ func TestBench(t *testing.T) {
 
 	// BENCH_ROWS=a,a',b-new runs only those rows and prints them (docs/benchmarks.md
 	// is written by full runs only).
-	if only := os.Getenv("BENCH_ROWS"); only != "" {
-		keep := rows[:0]
-		for _, s := range rows {
-			if strings.Contains(","+only+",", ","+s.id+",") {
-				keep = append(keep, s)
-			}
+	only := os.Getenv("BENCH_ROWS")
+	keep := rows[:0]
+	for _, s := range rows {
+		if only == "" && !s.named || strings.Contains(","+only+",", ","+s.id+",") {
+			keep = append(keep, s)
 		}
-		rows = keep
 	}
+	rows = keep
 	started := time.Now()
 	byID := map[string]*benchScenario{}
 	for _, s := range rows {
@@ -557,9 +581,12 @@ func renderBench(rows []*benchScenario, byID map[string]*benchScenario, tr *trae
 	}
 	b.WriteString("\n## Reading the numbers\n\n")
 	b.WriteString("- (a) and (a') are the floor: Traefik's own work, then any interpreted plugin. (b) is what a buyer\n")
-	b.WriteString("  without a payment costs; (c) is a paid request settled after the upstream answered, against an instant\n")
-	b.WriteString("  in-process facilitator (a fake used here only, so chain and signature work do not hide the gate's cost).\n")
-	b.WriteString("- (c-signed) is (c) with payments signed as the official client signs them (EIP-712, secp256k1), verified\n")
+	b.WriteString("  without a payment costs; (c) is a paid request against an instant in-process facilitator (a fake used\n")
+	b.WriteString("  here only, so chain and signature work do not hide the gate's cost) that, like third-party\n")
+	b.WriteString("  facilitators, confirms no turnpike-claim: the gate then settles before calling the upstream\n")
+	b.WriteString("  (unclaimedSettlement), as (c-before) does by rule. (c-claim) is the same fake confirming claims, as our\n")
+	b.WriteString("  facilitator does: the gate buffers the answer and settles after it, which costs more under Yaegi.\n")
+	b.WriteString("- (c-signed) is (c-claim) with payments signed as the official client signs them (EIP-712, secp256k1), verified\n")
 	b.WriteString("  and settled by our own facilitator (claim store in memory) over a stub chain that mines at once; the\n")
 	b.WriteString("  facilitator runs in the benchmark process, so its CPU is not in the Traefik column but shares the cores.\n")
 	b.WriteString("- (f) is the reference architecture: ForwardAuth to a compiled verifier that makes the same checks and\n")

@@ -23,10 +23,17 @@ import (
 // for the benchmark only (the gate's own cost must not drown in block times); it also
 // records how long its own handling took, the time the gate may not be blamed for.
 type instantFacilitator struct {
-	mu      sync.Mutex
-	handled []time.Duration
-	verify  int
-	settle  int
+	// claims: confirm the turnpike-claim of a call that names an attempt, in our
+	// facilitator's words, so the gate settles after the upstream as it does in front
+	// of ours; without it the gate settles before (unclaimedSettlement).
+	claims bool
+	// settleDelay holds each /settle answer back (latency without CPU), as a
+	// facilitator that waits for the chain does.
+	settleDelay time.Duration
+	mu          sync.Mutex
+	handled     []time.Duration
+	verify      int
+	settle      int
 }
 
 func (f *instantFacilitator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -45,15 +52,18 @@ func (f *instantFacilitator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case "/verify":
 		_ = json.Unmarshal(body, &req)
-		_ = json.NewEncoder(w).Encode(x402.VerifyResponse{IsValid: true, Payer: req.PaymentPayload.Payload.Authorization.From})
+		_ = json.NewEncoder(w).Encode(x402.VerifyResponse{IsValid: true, Payer: req.PaymentPayload.Payload.Authorization.From,
+			Extensions: f.claim(r, req.PaymentPayload.Payload.Authorization.ValidBefore)})
 	case "/settle":
 		_ = json.Unmarshal(body, &req)
+		time.Sleep(f.settleDelay)
 		_ = json.NewEncoder(w).Encode(x402.SettleResponse{
 			Success:     true,
 			Payer:       req.PaymentPayload.Payload.Authorization.From,
 			Transaction: "0x" + hex.EncodeToString(make([]byte, 32)),
 			Network:     benchNetwork,
 			Amount:      req.PaymentPayload.Payload.Authorization.Value,
+			Extensions:  f.claim(r, req.PaymentPayload.Payload.Authorization.ValidBefore),
 		})
 	default:
 		http.NotFound(w, r)
@@ -68,6 +78,18 @@ func (f *instantFacilitator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.settle++
 	}
 	f.mu.Unlock()
+}
+
+// claim is the turnpike-claim extension of an answer (nil: none), as our facilitator
+// writes it.
+func (f *instantFacilitator) claim(r *http.Request, validBefore string) map[string]json.RawMessage {
+	attempt := r.Header.Get(x402.HeaderAttempt)
+	if !f.claims || attempt == "" {
+		return nil
+	}
+	exp, _ := strconv.ParseInt(validBefore, 10, 64)
+	raw, _ := json.Marshal(x402.ClaimInfo{Attempt: attempt, ExpiresAt: exp})
+	return map[string]json.RawMessage{x402.ExtensionClaim: raw}
 }
 
 // Reset forgets the recorded timings.

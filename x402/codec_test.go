@@ -100,13 +100,85 @@ func TestDecodeHeaderSpecVector(t *testing.T) {
 	}
 }
 
+// decodeHeaderReference is DecodeHeaderBytes before its short cut for padded standard
+// base64, kept to hold the short cut to the same answers.
+func decodeHeaderReference(value string, maxLen int) ([]byte, error) {
+	if maxLen <= 0 {
+		maxLen = MaxHeaderBytes
+	}
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return nil, ErrHeaderEmpty
+	}
+	if len(value) > maxLen {
+		return nil, tooLarge(len(value), maxLen)
+	}
+	enc := base64.RawStdEncoding
+	if strings.ContainsAny(value, "-_") {
+		enc = base64.RawURLEncoding
+	}
+	raw, err := enc.DecodeString(strings.TrimRight(value, "="))
+	if err != nil {
+		return nil, notBase64(err)
+	}
+	return raw, nil
+}
+
+// sameDecode fails t when DecodeHeaderBytes and the reference differ on value: the
+// bytes, or the error's text.
+func sameDecode(t *testing.T, value string, maxLen int) {
+	t.Helper()
+	got, gotErr := DecodeHeaderBytes(value, maxLen)
+	want, wantErr := decodeHeaderReference(value, maxLen)
+	if (gotErr == nil) != (wantErr == nil) || (gotErr != nil && gotErr.Error() != wantErr.Error()) || string(got) != string(want) {
+		t.Fatalf("DecodeHeaderBytes(%q, %d) = %q, %v; reference %q, %v", value, maxLen, got, gotErr, want, wantErr)
+	}
+}
+
+func TestDecodeHeaderBytesMatchesReference(t *testing.T) {
+	std := base64.StdEncoding.EncodeToString([]byte(`{"x402Version":2,"accepted":{"scheme":"exact"}}`))
+	tests := []struct {
+		desc   string
+		value  string
+		maxLen int
+	}{
+		{desc: "padded standard", value: std},
+		{desc: "padded standard, one pad", value: base64.StdEncoding.EncodeToString([]byte("ab"))},
+		{desc: "padded standard, two pads", value: base64.StdEncoding.EncodeToString([]byte("a"))},
+		{desc: "empty", value: ""},
+		{desc: "four newlines", value: "\n\n\n\n"},
+		{desc: "eight CRs", value: "\r\r\r\r\r\r\r\r"},
+		{desc: "newline inside the padding", value: "YWI=\n=AA"},
+		{desc: "newline before the padding", value: "YW\n="},
+		{desc: "newlines inside, length a multiple of four", value: "YW\nJj\nZGVm\n\n"},
+		{desc: "newline at the end", value: std[:len(std)-3] + "\n"},
+		{desc: "leading space", value: " " + std[:len(std)-1]},
+		{desc: "padding only", value: "===="},
+		{desc: "padding first", value: "=YWJj"[:4]},
+		{desc: "url-safe characters", value: "-_-_"},
+		{desc: "over maxLen", value: std, maxLen: 8},
+		{desc: "at maxLen", value: std, maxLen: len(std)},
+		{desc: "over the default cap", value: strings.Repeat("QUFB", MaxHeaderBytes/4+1)},
+		{desc: "over the default cap, higher maxLen", value: strings.Repeat("QUFB", MaxHeaderBytes/4+1), maxLen: MaxHeaderBytes * 2},
+		{desc: "unicode space around", value: "\u00a0" + std + "\u3000"},
+		{desc: "non-zero trailing bits", value: "YR=="},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) { sameDecode(t, tc.value, tc.maxLen) })
+	}
+}
+
 func FuzzDecodeHeader(f *testing.F) {
 	f.Add(base64.StdEncoding.EncodeToString([]byte(`{"x402Version":2,"accepted":{"scheme":"exact"}}`)))
 	f.Add(base64.RawURLEncoding.EncodeToString([]byte(`{"x402Version":1,"scheme":"exact","network":"base"}`)))
 	f.Add("")
 	f.Add("====")
 	f.Add("eyJ4")
+	f.Add("YWI=\n=AA")
+	f.Add("\n\n\n\n")
 	f.Fuzz(func(t *testing.T, s string) {
+		sameDecode(t, s, 0)
+		sameDecode(t, s, 8)
 		var p PaymentPayload
 		err := DecodeHeader(s, 0, &p)
 		if err == nil && len(s) > MaxHeaderBytes+64 {

@@ -90,6 +90,13 @@ func main() {
 
 	fac := httptest.NewServer(http.HandlerFunc(instantFacilitator))
 	defer fac.Close()
+	// The same facilitator without the turnpike-claim extension, as e2e's (c) row's:
+	// the gate then settles before calling the upstream (unclaimedSettlement).
+	facNoClaim := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Del("X-Turnpike-Attempt")
+		instantFacilitator(w, r)
+	}))
+	defer facNoClaim.Close()
 	if *reload != "" {
 		for _, f := range strings.Split(*reload, ",") {
 			n, err := strconv.Atoi(f)
@@ -102,6 +109,13 @@ func main() {
 		"offer": "demo/weather", "routesFile": *routesFile, "facilitatorURL": fac.URL,
 	})
 	base := load(gopath, "example.com/baseline", "baseline", map[string]any{"Body": `{"x402Version":1,"accepts":[]}`})
+	var gateBefore http.Handler
+	if strings.Contains("gate paid (settle before, no claims)", *only) {
+		gateBefore = load(gopath, module+"/plugin", "plugin", map[string]any{
+			"offer": "demo/weather", "routesFile": *routesFile, "facilitatorURL": facNoClaim.URL,
+		})
+		waitRoutes(gateBefore)
+	}
 
 	long := "/services/weather/" + strings.Repeat("q", 200-len("http://example.test/services/weather/"))
 	huge := "/services/weather/" + strings.Repeat("q", 2000-len("http://example.test/services/weather/"))
@@ -159,6 +173,9 @@ func main() {
 	}
 	for n := 0; n < *count; n++ {
 		benchCases(gate, cases, *only)
+		if gateBefore != nil {
+			benchPaid(gateBefore, "gate paid (settle before, no claims)")
+		}
 	}
 }
 
@@ -251,9 +268,13 @@ func benchCases(gate http.Handler, cases []benchCase, only string) {
 		})
 		fmt.Printf("%-40s %8.1f us/op %8.1f CPU-us/op %6d allocs/op\n", c.name, float64(r.NsPerOp())/1000, cpu.perOp(), r.AllocsPerOp())
 	}
-	if !strings.Contains("gate paid (settle after)", only) {
-		return
+	if strings.Contains("gate paid (settle after)", only) {
+		benchPaid(gate, "gate paid (settle after)")
 	}
+}
+
+// benchPaid measures paid requests (fresh payments) answered by the upstream.
+func benchPaid(gate http.Handler, name string) {
 	var cpu cpuMeter
 	r := testing.Benchmark(func(b *testing.B) {
 		defer cpu.start(b)()
@@ -270,7 +291,7 @@ func benchCases(gate http.Handler, cases []benchCase, only string) {
 			}
 		}
 	})
-	fmt.Printf("%-40s %8.1f us/op %8.1f CPU-us/op %6d allocs/op (incl. the in-process facilitator and loopback HTTP)\n", "gate paid (settle after)", float64(r.NsPerOp())/1000, cpu.perOp(), r.AllocsPerOp())
+	fmt.Printf("%-40s %8.1f us/op %8.1f CPU-us/op %6d allocs/op (incl. the in-process facilitator and loopback HTTP)\n", name, float64(r.NsPerOp())/1000, cpu.perOp(), r.AllocsPerOp())
 }
 
 // cpuMeter is the process CPU time (user+system, GC included) per operation of the
@@ -370,12 +391,25 @@ func load(gopath, importPath, pkg string, conf map[string]any) http.Handler {
 	}
 	newFn, err := i.Eval(pkg + ".New")
 	must(err)
-	next := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(200) })
+	next := http.HandlerFunc(upstream)
 	out := newFn.Call([]reflect.Value{reflect.ValueOf(context.Background()), reflect.ValueOf(next), cfg, reflect.ValueOf("bench@file")})
 	if !out[1].IsNil() {
 		panic(out[1].Interface())
 	}
 	return out[0].Interface().(http.Handler)
+}
+
+// upstream answers as Traefik's reverse proxy does for a small upstream answer: it
+// copies the upstream's headers into the writer's map, writes the status and then
+// the body, so a writer the gate wraps sees the calls it sees in Traefik.
+func upstream(w http.ResponseWriter, _ *http.Request) {
+	h := w.Header()
+	h["Content-Type"] = []string{"application/json"}
+	h["Content-Length"] = []string{"11"}
+	h["Date"] = []string{"Mon, 07 Dec 2026 10:00:00 GMT"}
+	w.Header().Del("Connection")
+	w.WriteHeader(200)
+	_, _ = w.Write([]byte(`{"ok":true}`))
 }
 
 func must(err error) {
