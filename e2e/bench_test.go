@@ -271,7 +271,14 @@ func TestBench(t *testing.T) {
 	accepted := pr.Accepts[0]
 	faPID := startForwardAuthProcess(t, forwardAuthSpec{Listen: faAddr, Requirements: accepted, ResourceURL: tr.URL("/f/item"), FacilitatorURL: facURL})
 
-	gw, gwPID := startGateway(t, upstream, "/p/item", gate)
+	// The compiled gateway in front of the claim-confirming fake: it settles after the
+	// upstream, like (c-claim), which issue #16 compares it with.
+	gateGW := map[string]any{}
+	for k, v := range gate {
+		gateGW[k] = v
+	}
+	gateGW["facilitatorURL"] = facClaimURL
+	gw, gwPID := startGateway(t, upstream, "/p/item", gateGW)
 
 	perRun := benchWarmup + benchLatencyN + benchRounds*benchThroughput
 	payerKey, err := crypto.GenerateKey()
@@ -304,7 +311,7 @@ func TestBench(t *testing.T) {
 		{id: "f", desc: "proxied + ForwardAuth to compiled verifier, paid", url: tr.URL("/f/item"), status: http.StatusOK, pids: func() []int { return []int{tr.PID(), faPID} }, cpuOf: "Traefik + verifier", baseline: "d",
 			payments: unsignedPayments(t, perRun, accepted, tr.URL("/f/item"))},
 	}
-	rows = append(rows, &benchScenario{id: "e", desc: "turnpike gateway (gate compiled), paid", url: gw + "/p/item", status: http.StatusOK,
+	rows = append(rows, &benchScenario{id: "e", desc: "turnpike gateway (gate compiled), paid, settled after (claims confirmed)", url: gw + "/p/item", status: http.StatusOK,
 		pids: func() []int { return []int{gwPID} }, cpuOf: "gateway", baseline: "d", payments: unsignedPayments(t, perRun, accepted, gw+"/p/item")})
 
 	// BENCH_ROWS=a,a',b-new runs only those rows and prints them (docs/benchmarks.md
@@ -554,28 +561,35 @@ func renderBench(rows []*benchScenario, byID map[string]*benchScenario, tr *trae
 	added := c.lat.P50 - d.lat.P50
 	fmt.Fprintf(&b, "- Paid path adds ≤ 1 ms p50 over the facilitator's own time: (c) − (d) = %s p50, of which the facilitator's own handling (verify + settle) %s; gate's share %s — %s.\n",
 		us(added), us(c.facP50), us(added-c.facP50), check(added-c.facP50 <= time.Millisecond))
-	fmt.Fprintf(&b, "- (c) ≥ 1.5× (f) in requests/s (issue #16): %.0f vs %.0f (%.2f×, rounds %s) — %s.\n", c.RPS(), f.RPS(), c.RPS()/f.RPS(), rpsRatios(c, f), check(minRPSRatio(c, f) >= 1.5))
+	// Issue #16 is about the paid path settled after the upstream: (c-claim), the gate
+	// in front of a facilitator confirming claims (ours does); (c) settles before.
+	ca := byID["c-claim"]
+	if ca == nil {
+		ca = c
+	}
+	fmt.Fprintf(&b, "- (%s) ≥ 1.5× (f) in requests/s (issue #16): %.0f vs %.0f (%.2f×, rounds %s) — %s. Settled before, (c): %.2f× (rounds %s).\n",
+		ca.id, ca.RPS(), f.RPS(), ca.RPS()/f.RPS(), rpsRatios(ca, f), check(minRPSRatio(ca, f) >= 1.5), c.RPS()/f.RPS(), rpsRatios(c, f))
 	if fl := byID["c-floor"]; fl != nil {
-		fmt.Fprintf(&b, "- The floor under any in-plugin verify and settle (c-floor: the two facilitator calls, no decisions): %.0f req/s, %.2f× (f); Traefik CPU %s above (d), (c) %s.\n",
-			fl.RPS(), fl.RPS()/f.RPS(), us(fl.CPUAbove(d)), us(c.CPUAbove(d)))
+		fmt.Fprintf(&b, "- The floor under any in-plugin verify and settle (c-floor: the two facilitator calls, no decisions): %.0f req/s, %.2f× (f); Traefik CPU %s above (d), (%s) %s, (c) %s.\n",
+			fl.RPS(), fl.RPS()/f.RPS(), us(fl.CPUAbove(d)), ca.id, us(ca.CPUAbove(d)), us(c.CPUAbove(d)))
 	}
 	if cs := byID["c-signed"]; cs != nil {
 		fmt.Fprintf(&b, "- With real signatures (c-signed): %.0f req/s (%.2f× (f)), Traefik CPU %s above (d).\n", cs.RPS(), cs.RPS()/f.RPS(), us(cs.CPUAbove(d)))
 	}
 	if e := byID["e"]; e != nil {
 		// The gateway has no gate-free twin, so its whole CPU per request (proxying
-		// included) stands for the compiled gate's cost: the comparison favours (c).
-		// Met only when (c)'s worst round clears twice (e)'s best.
-		above := c.CPUAbove(d)
-		_, aboveHi := c.CPUAboveRange(d)
+		// included) stands for the compiled gate's cost: the comparison favours (c-claim).
+		// Met only when its worst round clears twice (e)'s best.
+		above := ca.CPUAbove(d)
+		_, aboveHi := ca.CPUAboveRange(d)
 		eLo := e.CPU()
 		for _, r := range e.rounds {
 			if r.CPUPerReq < eLo {
 				eLo = r.CPUPerReq
 			}
 		}
-		fmt.Fprintf(&b, "- Compiled gate (e) vs interpreted (c): %.0f vs %.0f req/s; process CPU %s vs Traefik CPU %s per request; (c) − (d) = %s (rounds up to %s) ≤ 2× (e) (rounds from %s) (issue #16) — %s.\n",
-			e.RPS(), c.RPS(), us(e.CPU()), us(c.CPU()), us(above), us(aboveHi), us(eLo), check(aboveHi <= 2*eLo))
+		fmt.Fprintf(&b, "- Compiled gate (e) vs interpreted (%s), both settled after: %.0f vs %.0f req/s; process CPU %s vs Traefik CPU %s per request; (%s) − (d) = %s (rounds up to %s) ≤ 2× (e) (rounds from %s) (issue #16) — %s.\n",
+			ca.id, e.RPS(), ca.RPS(), us(e.CPU()), us(ca.CPU()), ca.id, us(above), us(aboveHi), us(eLo), check(aboveHi <= 2*eLo))
 	} else {
 		b.WriteString("- (e) `turnpike gateway` was not available when this ran.\n")
 	}
@@ -591,7 +605,7 @@ func renderBench(rows []*benchScenario, byID map[string]*benchScenario, tr *trae
 	b.WriteString("  facilitator runs in the benchmark process, so its CPU is not in the Traefik column but shares the cores.\n")
 	b.WriteString("- (f) is the reference architecture: ForwardAuth to a compiled verifier that makes the same checks and\n")
 	b.WriteString("  settles before answering (ForwardAuth never sees the upstream's answer, so it cannot settle after it).\n")
-	b.WriteString("- (e) is the same gate compiled (`turnpike gateway`, no Traefik); its CPU is the gateway process's.\n")
+	b.WriteString("- (e) is the same gate compiled (`turnpike gateway`, no Traefik) in front of the claim-confirming fake, so it settles\n  after the upstream like (c-claim); its CPU is the gateway process's.\n")
 	b.WriteString("- (a-402) and (c-floor) are the interpreter's floor under the gate (e2e/testdata/benchfloor): a Yaegi\n")
 	b.WriteString("  plugin that writes the gate's 402 bytes, and one that makes the two facilitator calls (verify, settle)\n")
 	b.WriteString("  and forwards, with no decisions at all. No interpreted gate can cost less than these.\n")
