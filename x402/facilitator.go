@@ -204,13 +204,6 @@ func facilitatorCallWith(c *FacilitatorClient, ctx context.Context, method, path
 	if err != nil {
 		return unreachable(method, path, "reading answer: ", err)
 	}
-	// decodeResult's happy path, inlined: one Yaegi frame less per facilitator call.
-	var probe map[string]json.RawMessage
-	if json.Unmarshal(raw, &probe) == nil && probe[mustHave] != nil {
-		if err := json.Unmarshal(raw, out); err == nil {
-			return nil
-		}
-	}
 	return decodeResult(raw, out, mustHave, method, path, resp.StatusCode)
 }
 
@@ -262,20 +255,7 @@ func postEncoded(c *FacilitatorClient, ctx context.Context, path string, timeout
 	if bytes.HasPrefix(raw, prefix) && json.Unmarshal(raw, out) == nil {
 		return nil
 	}
-	return probeResult(raw, out, mustHave, http.MethodPost, path, resp.StatusCode)
-}
-
-// probeResult is the end of facilitatorCallWith: the result when the body holds the
-// defining key at the top level, else an error (an absent key is never a definite
-// false).
-func probeResult(raw []byte, out any, mustHave, method, path string, status int) error {
-	var probe map[string]json.RawMessage
-	if json.Unmarshal(raw, &probe) == nil && probe[mustHave] != nil {
-		if err := json.Unmarshal(raw, out); err == nil {
-			return nil
-		}
-	}
-	return decodeResult(raw, out, mustHave, method, path, status)
+	return decodeResult(raw, out, mustHave, http.MethodPost, path, resp.StatusCode)
 }
 
 // noCancel stands in for a timeout's cancel when there is no timeout.
