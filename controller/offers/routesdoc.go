@@ -33,14 +33,24 @@ func RoutesEntry(o *v1alpha1.ServiceOffer) (routes.Offer, error) {
 	return render.RoutesOffer(o, routes.StateActive, "")
 }
 
-// syncRoutes rebuilds the routes document of the shard holding selfKey (the only one
-// whose content this reconcile can change) from every serving offer of that shard, and
-// writes it when its content changed, with the generation incremented. self is the offer
-// being reconciled, whose freshly computed state replaces what the cache holds
-// (selfServing); nil when it is gone. The write is a compare-and-swap on the ConfigMap's
-// resourceVersion, so two controllers can never write the same generation twice. A
-// shard that would outgrow a ConfigMap is not written (ErrRoutesShardFull): the last
-// good document stays in service.
+// syncRoutes writes the reconciled offer's own entry into the routes document of its
+// shard (the only one whose content this reconcile can change), and writes the document
+// when its content changed, with the generation incremented. self is the offer being
+// reconciled, whose freshly computed state decides its entry (selfServing); nil when it
+// is gone.
+//
+// Every other entry is carried over from the document as the API server holds it now,
+// not re-derived from the informer cache: a cache that has not yet seen another offer's
+// last status would otherwise take a serving offer out (its gate then answers
+// offer_unknown) or put back one its own reconcile just took out (its gate would take
+// payments again). So an entry changes only in its own offer's reconcile; the others
+// drop it only when it belongs to another shard (the shard count changed) or its offer
+// is gone from the API server. A missing or unreadable document is rebuilt from the
+// cache, which is then the best knowledge there is.
+//
+// The write is a compare-and-swap on the ConfigMap's resourceVersion, so two
+// controllers can never write the same generation twice. A shard that would outgrow a
+// ConfigMap is not written (ErrRoutesShardFull): the last good document stays in service.
 func (r *Reconciler) syncRoutes(ctx context.Context, self *v1alpha1.ServiceOffer, selfKey types.NamespacedName, selfServing bool) (int64, error) {
 	now := r.now()
 	var list v1alpha1.ServiceOfferList
@@ -49,6 +59,12 @@ func (r *Reconciler) syncRoutes(ctx context.Context, self *v1alpha1.ServiceOffer
 	}
 	n := r.Settings.RoutesShards()
 	shard := render.ShardIndex(selfKey.Namespace+"/"+selfKey.Name, n)
+	key := types.NamespacedName{Namespace: r.Settings.RoutesConfigMapNamespace, Name: r.Settings.RoutesConfigMapOf(selfKey.Namespace, selfKey.Name)}
+	cur, err := readRoutes(ctx, r.APIReader, key)
+	if err != nil {
+		return 0, err
+	}
+	selfName := selfKey.Namespace + "/" + selfKey.Name
 	var entries []routes.Offer
 	active, draining := 0, 0
 	count := func(o *v1alpha1.ServiceOffer) {
@@ -58,8 +74,10 @@ func (r *Reconciler) syncRoutes(ctx context.Context, self *v1alpha1.ServiceOffer
 			active++
 		}
 	}
+	known := make(map[string]bool, len(list.Items))
 	for i := range list.Items {
 		o := &list.Items[i]
+		known[o.Namespace+"/"+o.Name] = true
 		serving := r.inDocument(o, now)
 		if o.Namespace == selfKey.Namespace && o.Name == selfKey.Name {
 			if self == nil {
@@ -67,33 +85,52 @@ func (r *Reconciler) syncRoutes(ctx context.Context, self *v1alpha1.ServiceOffer
 			}
 			o, serving = self, selfServing
 		}
-		if !serving {
+		if serving {
+			// Counted across every shard from the cache: a gauge, where a late view
+			// costs nothing.
+			count(o)
+		}
+		if cur.doc != nil || !serving || o == self || render.ShardIndex(o.Namespace+"/"+o.Name, n) != shard {
 			continue
 		}
-		// Counted across every shard, rendered only for this one: rendering is the
-		// costly part, and the other shards do not change in this reconcile.
-		count(o)
-		if render.ShardIndex(o.Namespace+"/"+o.Name, n) != shard {
-			continue
+		// No document to carry entries over from: rebuild this shard from the cache.
+		if e, err := RoutesEntry(o); err == nil {
+			entries = append(entries, e)
 		}
-		e, err := RoutesEntry(o)
+	}
+	if cur.doc != nil {
+		for _, e := range cur.doc.Offers {
+			k := e.Key()
+			if k == selfName || render.ShardIndex(k, n) != shard {
+				continue
+			}
+			if !known[k] {
+				gone, err := r.offerGone(ctx, e.Namespace, e.Name)
+				if err != nil {
+					return 0, err
+				}
+				if gone {
+					continue
+				}
+			}
+			entries = append(entries, e)
+		}
+	}
+	if self != nil && selfServing {
+		e, err := RoutesEntry(self)
 		if err != nil {
-			continue // its own reconcile reports the problem
+			return 0, fmt.Errorf("render the routes entry of %s: %w", selfName, err)
 		}
 		entries = append(entries, e)
-	}
-	if self != nil && selfServing && !contains(list.Items, selfKey) {
-		// Created so recently that the cache does not list it yet.
-		if e, err := RoutesEntry(self); err == nil {
-			entries = append(entries, e)
+		if !contains(list.Items, selfKey) {
+			// Created so recently that the cache does not list it yet.
 			count(self)
 		}
 	}
 	routesOffers.WithLabelValues(routes.StateActive).Set(float64(active))
 	routesOffers.WithLabelValues(routes.StateDraining).Set(float64(draining))
 
-	key := types.NamespacedName{Namespace: r.Settings.RoutesConfigMapNamespace, Name: r.Settings.RoutesConfigMapOf(selfKey.Namespace, selfKey.Name)}
-	pub, err := WriteRoutes(ctx, r.APIReader, r.Client, key, entries, r.Settings.ShardLimit())
+	pub, err := writeRoutes(ctx, r.Client, key, cur, entries, r.Settings.ShardLimit())
 	if err != nil {
 		if errors.Is(err, ErrRoutesShardFull) && self != nil {
 			r.event(self, corev1.EventTypeWarning, ReasonRoutesShardFull, "PublishRoutes", err.Error())
@@ -131,24 +168,66 @@ type Published struct {
 // directly (the generation must be fresh). A document above limit bytes is refused
 // with ErrRoutesShardFull and nothing is written.
 func WriteRoutes(ctx context.Context, reader client.Reader, writer client.Client, key types.NamespacedName, entries []routes.Offer, limit int) (Published, error) {
-	sortOffers(entries)
-	var cm corev1.ConfigMap
-	err := reader.Get(ctx, key, &cm)
-	exists := err == nil
-	if err != nil && !apierrors.IsNotFound(err) {
-		return Published{}, fmt.Errorf("read routes ConfigMap %s: %w", key, err)
+	cur, err := readRoutes(ctx, reader, key)
+	if err != nil {
+		return Published{}, err
 	}
+	return writeRoutes(ctx, writer, key, cur, entries, limit)
+}
+
+// currentRoutes is a routes ConfigMap as read from the API server: cm is nil when it
+// does not exist, doc nil when it does not exist or does not hold a valid document.
+type currentRoutes struct {
+	cm  *corev1.ConfigMap
+	doc *routes.Document
+	raw int
+}
+
+func readRoutes(ctx context.Context, reader client.Reader, key types.NamespacedName) (currentRoutes, error) {
+	var cm corev1.ConfigMap
+	if err := reader.Get(ctx, key, &cm); err != nil {
+		if apierrors.IsNotFound(err) {
+			return currentRoutes{}, nil
+		}
+		return currentRoutes{}, fmt.Errorf("read routes ConfigMap %s: %w", key, err)
+	}
+	cur := currentRoutes{cm: &cm}
+	raw := cm.Data[routes.DataKey]
+	if doc, err := routes.Parse([]byte(raw)); err == nil {
+		cur.doc, cur.raw = doc, len(raw)
+	}
+	return cur, nil
+}
+
+// offerGone asks the API server itself whether an offer still exists: only then may an
+// entry another reconcile carries over be dropped, whatever the cache says.
+func (r *Reconciler) offerGone(ctx context.Context, ns, name string) (bool, error) {
+	var o v1alpha1.ServiceOffer
+	err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &o)
+	if apierrors.IsNotFound(err) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("check whether offer %s/%s still exists: %w", ns, name, err)
+	}
+	return false, nil
+}
+
+func writeRoutes(ctx context.Context, writer client.Client, key types.NamespacedName, cur currentRoutes, entries []routes.Offer, limit int) (Published, error) {
+	sortOffers(entries)
 	var gen int64
+	var cm corev1.ConfigMap
+	exists := cur.cm != nil
 	if exists {
+		cm = *cur.cm
 		gen, _ = strconv.ParseInt(cm.Annotations[AnnotationGeneration], 10, 64)
-		raw := cm.Data[routes.DataKey]
-		if old, err := routes.Parse([]byte(raw)); err == nil {
+		if old := cur.doc; old != nil {
 			if old.Generation > gen {
 				gen = old.Generation
 			}
 			if sameOffers(old.Offers, entries) {
-				recordShard(key.Name, old.Generation, len(raw), limit)
-				return Published{Generation: old.Generation, Bytes: len(raw)}, nil
+				recordShard(key.Name, old.Generation, cur.raw, limit)
+				return Published{Generation: old.Generation, Bytes: cur.raw}, nil
 			}
 		}
 	}
