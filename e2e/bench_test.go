@@ -100,6 +100,24 @@ func (s *benchScenario) CPUAboveRange(base *benchScenario) (time.Duration, time.
 // regexp route lookup cost ~9 ms per request at 1,000 rules).
 const benchManyRules = 1000
 
+// benchManyOffers is the offer count of the second routes document (issue #16: a new
+// URL's 402 must not grow with the offers the gate's document holds).
+const benchManyOffers = 1000
+
+// manyOffers is first, then n-1 other offers under /o<i>, each with a payment option and
+// a few path rules as sellers write them.
+func manyOffers(first routes.Offer, n int) []routes.Offer {
+	out := []routes.Offer{first}
+	for i := 1; i < n; i++ {
+		out = append(out, routes.Offer{
+			Namespace: "bench", Name: fmt.Sprintf("o%d", i), State: routes.StateActive, PathPrefix: fmt.Sprintf("/o%d", i),
+			Description: "bench", Payments: []routes.Payment{payment(benchNetwork, benchAsset, benchPayTo, benchAmount, "USDC", "2")},
+			Paths: []routes.PathRule{{Pattern: "/free/*", Free: true}, {Pattern: "/items/*", Methods: []string{"GET"}}, {Pattern: "/*"}},
+		})
+	}
+	return out
+}
+
 // manyRulesOffer is an offer under /m whose request paths match only its last rule
 // ("/*"), after n-1 GET prefix rules they never match.
 func manyRulesOffer(n int) routes.Offer {
@@ -151,13 +169,17 @@ func TestBench(t *testing.T) {
 		_, _ = io.WriteString(w, `{"ok":true}`)
 	}))
 
-	cm := newConfigMapDir(t)
-	cm.Write(t, map[string][]byte{routes.DataKey: routesJSON(t, 1, routes.Offer{
+	benchOffer := routes.Offer{
 		Namespace: "bench", Name: "api", State: routes.StateActive, PathPrefix: "/",
 		Description: "bench", Payments: []routes.Payment{payment(benchNetwork, benchAsset, benchPayTo, benchAmount, "USDC", "2")},
 		// /q settles before calling the upstream (no buffering of the response).
 		Paths: []routes.PathRule{{Pattern: "/q/*", Settlement: routes.SettleBefore}, {Pattern: "/*"}},
-	}, manyRulesOffer(benchManyRules))})
+	}
+	cm := newConfigMapDir(t)
+	cm.Write(t, map[string][]byte{routes.DataKey: routesJSON(t, 1, benchOffer, manyRulesOffer(benchManyRules))})
+	// The same offer in a document of benchManyOffers offers, for (b-new-offers).
+	cmMany := newConfigMapDir(t)
+	cmMany.Write(t, map[string][]byte{routes.DataKey: routesJSON(t, 1, manyOffers(benchOffer, benchManyOffers)...)})
 	gate := map[string]any{
 		"offer":          "bench/api",
 		"routesFile":     cm.Path(routes.DataKey),
@@ -189,10 +211,16 @@ func TestBench(t *testing.T) {
 		gateMany[k] = v
 	}
 	gateMany["offer"] = "bench/rules"
+	gateOffers := map[string]any{}
+	for k, v := range gate {
+		gateOffers[k] = v
+	}
+	gateOffers["routesFile"] = cmMany.Path(routes.DataKey)
 	dyn := newDyn().
 		Plugin("hdr", benchHeaderPlugin, map[string]any{"value": "1"}).
 		Plugin("gate", turnpikePlugin, gate).
 		Plugin("gate-rules", turnpikePlugin, gateMany).
+		Plugin("gate-offers", turnpikePlugin, gateOffers).
 		Plugin("gate-signed", turnpikePlugin, gateSigned).
 		Plugin("gate-claim", turnpikePlugin, gateClaim).
 		Plugin("gate-slow", turnpikePlugin, gateSlow).
@@ -200,6 +228,8 @@ func TestBench(t *testing.T) {
 		// no decisions (e2e/testdata/benchfloor).
 		Plugin("floor-pay", benchFloorPlugin, map[string]any{"mode": "pay", "facilitatorURL": facURL}).
 		Router("m-402", "PathPrefix(`/m`)", "noop@internal", 0, "gate-rules").
+		// /n/x is as long as /g/x, so (b-new-offers) answers (b-new)'s bytes and shares its floor.
+		Router("n-402", "PathPrefix(`/n`)", "noop@internal", 0, "gate-offers").
 		Service("up", upstream).
 		Router("a-noop", "PathPrefix(`/a`)", "noop@internal", 0).
 		Router("a1-hdr", "PathPrefix(`/h`)", "noop@internal", 0, "hdr").
@@ -229,7 +259,7 @@ func TestBench(t *testing.T) {
 	tr.WaitRoute(t, "/g/x", 30*time.Second)
 	// A served route is not a loaded routes document (503 routes_not_loaded until the
 	// gates read it; the 1,000-rule offer makes that visible): wait for both gates' 402.
-	for _, p := range []string{"/g/x", "/m/x"} {
+	for _, p := range []string{"/g/x", "/m/x", "/n/x"} {
 		deadline := time.Now().Add(30 * time.Second)
 		for {
 			resp, err := http.Get(tr.URL(p))
@@ -295,6 +325,7 @@ func TestBench(t *testing.T) {
 		{id: "b-new", desc: "gate 402, a new URL every request (short)", url: tr.URL("/g/x"), unique: true, status: http.StatusPaymentRequired, pids: traefikPID, cpuOf: ofTraefik, baseline: "a-new"},
 		{id: "b-new-2k", desc: "gate 402, a new 2,000-char URL every request", url: tr.URL(hugePath), unique: true, status: http.StatusPaymentRequired, pids: traefikPID, cpuOf: ofTraefik, baseline: "a-new-2k"},
 		{id: "b-new-rules", desc: fmt.Sprintf("gate 402, a new URL every request, %d path rules", benchManyRules), url: tr.URL("/m/x"), unique: true, status: http.StatusPaymentRequired, pids: traefikPID, cpuOf: ofTraefik, baseline: "a-new"},
+		{id: "b-new-offers", desc: fmt.Sprintf("gate 402, a new URL every request, its offer one of %d in the routes document", benchManyOffers), url: tr.URL("/n/x"), unique: true, status: http.StatusPaymentRequired, pids: traefikPID, cpuOf: ofTraefik, baseline: "a-new"},
 		{id: "d", desc: "proxied to loopback upstream, no gate", url: tr.URL("/d/item"), status: http.StatusOK, pids: traefikPID, cpuOf: ofTraefik},
 		{id: "c", desc: "proxied + gate, paid (instant facilitator)", url: tr.URL("/p/item"), status: http.StatusOK, pids: traefikPID, cpuOf: ofTraefik, baseline: "d",
 			payments: unsignedPayments(t, perRun, accepted, tr.URL("/p/item"))},
@@ -355,7 +386,7 @@ func TestBench(t *testing.T) {
 		}
 		if a1, bn, bn2, bnr := byID["a'"], byID["b-new"], byID["b-new-2k"], byID["b-new-rules"]; byID["a"] != nil && a1 != nil && bn != nil && bn2 != nil && bnr != nil && byID[bn.baseline] != nil && byID[bn2.baseline] != nil {
 			var b strings.Builder
-			newURLTargets(&b, byID["a"], a1, bn, bn2, bnr, byID["a-402"], byID["a-402-2k"], byID[bn.baseline], byID[bn2.baseline])
+			newURLTargets(&b, byID["a"], a1, bn, bn2, bnr, byID["b-new-offers"], byID["a-402"], byID["a-402-2k"], byID[bn.baseline], byID[bn2.baseline])
 			t.Logf("targets:\n%s", b.String())
 		}
 		return
@@ -556,7 +587,7 @@ func renderBench(rows []*benchScenario, byID map[string]*benchScenario, tr *trae
 	fmt.Fprintf(&b, "- 402 challenge ≤ 30 µs Traefik CPU per request above (a): short URL %s, 200-char URL %s — %s.\n",
 		us(b402), us(bLong), check(b402 <= 30*time.Microsecond && bLong <= 30*time.Microsecond))
 	if a1, bn, bn2, bnr := byID["a'"], byID["b-new"], byID["b-new-2k"], byID["b-new-rules"]; a1 != nil && bn != nil && bn2 != nil && bnr != nil {
-		newURLTargets(&b, a, a1, bn, bn2, bnr, byID["a-402"], byID["a-402-2k"], byID[bn.baseline], byID[bn2.baseline])
+		newURLTargets(&b, a, a1, bn, bn2, bnr, byID["b-new-offers"], byID["a-402"], byID["a-402-2k"], byID[bn.baseline], byID[bn2.baseline])
 	}
 	added := c.lat.P50 - d.lat.P50
 	fmt.Fprintf(&b, "- Paid path adds ≤ 1 ms p50 over the facilitator's own time: (c) − (d) = %s p50, of which the facilitator's own handling (verify + settle) %s; gate's share %s — %s.\n",
@@ -612,7 +643,8 @@ func renderBench(rows []*benchScenario, byID map[string]*benchScenario, tr *trae
 	b.WriteString("- (a-new*) are (a) with the URLs of (b-new*): Traefik's own cost of a new or long URL, which (b-new*) are read above.\n")
 	b.WriteString("- (b-new*) send a URL the gate has never seen on every request (a fresh query), so its challenge\n")
 	b.WriteString("  cache never answers: route lookup and the URL's own escaping and base64 run each time. (b-new-rules)\n")
-	b.WriteString("  is an offer whose only matching rule comes after 999 others.\n")
+	b.WriteString("  is an offer whose only matching rule comes after 999 others; (b-new-offers) is (b-new)'s offer read from a\n")
+	b.WriteString("  routes document of 1,000 offers.\n")
 	b.WriteString("- Requests/s depend on everything else running on the machine (see the load average below); CPU per\n")
 	b.WriteString("  request is the steadier figure. `BENCH_PROFILE_DIR=<dir> make bench` also writes Traefik CPU\n")
 	b.WriteString("  profiles of rows b and c (`go tool pprof -top <file>`).\n")
@@ -633,12 +665,13 @@ func renderBench(rows []*benchScenario, byID map[string]*benchScenario, tr *trae
 // clears: the worst round of the gate against the best of what it is compared with.
 //   - The increment of (b-new) over the same requests without middleware (a-new) ≤ 1.5×
 //     the trivial plugin's (a') over (a).
-//   - Within 1.1× from 10 to 2,000 URL characters and 2 to benchManyRules rules. A 402
-//     for a longer URL is a longer answer, which Traefik has to write whoever builds it,
-//     so the gate's own work is read above the floor plugin sending the same bytes for
-//     the same URLs: (b-new-2k) − (a-402-2k) and (b-new-rules) − (a-402) against
-//     (b-new) − (a-402).
-func newURLTargets(b *strings.Builder, a, a1, bn, bn2, bnr, fl, fl2, bnBase, bn2Base *benchScenario) {
+//   - Within 1.1× from 10 to 2,000 URL characters, 2 to benchManyRules rules and 2 to
+//     benchManyOffers offers in the document. A 402 for a longer URL is a longer answer,
+//     which Traefik has to write whoever builds it, so the gate's own work is read above
+//     the floor plugin sending the same bytes for the same URLs: (b-new-2k) − (a-402-2k),
+//     (b-new-rules) − (a-402) and (b-new-offers) − (a-402) against (b-new) − (a-402).
+//     bno may be nil (a BENCH_ROWS run without it).
+func newURLTargets(b *strings.Builder, a, a1, bn, bn2, bnr, bno, fl, fl2, bnBase, bn2Base *benchScenario) {
 	us := func(d time.Duration) string { return fmt.Sprintf("%.1f µs", float64(d)/float64(time.Microsecond)) }
 	check := func(ok bool) string {
 		if ok {
@@ -658,9 +691,15 @@ func newURLTargets(b *strings.Builder, a, a1, bn, bn2, bnr, fl, fl2, bnBase, bn2
 	ownLo, _ := bn.CPUAboveRange(fl)
 	_, hugeHi := bn2.CPUAboveRange(fl2)
 	_, rulesHi := bnr.CPUAboveRange(fl)
-	fmt.Fprintf(b, "- The gate's own work within 1.1× from 10 to 2,000 URL characters and 2 to %d rules, above the floor sending the same bytes: (b-new) %s above (a-402), (b-new-2k) %s above (a-402-2k), rounds up to %s, (b-new-rules) %s above (a-402), rounds up to %s; (b-new)'s best round %s — %s. Without the floor, (b-new-2k) is %s above (%s).\n",
-		benchManyRules, us(bn.CPUAbove(fl)), us(bn2.CPUAbove(fl2)), us(hugeHi), us(bnr.CPUAbove(fl)), us(rulesHi), us(ownLo),
-		check(ownLo > 0 && float64(hugeHi) <= 1.1*float64(ownLo) && float64(rulesHi) <= 1.1*float64(ownLo)),
+	offers, offersOK := "(b-new-offers) not run", true
+	if bno != nil {
+		_, offersHi := bno.CPUAboveRange(fl)
+		offers = fmt.Sprintf("(b-new-offers) %s above (a-402), rounds up to %s", us(bno.CPUAbove(fl)), us(offersHi))
+		offersOK = float64(offersHi) <= 1.1*float64(ownLo)
+	}
+	fmt.Fprintf(b, "- The gate's own work within 1.1× from 10 to 2,000 URL characters, 2 to %d rules and 2 to %d offers, above the floor sending the same bytes: (b-new) %s above (a-402), (b-new-2k) %s above (a-402-2k), rounds up to %s, (b-new-rules) %s above (a-402), rounds up to %s, %s; (b-new)'s best round %s — %s. Without the floor, (b-new-2k) is %s above (%s).\n",
+		benchManyRules, benchManyOffers, us(bn.CPUAbove(fl)), us(bn2.CPUAbove(fl2)), us(hugeHi), us(bnr.CPUAbove(fl)), us(rulesHi), offers, us(ownLo),
+		check(ownLo > 0 && float64(hugeHi) <= 1.1*float64(ownLo) && float64(rulesHi) <= 1.1*float64(ownLo) && offersOK),
 		us(bn2.CPUAbove(bn2Base)), bn2Base.id)
 }
 

@@ -33,7 +33,7 @@ bench-gate: ## the 402 and paid paths compiled, and the 402 path under Yaegi
 # Only the new-URL and many-rules rows of `make bench` (issue #16) and the floor they are
 # compared with, in real Traefik; prints them and leaves docs/benchmarks.md alone.
 bench-gate-newurl: traefik ## make bench's new-URL rows only, with their baselines and the 402 floor
-	BENCH_ROWS="a,a',a-new,a-new-2k,a-402,a-402-2k,b-new,b-new-2k,b-new-rules" $(GO) test -tags bench -count=1 -timeout 15m -run '^TestBench$$' -v ./e2e/
+	BENCH_ROWS="a,a',a-new,a-new-2k,a-402,a-402-2k,b-new,b-new-2k,b-new-rules,b-new-offers" $(GO) test -tags bench -count=1 -timeout 15m -run '^TestBench$$' -v ./e2e/
 
 VERIFY_TARGETS += test-gate-yaegi test-gate-fuzz
 BENCH_TARGETS += bench-gate
