@@ -602,15 +602,7 @@ func pay(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, ps *chall
 		payBefore(p)
 		return
 	}
-	p.upstreamHeaders = true
-	bw := &bufferedWriter{rw: rw, st: p, h: rw.Header(), max: g.s.maxBuffer}
-	p.bw = bw
-	// Deferred, so an upstream that panics (net/http and Traefik recover it and drop
-	// the connection) does not leave the authorization in flight until validBefore.
-	// There is no recover here: the panic goes on unchanged.
-	defer releaseUnsettled(bw)
-	g.next.ServeHTTP(bw, req)
-	finishBuffered(bw)
+	payAfter(p)
 }
 
 // setUpstreamAuth gives the upstream the gate's credential (configured rarely; out of
@@ -649,6 +641,7 @@ func releaseUnsettled(b *bufferedWriter) {
 	if !b.settled && !b.st.keep {
 		releasePayment(b.st)
 	}
+	writerPool.Put(b)
 }
 
 // releasePayment frees an authorization nothing was charged for: in the local guard,

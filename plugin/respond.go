@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/turnpike-x402/turnpike/plugin/answers"
@@ -260,6 +261,7 @@ var errWithheld = errors.New("turnpike: response withheld because settlement fai
 // later would be an interpreted loop on every paid request); a failure clears them
 // before answering.
 type bufferedWriter struct {
+	w           http.ResponseWriter // this writer, converted once
 	rw          http.ResponseWriter
 	st          *payment
 	h           http.Header // rw.Header()
@@ -271,6 +273,14 @@ type bufferedWriter struct {
 	committed   bool // headers and buffer went to rw; writes pass through
 	aborted     bool // settlement failed mid-response; the rest is dropped
 	settled     bool
+}
+
+var writerPool = sync.Pool{New: newBufferedWriter}
+
+func newBufferedWriter() any {
+	b := &bufferedWriter{}
+	b.w = b
+	return b
 }
 
 func (b *bufferedWriter) Header() http.Header { return b.h }
@@ -337,11 +347,26 @@ func commitBuffered(b *bufferedWriter, receipt string) {
 	_, _ = b.rw.Write(b.body)
 }
 
-// finishBuffered completes the response after the upstream returned. The common
-// end (settled, committed, remembered) is written out here rather than through
-// commitBuffered and applyReceipt: under Yaegi each call is a frame and its slots on
-// every paid request.
-func finishBuffered(b *bufferedWriter) {
+// payAfter calls the upstream with the buffering writer and, when it returned,
+// completes the response (the default "settle after"): an error status passes
+// through uncharged, else settle, then the receipt and the buffered answer. One
+// function from pay's end to the answer, and the common end (settled, committed,
+// remembered) written out here rather than through commitBuffered and applyReceipt:
+// under Yaegi each call is a frame and its value slots on every paid request (out of
+// pay, whose slots the settle-before path pays for too).
+func payAfter(st *payment) {
+	st.upstreamHeaders = true
+	// A pooled writer: Yaegi wraps an interpreted type for compiled code each time it
+	// is converted to http.ResponseWriter (a wrapper struct, a copied method node and
+	// a reflect.MakeFunc per method); b.w was converted once, when b was made.
+	b := writerPool.Get().(*bufferedWriter)
+	*b = bufferedWriter{w: b.w, rw: st.rw, st: st, h: st.rw.Header(), max: st.g.s.maxBuffer}
+	st.bw = b
+	// Deferred, so an upstream that panics (net/http and Traefik recover it and drop
+	// the connection) does not leave the authorization in flight until validBefore.
+	// There is no recover here: the panic goes on unchanged.
+	defer releaseUnsettled(b)
+	st.g.next.ServeHTTP(b.w, st.req)
 	if b.committed || b.aborted {
 		return
 	}
@@ -354,7 +379,6 @@ func finishBuffered(b *bufferedWriter) {
 		return
 	}
 	b.complete = true
-	st := b.st
 	receipt, ok := settle(st, b.rw)
 	if !ok {
 		return
