@@ -11,6 +11,7 @@ import (
 
 	"github.com/turnpike-x402/turnpike/plugin/answers"
 	"github.com/turnpike-x402/turnpike/plugin/cors"
+	"github.com/turnpike-x402/turnpike/plugin/metrics"
 	"github.com/turnpike-x402/turnpike/plugin/replay"
 	"github.com/turnpike-x402/turnpike/x402"
 )
@@ -18,7 +19,7 @@ import (
 // The settle-after tail as it was before the writer was pooled (fead536), kept as the
 // reference of TestPayAfterMatchesReference: a fresh bufferedWriter per request
 // (converted to http.ResponseWriter by Yaegi on every call), finishBuffered after the
-// upstream and a deferred release that does not pool.
+// upstream, settle through charged, and a deferred release that does not pool.
 
 func refPayAfter(p *payment) {
 	p.upstreamHeaders = true
@@ -27,6 +28,19 @@ func refPayAfter(p *payment) {
 	defer refReleaseUnsettled(bw)
 	p.g.next.ServeHTTP(bw, p.req)
 	refFinishBuffered(bw)
+}
+
+// refSettle is settle before its success path was written out (charged).
+func refSettle(st *payment, rw http.ResponseWriter) (string, bool) {
+	start := time.Now()
+	var res x402.SettleResponse
+	err := x402.SettleInto(st.g.fac.client, st.ctx, st.body, st.attempt, &res)
+	metrics.Observe(st.sr, metrics.OpSettle, time.Since(start))
+	if err != nil || !res.Success {
+		settleFailed(st, rw, &res, err)
+		return "", false
+	}
+	return charged(st, &res), true
 }
 
 func refReleaseUnsettled(b *bufferedWriter) {
@@ -48,7 +62,7 @@ func refFinishBuffered(b *bufferedWriter) {
 	}
 	b.complete = true
 	st := b.st
-	receipt, ok := settle(st, b.rw)
+	receipt, ok := refSettle(st, b.rw)
 	if !ok {
 		return
 	}

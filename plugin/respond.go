@@ -34,20 +34,37 @@ func reject(rw http.ResponseWriter, status int, code, msg string) {
 // settleFailed has answered rw (content withheld) and ok is false. The call does not
 // depend on the buyer's connection: its context (st.ctx, made by verifyPayment) only
 // keeps the request's values, the client's settle timeout bounds it.
+//
+// The success path is charged's, written out with the settle's latency and the charge
+// counted together (metrics.Settled): under Yaegi each call is a frame and its value
+// slots on every paid request. Keep the two alike.
 func settle(st *payment, rw http.ResponseWriter) (string, bool) {
 	start := time.Now()
 	var res x402.SettleResponse
 	err := x402.SettleInto(st.g.fac.client, st.ctx, st.body, st.attempt, &res)
-	metrics.Observe(st.sr, metrics.OpSettle, time.Since(start))
 	if err != nil || !res.Success {
-		settleFailed(st, rw, &res, err)
+		settleRefused(st, rw, &res, err, time.Since(start))
 		return "", false
 	}
-	return charged(st, &res), true
+	if res.Network == "" {
+		res.Network = receiptNetwork(st)
+	}
+	receipt, _ := x402.EncodeHeader(&res)
+	replay.Settle(st.g.replay, st.key)
+	metrics.Settled(st.sr, time.Since(start), st.opt.Amount, st.opt.Decimals, st.g.now())
+	return receipt, true
+}
+
+// settleRefused times a settle that did not succeed and answers it. (Out of settle:
+// Yaegi allocates the value slots of a function's untaken branches too.)
+func settleRefused(st *payment, rw http.ResponseWriter, res *x402.SettleResponse, err error, d time.Duration) {
+	metrics.Observe(st.sr, metrics.OpSettle, d)
+	settleFailed(st, rw, res, err)
 }
 
 // charged records a settled payment exactly once (at settle, or when reconciliation
-// finds it settled) and returns its receipt.
+// finds it settled) and returns its receipt. settle writes the same out for its own
+// success.
 func charged(st *payment, res *x402.SettleResponse) string {
 	if res.Network == "" {
 		res.Network = receiptNetwork(st)
