@@ -17,30 +17,80 @@ import (
 )
 
 // The settle-after tail as it was before the writer was pooled (fead536), kept as the
-// reference of TestPayAfterMatchesReference: a fresh bufferedWriter per request
-// (converted to http.ResponseWriter by Yaegi on every call), finishBuffered after the
-// upstream, settle through charged, and a deferred release that does not pool.
+// reference of TestPayAfterMatchesReference: a fresh writer per request (converted to
+// http.ResponseWriter by Yaegi on every call), the old Write with its three tests
+// per chunk, finishBuffered after the upstream, settle through charged, and a
+// deferred release that does not pool. refWriter keeps its state in a
+// bufferedWriter, which is what the rest of the gate (rememberAnswer, settleFailed)
+// reads through payment.bw.
+
+type refWriter struct{ b *bufferedWriter }
 
 func refPayAfter(p *payment) {
 	p.upstreamHeaders = true
 	bw := &bufferedWriter{rw: p.rw, st: p, h: p.rw.Header(), max: p.g.s.maxBuffer}
 	p.bw = bw
 	defer refReleaseUnsettled(bw)
-	p.g.next.ServeHTTP(bw, p.req)
+	p.g.next.ServeHTTP(&refWriter{b: bw}, p.req)
 	refFinishBuffered(bw)
 }
 
-// refSettle is settle before its success path was written out (charged).
-func refSettle(st *payment, rw http.ResponseWriter) (string, bool) {
-	start := time.Now()
-	var res x402.SettleResponse
-	err := x402.SettleInto(st.g.fac.client, st.ctx, st.body, st.attempt, &res)
-	metrics.Observe(st.sr, metrics.OpSettle, time.Since(start))
-	if err != nil || !res.Success {
-		settleFailed(st, rw, &res, err)
-		return "", false
+func (r *refWriter) Header() http.Header { return r.b.h }
+
+func (r *refWriter) WriteHeader(code int) {
+	b := r.b
+	if b.wroteHeader || code < 200 {
+		return
 	}
-	return charged(st, &res), true
+	b.wroteHeader = true
+	b.status = code
+}
+
+func (r *refWriter) Write(p []byte) (int, error) {
+	b := r.b
+	if b.committed {
+		return b.rw.Write(p)
+	}
+	if !b.wroteHeader {
+		b.wroteHeader = true
+		b.status = http.StatusOK
+	}
+	if b.aborted || len(b.body)+len(p) > b.max {
+		return refWriteOverflow(b, p)
+	}
+	b.body = append(b.body, p...)
+	return len(p), nil
+}
+
+func (r *refWriter) Flush() {}
+
+func refWriteOverflow(b *bufferedWriter, p []byte) (int, error) {
+	if b.aborted {
+		return 0, errWithheld
+	}
+	if b.status < 400 {
+		receipt, ok := refSettle(b.st, b.rw)
+		if !ok {
+			b.aborted = true
+			return 0, errWithheld
+		}
+		b.settled = true
+		refCommitBuffered(b, receipt)
+		rememberAnswer(b.st, answers.Settled, receipt)
+	} else {
+		refCommitBuffered(b, "")
+	}
+	return b.rw.Write(p)
+}
+
+func refCommitBuffered(b *bufferedWriter, receipt string) {
+	if receipt != "" {
+		applyReceipt(b.h, b.st.receiptHeader, receipt)
+	}
+	cors.Enforce(b.st.cors, b.h, b.st.req.Header[hkOrigin])
+	b.committed = true
+	b.rw.WriteHeader(b.status)
+	_, _ = b.rw.Write(b.body)
 }
 
 func refReleaseUnsettled(b *bufferedWriter) {
@@ -57,7 +107,7 @@ func refFinishBuffered(b *bufferedWriter) {
 		b.status = http.StatusOK
 	}
 	if b.status >= 400 {
-		commitBuffered(b, "")
+		refCommitBuffered(b, "")
 		return
 	}
 	b.complete = true
@@ -77,6 +127,19 @@ func refFinishBuffered(b *bufferedWriter) {
 	answers.Put(st.g.answers, st.key, &answers.Entry{Request: st.req.Method + " " + st.req.RequestURI, State: answers.Settled,
 		Receipt: receipt, Kept: true, Status: b.status, Header: h.Clone(), Body: b.body, Served: true, ValidBefore: st.validBefore},
 		st.now.Unix())
+}
+
+// refSettle is settle before its success path was written out (charged).
+func refSettle(st *payment, rw http.ResponseWriter) (string, bool) {
+	start := time.Now()
+	var res x402.SettleResponse
+	err := x402.SettleInto(st.g.fac.client, st.ctx, st.body, st.attempt, &res)
+	metrics.Observe(st.sr, metrics.OpSettle, time.Since(start))
+	if err != nil || !res.Success {
+		settleFailed(st, rw, &res, err)
+		return "", false
+	}
+	return charged(st, &res), true
 }
 
 // verifiedPayment runs what ServeHTTP and pay do before the settle-after tail (CORS
@@ -165,6 +228,17 @@ func diffScripts() []diffScript {
 			w.WriteHeader(201)
 			w.WriteHeader(500)
 			diffWrite(w, wrote, "made")
+		}},
+		{desc: "Write, then a WriteHeader that comes too late", run: func(w http.ResponseWriter, wrote *[]string) {
+			diffWrite(w, wrote, "first")
+			w.WriteHeader(500)
+			diffWrite(w, wrote, "second")
+		}},
+		{desc: "only a 1xx, no body", run: func(w http.ResponseWriter, wrote *[]string) {
+			w.WriteHeader(100)
+		}},
+		{desc: "an empty write", run: func(w http.ResponseWriter, wrote *[]string) {
+			diffWrite(w, wrote, "")
 		}},
 		{desc: "1xx, then 200", run: func(w http.ResponseWriter, wrote *[]string) {
 			w.Header().Set("Link", "</a.css>; rel=preload")

@@ -311,14 +311,11 @@ func (b *bufferedWriter) WriteHeader(code int) {
 }
 
 func (b *bufferedWriter) Write(p []byte) (int, error) {
-	if b.committed {
-		return b.rw.Write(p)
-	}
-	if !b.wroteHeader {
-		b.wroteHeader = true
-		b.status = http.StatusOK
-	}
-	if b.aborted || len(b.body)+len(p) > b.max {
+	// status starts at 200, and WriteHeader leaves it once wroteHeader is set. max is
+	// -1 once the answer is committed or withheld: one test per chunk on the common
+	// path, everything else in writeOverflow.
+	b.wroteHeader = true
+	if len(b.body)+len(p) > b.max {
 		return writeOverflow(b, p)
 	}
 	// A plain append, not a bytes.Buffer: under Yaegi each method call on a compiled
@@ -327,10 +324,15 @@ func (b *bufferedWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// writeOverflow decides when the response outgrows the buffer: settle now and stream
-// the rest (or pass an error status through uncharged). Out of Write, which runs for
-// every chunk, because Yaegi allocates every value slot of a function per call.
+// writeOverflow passes writes through once the answer is committed, refuses them
+// once it is withheld, and decides when the response outgrows the buffer: settle now
+// and stream the rest (or pass an error status through uncharged). Out of Write,
+// which runs for every chunk, because Yaegi allocates every value slot of a function
+// per call.
 func writeOverflow(b *bufferedWriter, p []byte) (int, error) {
+	if b.committed {
+		return b.rw.Write(p)
+	}
 	if b.aborted {
 		return 0, errWithheld
 	}
@@ -338,6 +340,7 @@ func writeOverflow(b *bufferedWriter, p []byte) (int, error) {
 		receipt, ok := settle(b.st, b.rw)
 		if !ok {
 			b.aborted = true
+			b.max = -1
 			return 0, errWithheld
 		}
 		b.settled = true
@@ -360,6 +363,7 @@ func commitBuffered(b *bufferedWriter, receipt string) {
 	// The upstream added its headers to the gate's: the gate's CORS decision stands.
 	cors.Enforce(b.st.cors, b.h, b.st.req.Header[hkOrigin])
 	b.committed = true
+	b.max = -1
 	b.rw.WriteHeader(b.status)
 	_, _ = b.rw.Write(b.body)
 }
@@ -377,7 +381,7 @@ func payAfter(st *payment) {
 	// is converted to http.ResponseWriter (a wrapper struct, a copied method node and
 	// a reflect.MakeFunc per method); b.w was converted once, when b was made.
 	b := writerPool.Get().(*bufferedWriter)
-	*b = bufferedWriter{w: b.w, rw: st.rw, st: st, h: st.rw.Header(), max: st.g.s.maxBuffer}
+	*b = bufferedWriter{w: b.w, rw: st.rw, st: st, h: st.rw.Header(), max: st.g.s.maxBuffer, status: http.StatusOK}
 	st.bw = b
 	// Deferred, so an upstream that panics (net/http and Traefik recover it and drop
 	// the connection) does not leave the authorization in flight until validBefore.
@@ -386,9 +390,6 @@ func payAfter(st *payment) {
 	st.g.next.ServeHTTP(b.w, st.req)
 	if b.committed || b.aborted {
 		return
-	}
-	if !b.wroteHeader {
-		b.status = http.StatusOK
 	}
 	if b.status >= 400 {
 		// The upstream failed: pass its error through and charge nothing.
@@ -406,6 +407,7 @@ func payAfter(st *payment) {
 	h[hkCacheControl] = hvPrivateNoStore
 	cors.Enforce(st.cors, h, st.req.Header[hkOrigin])
 	b.committed = true
+	b.max = -1
 	b.rw.WriteHeader(b.status)
 	_, _ = b.rw.Write(b.body)
 	// rememberAnswer's entry for a complete buffered answer, as one literal: its
