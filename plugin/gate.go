@@ -602,15 +602,7 @@ func pay(g *Gate, rw http.ResponseWriter, req *http.Request, o *offer, ps *chall
 		payBefore(p)
 		return
 	}
-	p.upstreamHeaders = true
-	bw := &bufferedWriter{rw: rw, st: p, h: rw.Header(), max: g.s.maxBuffer}
-	p.bw = bw
-	// Deferred, so an upstream that panics (net/http and Traefik recover it and drop
-	// the connection) does not leave the authorization in flight until validBefore.
-	// There is no recover here: the panic goes on unchanged.
-	defer releaseUnsettled(bw)
-	g.next.ServeHTTP(bw, req)
-	finishBuffered(bw)
+	payAfter(p)
 }
 
 // setUpstreamAuth gives the upstream the gate's credential (configured rarely; out of
@@ -644,11 +636,14 @@ func buyerGone(p *payment) {
 
 // releaseUnsettled lets the buyer use an authorization again when nothing was settled
 // (upstream error, failed settlement, panic); an unknown or pending outcome keeps it
-// refused.
+// refused. It is the last reader of the writer, so the writer goes back to the pool
+// here (payAfter resets it when it is taken again; a stale request and body it still
+// points to until then are dropped with the pool's victims at the next GCs).
 func releaseUnsettled(b *bufferedWriter) {
 	if !b.settled && !b.st.keep {
 		releasePayment(b.st)
 	}
+	writerPool.Put(b)
 }
 
 // releasePayment frees an authorization nothing was charged for: in the local guard,

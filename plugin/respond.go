@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/turnpike-x402/turnpike/plugin/answers"
@@ -33,20 +34,37 @@ func reject(rw http.ResponseWriter, status int, code, msg string) {
 // settleFailed has answered rw (content withheld) and ok is false. The call does not
 // depend on the buyer's connection: its context (st.ctx, made by verifyPayment) only
 // keeps the request's values, the client's settle timeout bounds it.
+//
+// The success path is charged's, written out with the settle's latency and the charge
+// counted together (metrics.Settled): under Yaegi each call is a frame and its value
+// slots on every paid request. Keep the two alike.
 func settle(st *payment, rw http.ResponseWriter) (string, bool) {
 	start := time.Now()
 	var res x402.SettleResponse
 	err := x402.SettleInto(st.g.fac.client, st.ctx, st.body, st.attempt, &res)
-	metrics.Observe(st.sr, metrics.OpSettle, time.Since(start))
 	if err != nil || !res.Success {
-		settleFailed(st, rw, &res, err)
+		settleRefused(st, rw, &res, err, time.Since(start))
 		return "", false
 	}
-	return charged(st, &res), true
+	if res.Network == "" {
+		res.Network = receiptNetwork(st)
+	}
+	receipt, _ := x402.EncodeHeader(&res)
+	replay.Settle(st.g.replay, st.key)
+	metrics.Settled(st.sr, time.Since(start), st.opt.Amount, st.opt.Decimals, st.g.now())
+	return receipt, true
+}
+
+// settleRefused times a settle that did not succeed and answers it. (Out of settle:
+// Yaegi allocates the value slots of a function's untaken branches too.)
+func settleRefused(st *payment, rw http.ResponseWriter, res *x402.SettleResponse, err error, d time.Duration) {
+	metrics.Observe(st.sr, metrics.OpSettle, d)
+	settleFailed(st, rw, res, err)
 }
 
 // charged records a settled payment exactly once (at settle, or when reconciliation
-// finds it settled) and returns its receipt.
+// finds it settled) and returns its receipt. settle writes the same out for its own
+// success.
 func charged(st *payment, res *x402.SettleResponse) string {
 	if res.Network == "" {
 		res.Network = receiptNetwork(st)
@@ -260,6 +278,7 @@ var errWithheld = errors.New("turnpike: response withheld because settlement fai
 // later would be an interpreted loop on every paid request); a failure clears them
 // before answering.
 type bufferedWriter struct {
+	w           http.ResponseWriter // this writer, converted once
 	rw          http.ResponseWriter
 	st          *payment
 	h           http.Header // rw.Header()
@@ -273,6 +292,14 @@ type bufferedWriter struct {
 	settled     bool
 }
 
+var writerPool = sync.Pool{New: newBufferedWriter}
+
+func newBufferedWriter() any {
+	b := &bufferedWriter{}
+	b.w = b
+	return b
+}
+
 func (b *bufferedWriter) Header() http.Header { return b.h }
 
 func (b *bufferedWriter) WriteHeader(code int) {
@@ -284,14 +311,11 @@ func (b *bufferedWriter) WriteHeader(code int) {
 }
 
 func (b *bufferedWriter) Write(p []byte) (int, error) {
-	if b.committed {
-		return b.rw.Write(p)
-	}
-	if !b.wroteHeader {
-		b.wroteHeader = true
-		b.status = http.StatusOK
-	}
-	if b.aborted || len(b.body)+len(p) > b.max {
+	// status starts at 200, and WriteHeader leaves it once wroteHeader is set. max is
+	// -1 once the answer is committed or withheld: one test per chunk on the common
+	// path, everything else in writeOverflow.
+	b.wroteHeader = true
+	if len(b.body)+len(p) > b.max {
 		return writeOverflow(b, p)
 	}
 	// A plain append, not a bytes.Buffer: under Yaegi each method call on a compiled
@@ -300,10 +324,15 @@ func (b *bufferedWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// writeOverflow decides when the response outgrows the buffer: settle now and stream
-// the rest (or pass an error status through uncharged). Out of Write, which runs for
-// every chunk, because Yaegi allocates every value slot of a function per call.
+// writeOverflow passes writes through once the answer is committed, refuses them
+// once it is withheld, and decides when the response outgrows the buffer: settle now
+// and stream the rest (or pass an error status through uncharged). Out of Write,
+// which runs for every chunk, because Yaegi allocates every value slot of a function
+// per call.
 func writeOverflow(b *bufferedWriter, p []byte) (int, error) {
+	if b.committed {
+		return b.rw.Write(p)
+	}
 	if b.aborted {
 		return 0, errWithheld
 	}
@@ -311,6 +340,7 @@ func writeOverflow(b *bufferedWriter, p []byte) (int, error) {
 		receipt, ok := settle(b.st, b.rw)
 		if !ok {
 			b.aborted = true
+			b.max = -1
 			return 0, errWithheld
 		}
 		b.settled = true
@@ -333,20 +363,33 @@ func commitBuffered(b *bufferedWriter, receipt string) {
 	// The upstream added its headers to the gate's: the gate's CORS decision stands.
 	cors.Enforce(b.st.cors, b.h, b.st.req.Header[hkOrigin])
 	b.committed = true
+	b.max = -1
 	b.rw.WriteHeader(b.status)
 	_, _ = b.rw.Write(b.body)
 }
 
-// finishBuffered completes the response after the upstream returned. The common
-// end (settled, committed, remembered) is written out here rather than through
-// commitBuffered and applyReceipt: under Yaegi each call is a frame and its slots on
-// every paid request.
-func finishBuffered(b *bufferedWriter) {
+// payAfter calls the upstream with the buffering writer and, when it returned,
+// completes the response (the default "settle after"): an error status passes
+// through uncharged, else settle, then the receipt and the buffered answer. One
+// function from pay's end to the answer, and the common end (settled, committed,
+// remembered) written out here rather than through commitBuffered and applyReceipt:
+// under Yaegi each call is a frame and its value slots on every paid request (out of
+// pay, whose slots the settle-before path pays for too).
+func payAfter(st *payment) {
+	st.upstreamHeaders = true
+	// A pooled writer: Yaegi wraps an interpreted type for compiled code each time it
+	// is converted to http.ResponseWriter (a wrapper struct, a copied method node and
+	// a reflect.MakeFunc per method); b.w was converted once, when b was made.
+	b := writerPool.Get().(*bufferedWriter)
+	*b = bufferedWriter{w: b.w, rw: st.rw, st: st, h: st.rw.Header(), max: st.g.s.maxBuffer, status: http.StatusOK}
+	st.bw = b
+	// Deferred, so an upstream that panics (net/http and Traefik recover it and drop
+	// the connection) does not leave the authorization in flight until validBefore.
+	// There is no recover here: the panic goes on unchanged.
+	defer releaseUnsettled(b)
+	st.g.next.ServeHTTP(b.w, st.req)
 	if b.committed || b.aborted {
 		return
-	}
-	if !b.wroteHeader {
-		b.status = http.StatusOK
 	}
 	if b.status >= 400 {
 		// The upstream failed: pass its error through and charge nothing.
@@ -354,7 +397,6 @@ func finishBuffered(b *bufferedWriter) {
 		return
 	}
 	b.complete = true
-	st := b.st
 	receipt, ok := settle(st, b.rw)
 	if !ok {
 		return
@@ -365,6 +407,7 @@ func finishBuffered(b *bufferedWriter) {
 	h[hkCacheControl] = hvPrivateNoStore
 	cors.Enforce(st.cors, h, st.req.Header[hkOrigin])
 	b.committed = true
+	b.max = -1
 	b.rw.WriteHeader(b.status)
 	_, _ = b.rw.Write(b.body)
 	// rememberAnswer's entry for a complete buffered answer, as one literal: its

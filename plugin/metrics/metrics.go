@@ -107,6 +107,27 @@ func Observe(s *Series, op int, d time.Duration) {
 	s.mu.Unlock()
 }
 
+// Settled is Observe(s, OpSettle, d) and Charge(s, amount, decimals, now) of a
+// settle that succeeded, under one lock: every paid request ends here, and under
+// Yaegi each interpreted call and each call into sync costs allocations.
+func Settled(s *Series, d time.Duration, amount *big.Int, decimals int, now time.Time) {
+	v := float64(d) / 1e9
+	i := sort.SearchFloat64s(facilitatorBuckets, v)
+	atomic.AddInt64(&s.Charged, 1)
+	atomic.StoreInt64(&s.lastSuccess, now.Unix())
+	s.mu.Lock()
+	h := &s.hist[OpSettle]
+	if h.counts == nil {
+		newHistogram(h)
+	}
+	h.counts[i]++
+	h.sum += v
+	h.count++
+	s.atomicT.Add(s.atomicT, amount)
+	s.decimals = decimals
+	s.mu.Unlock()
+}
+
 // newHistogram makes the buckets of a series' first observation. (Out of Observe:
 // under Yaegi a call allocates every value slot of its function, those of branches
 // not taken included.)

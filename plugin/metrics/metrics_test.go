@@ -97,3 +97,47 @@ func TestPresetReasons(t *testing.T) {
 		})
 	}
 }
+
+// TestSettledMatchesObserveAndCharge: the paid path's Settled leaves the same
+// exposition as Observe(OpSettle) then Charge, from a fresh series and from one that
+// has counted before (first histogram, existing histogram, amounts adding up).
+func TestSettledMatchesObserveAndCharge(t *testing.T) {
+	tests := []struct {
+		desc  string
+		calls []time.Duration // settle latencies, one Settled each
+	}{
+		{desc: "one settle on a fresh series", calls: []time.Duration{30 * time.Millisecond}},
+		{desc: "several, across buckets and past the last", calls: []time.Duration{time.Millisecond, 2 * time.Second, 45 * time.Second, 30 * time.Millisecond}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			exposition := func(settled bool) string {
+				m := NewRegistry()
+				src := m.Source("file:/a")
+				src.Loaded.Store(true)
+				src.SetOffers(map[string]bool{Key("ns", "n", "eip155:1", "USDC"): true})
+				s := m.Series("ns", "n", "eip155:1", "USDC")
+				for i, d := range tc.calls {
+					amount := big.NewInt(int64(1000 * (i + 1)))
+					now := fixedNow.Add(time.Duration(i) * time.Second)
+					if settled {
+						Settled(s, d, amount, 6, now)
+					} else {
+						Observe(s, OpSettle, d)
+						Charge(s, amount, 6, now)
+					}
+				}
+				var b bytes.Buffer
+				_ = m.Write(&b)
+				return b.String()
+			}
+			got, want := exposition(true), exposition(false)
+			if got != want {
+				t.Fatalf("Settled:\n%s\nObserve and Charge:\n%s", got, want)
+			}
+			if !strings.Contains(got, `operation="settle"`) || !strings.Contains(got, "turnpike_charged_requests_total") {
+				t.Fatalf("nothing counted:\n%s", got)
+			}
+		})
+	}
+}
