@@ -636,14 +636,11 @@ func buyerGone(p *payment) {
 
 // releaseUnsettled lets the buyer use an authorization again when nothing was settled
 // (upstream error, failed settlement, panic); an unknown or pending outcome keeps it
-// refused. It is the last reader of the writer, so the writer goes back to the pool
-// here (payAfter resets it when it is taken again; a stale request and body it still
-// points to until then are dropped with the pool's victims at the next GCs).
+// refused.
 func releaseUnsettled(b *bufferedWriter) {
 	if !b.settled && !b.st.keep {
 		releasePayment(b.st)
 	}
-	writerPool.Put(b)
 }
 
 // releasePayment frees an authorization nothing was charged for: in the local guard,

@@ -16,11 +16,10 @@ import (
 	"github.com/turnpike-x402/turnpike/x402"
 )
 
-// The settle-after tail as it was before the writer was pooled (fead536), kept as the
-// reference of TestPayAfterMatchesReference: a fresh writer per request (converted to
-// http.ResponseWriter by Yaegi on every call), the old Write with its three tests
-// per chunk, finishBuffered after the upstream, settle through charged, and a
-// deferred release that does not pool. refWriter keeps its state in a
+// The settle-after tail as it was before payAfter (fead536), kept as the reference of
+// TestPayAfterMatchesReference: the old Write with its three tests per chunk,
+// finishBuffered after the upstream, settle through charged, and the deferred
+// release. refWriter keeps its state in a
 // bufferedWriter, which is what the rest of the gate (rememberAnswer, settleFailed)
 // reads through payment.bw.
 
@@ -377,11 +376,12 @@ func runTail(t *testing.T, tg *testGate, up *scriptedUpstream, s diffScript, tai
 	return out
 }
 
-// TestPayAfterMatchesReference holds the pooled settle-after tail (payAfter) to the
+// TestPayAfterMatchesReference holds the settle-after tail (payAfter) to the
 // one it replaced: the same answer (status, headers, body), the same results of each
 // Write to the upstream, the same settle and release calls, charge, replay-guard
 // state and remembered answer, for every upstream behaviour the writer handles, run
-// in one sequence so that pooled writers are reused after panics and failures.
+// in one sequence, so that state one case leaves behind (a panic, a failure) would
+// show in the next.
 func TestPayAfterMatchesReference(t *testing.T) {
 	small := func(c *Config) { c.MaxBufferBytes = 16 }
 	newSide := newTestGate(t, testDoc(1), small)
