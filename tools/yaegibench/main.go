@@ -266,7 +266,7 @@ func benchCases(gate http.Handler, cases []benchCase, only string) {
 				}
 			}
 		})
-		fmt.Printf("%-40s %8.1f us/op %8.1f CPU-us/op %6d allocs/op\n", c.name, float64(r.NsPerOp())/1000, cpu.perOp(), r.AllocsPerOp())
+		fmt.Printf("%-40s %8.1f us/op %8.1f CPU-us/op %6d allocs/op %7d B/op\n", c.name, float64(r.NsPerOp())/1000, cpu.perOp(), r.AllocsPerOp(), r.AllocedBytesPerOp())
 	}
 	if strings.Contains("gate paid (settle after)", only) {
 		benchPaid(gate, "gate paid (settle after)")
