@@ -23,9 +23,10 @@ import (
 //
 // Yaegi runs this per request (~170x slower than compiled code, and every call
 // allocates its frame: 10 allocations for a function, 33 for a method of an
-// interpreted type, so these are functions), so the common walk is one function: strings.Cut and one
-// map lookup per segment, candidate lists scanned inline; it recurses only where a
-// literal and a "*" child both continue.
+// interpreted type, so these are functions), so the common walk is one function: one
+// strings.Split, then a map lookup per segment (trieFind; the walk of a trie with "*"
+// segments cuts a segment at a time), candidate lists scanned inline; it recurses only
+// where a literal and a "*" child both continue.
 type pathTrie struct {
 	root    *trieNode
 	methods []map[string]bool // per rule; nil: every method
@@ -154,10 +155,12 @@ func descend(t *pathTrie, n *trieNode, segs []string, i int) *trieNode {
 // or -1.
 //
 // One function for the common case, a trie without "*" segments: the walk then
-// follows one branch, so it is a loop (one strings.Cut and one map lookup per
-// segment, one score read per node) with no call frame per node; under Yaegi each
+// follows one branch, so it is a loop (one strings.Split of the path, then one map
+// lookup and one score read per segment) with no call frame per node; under Yaegi each
 // frame and each value slot of a function is an allocation, so this frame is kept
-// small. Tries with a "*" segment take trieFindStar (the prefix shortcut and the
+// small (a strings.Cut per segment instead of the one Split cost 16 allocations more
+// on a three-segment path: every call into compiled code boxes its arguments and
+// results). Tries with a "*" segment take trieFindStar (the prefix shortcut and the
 // recursive walk); methods the regexp would have read differently (see trieOdd) and
 // odd paths go to trieOdd. A method not in plainMethods also takes trieOdd, which
 // answers it like this walk does, so that one map lookup replaces scanning it for a
@@ -174,23 +177,24 @@ func trieFind(t *pathTrie, method, p string) int {
 	// rule, and each node holds the best score of its lists per plain method. The walk
 	// starts at the root (every rule is indexed from there too): a prefix shortcut
 	// would cost more slots in this frame than the Cut per prefix segment it saves.
-	best, n, s := 0, t.root, p[1:]
-	for n.top > best {
+	best, n, segs := 0, t.root, strings.Split(p[1:], "/")
+	last := len(segs) - 1
+	for i, seg := range segs {
+		if n.top <= best {
+			break
+		}
 		if v := n.underScore[m]; v > best {
 			best = v
 		}
-		seg, rest, more := strings.Cut(s, "/")
 		if n = n.lit[seg]; n == nil {
 			break
 		}
-		if !more {
+		if i == last {
 			// The last segment: the node's rules apply in full.
 			if v := n.leafScore[m]; v > best {
 				best = v
 			}
-			break
 		}
-		s = rest
 	}
 	if best == 0 {
 		return -1
