@@ -298,16 +298,61 @@ func routeChallenge(o *offer, req *http.Request, key string) *challenge.Answer {
 	// The resource URL is the key after the method.
 	c := challenge.Render(r.prices, key[len(req.Method)+1:])
 	c.Target = len(req.RequestURI)
+	// Kept in the cache (see cacheRare for the bounds): the common case inline, with
+	// the size counted first so cacheRare knows it was.
+	size := int64(len(key) + len(c.Header[0]) + len(c.Body))
+	if size > challengeEntryMax {
+		return c
+	}
 	o.fastMu.Lock()
-	if len(o.fast) >= challengeCacheSize {
-		o.fast = nil
+	if atomic.AddInt64(o.cacheBytes, size) > challengeCacheBudget || len(o.fast) >= challengeCacheSize || o.fast[key] != nil {
+		cacheRare(o, key, c, size)
+	} else {
+		o.fast[key] = c
+		o.fastBytes += size
 	}
-	if o.fast == nil {
-		o.fast = make(map[string]*challenge.Answer, 64)
-	}
-	o.fast[key] = c
 	o.fastMu.Unlock()
 	return c
+}
+
+// cacheRare keeps c under key in o's challenge cache when the common case cannot:
+// size is already counted in *o.cacheBytes and o.fastMu is held. The cache is bounded
+// per offer by entries and, with every other offer of the routes document, by bytes:
+// any client can make every URL new (a query, a Host header), and a table of 10,000
+// offers at 1,024 entries each would otherwise hold gigabytes. A full offer starts
+// over; when the document's budget is spent, the offer gives back its own entries and
+// keeps this one only if that made room (past that the 402s are rendered each time,
+// which is what a new URL costs anyway).
+func cacheRare(o *offer, key string, c *challenge.Answer, size int64) {
+	atomic.AddInt64(o.cacheBytes, -size)
+	if len(o.fast) >= challengeCacheSize {
+		dropChallenges(o)
+	}
+	if old := o.fast[key]; old != nil {
+		// A base sharing this key with another request-target length: replaced.
+		oldSize := int64(len(key) + len(old.Header[0]) + len(old.Body))
+		o.fastBytes -= oldSize
+		atomic.AddInt64(o.cacheBytes, -oldSize)
+		delete(o.fast, key)
+	}
+	if atomic.AddInt64(o.cacheBytes, size) > challengeCacheBudget {
+		atomic.AddInt64(o.cacheBytes, -size)
+		dropChallenges(o)
+		if atomic.AddInt64(o.cacheBytes, size) > challengeCacheBudget {
+			atomic.AddInt64(o.cacheBytes, -size)
+			return
+		}
+	}
+	o.fast[key] = c
+	o.fastBytes += size
+}
+
+// dropChallenges empties o's challenge cache and gives its bytes back to the
+// document's budget; o.fastMu is held.
+func dropChallenges(o *offer) {
+	atomic.AddInt64(o.cacheBytes, -o.fastBytes)
+	o.fast = make(map[string]*challenge.Answer, 64)
+	o.fastBytes = 0
 }
 
 // slowPath is the forwarded path of an origin-form request-target off reqpath's
@@ -1209,6 +1254,16 @@ var (
 
 // challengeCacheSize bounds the challenges kept per offer (about 1 KiB each).
 const challengeCacheSize = 1024
+
+// challengeEntryMax is the largest challenge cached (key and answer, in bytes): a URL
+// of a few KiB renders each time instead of taking a share of the budget.
+const challengeEntryMax = 16 << 10
+
+// challengeCacheBudget bounds the bytes of challenges cached by all offers of one
+// routes document (a variable so tests can lower it). A Traefik process holds one
+// document per routes source its Middlewares name, so with N shards at most N times
+// this.
+var challengeCacheBudget int64 = 16 << 20
 
 func facilitatorDown(rw http.ResponseWriter, msg string) {
 	rw.Header().Set("Retry-After", "5")

@@ -855,3 +855,84 @@ func TestUpstreamPanicReleasesTheAuthorization(t *testing.T) {
 		})
 	}
 }
+
+// TestChallengeCacheByteBudget: any client can make every URL new, so what the
+// challenge caches hold is bounded in bytes across all offers of a routes document,
+// not only in entries per offer; every answer stays right whatever is cached.
+func TestChallengeCacheByteBudget(t *testing.T) {
+	saved := challengeCacheBudget
+	t.Cleanup(func() { challengeCacheBudget = saved })
+	doc := testDoc(1)
+	tides := doc.Offers[0]
+	tides.Name, tides.PathPrefix = "tides", "/services/tides"
+	doc.Offers = append(doc.Offers, tides)
+	tg := newTestGate(t, doc, nil)
+	// A second gate on the same routes file serves the other offer from the same table.
+	tg2 := newTestGate(t, nil, func(c *Config) { c.RoutesFile = tg.file; c.Offer = "shop/tides" })
+	waitFor(t, "shared routes loaded", func() bool { return tg2.g.loader.table() != nil })
+	tb := tg.g.loader.table()
+	if tg2.g.loader.table() != tb {
+		t.Fatal("test setup: the two gates do not share the routes table")
+	}
+	weather, tidesO := offerOf(tb, "shop/weather"), offerOf(tb, "shop/tides")
+	held := func(o *offer) (int, int64) {
+		o.fastMu.RLock()
+		defer o.fastMu.RUnlock()
+		return len(o.fast), o.fastBytes
+	}
+	check := func(step string) {
+		t.Helper()
+		_, b1 := held(weather)
+		_, b2 := held(tidesO)
+		if got := atomic.LoadInt64(&tb.cacheBytes); got != b1+b2 || got > challengeCacheBudget || b1 < 0 || b2 < 0 {
+			t.Fatalf("%s: the table counts %d bytes, its offers hold %d + %d, budget %d", step, got, b1, b2, challengeCacheBudget)
+		}
+	}
+	pad := strings.Repeat("p", 900)
+	const dontCare = -1
+	cases := []struct {
+		desc    string
+		gate    *testGate
+		prefix  string
+		n       int
+		query   string
+		cached  int // 1: the last URL is in the cache afterwards, 0: it is not
+		minHeld int // entries the offer holds at least afterwards
+		budget  int64
+	}{
+		{desc: "a URL of 20 KiB is answered, not cached", gate: tg, prefix: "/services/weather", n: 1, query: strings.Repeat("q", 20<<10), cached: 0, budget: 16 << 20},
+		{desc: "an offer caches while the document's budget has room", gate: tg2, prefix: "/services/tides", n: 1, query: pad, cached: 1, minHeld: 1, budget: 64 << 10},
+		{desc: "1 KiB URLs fill the document's budget, not past it", gate: tg, prefix: "/services/weather", n: 200, query: pad, cached: 1, minHeld: 1},
+		{desc: "the other offer gets room only from its own entries, the budget holds", gate: tg2, prefix: "/services/tides", n: 200, query: pad, cached: dontCare},
+		{desc: "at 1,024 entries an offer starts over and gives its bytes back", gate: tg, prefix: "/services/weather", n: challengeCacheSize + 10, query: "s", cached: 1, minHeld: 1, budget: 16 << 20},
+	}
+	for ci, tc := range cases {
+		if tc.budget != 0 {
+			challengeCacheBudget = tc.budget
+		}
+		var key string
+		for i := 0; i < tc.n; i++ {
+			target := "http://example.test" + tc.prefix + "/forecast/a?c=" + strconv.Itoa(ci) + "&i=" + strconv.Itoa(i) + "&" + tc.query
+			rec := tc.gate.do("GET", target, nil)
+			if rec.Code != http.StatusPaymentRequired {
+				t.Fatalf("%s: request %d: status %d", tc.desc, i, rec.Code)
+			}
+			if pr := decodePaymentRequired(t, rec.Header().Get(x402.HeaderPaymentRequired)); pr.Resource.URL != target {
+				t.Fatalf("%s: request %d got the challenge of %q", tc.desc, i, pr.Resource.URL)
+			}
+			key = "GET " + target
+			check(fmt.Sprintf("%s, request %d", tc.desc, i))
+		}
+		o := weather
+		if tc.gate == tg2 {
+			o = tidesO
+		}
+		o.fastMu.RLock()
+		_, cached := o.fast[key]
+		n := len(o.fast)
+		o.fastMu.RUnlock()
+		if (tc.cached != dontCare && cached != (tc.cached == 1)) || n < tc.minHeld || n > challengeCacheSize {
+			t.Fatalf("%s: last URL cached %v (want %d), the offer holds %d entries (want %d..%d)", tc.desc, cached, tc.cached, n, tc.minHeld, challengeCacheSize)
+		}
+	}
+}

@@ -290,7 +290,6 @@ type bufferedWriter struct {
 	settled     bool
 }
 
-
 func (b *bufferedWriter) Header() http.Header { return b.h }
 
 func (b *bufferedWriter) WriteHeader(code int) {

@@ -33,6 +33,9 @@ type table struct {
 	generation int64
 	offers     map[string]*slot // by namespace/name
 	metrics    *metrics.Registry
+	// cacheBytes is what its offers' challenge caches hold (challengeCacheBudget);
+	// dropped with the table, as the caches are.
+	cacheBytes int64
 }
 
 // slot is one offer of the document and, once compiled, its table entry.
@@ -70,6 +73,9 @@ func compileSlot(t *table, s *slot) *offer {
 		return o
 	}
 	o, err := compileOffer(s.src, t.metrics)
+	if err == nil {
+		o.cacheBytes = &t.cacheBytes
+	}
 	if err != nil {
 		// Validate accepted the document, so this is a gate bug: refuse the offer's
 		// requests (offer_unknown) rather than serve a half-built entry.
@@ -96,8 +102,10 @@ type offer struct {
 	cors            *cors.Policy    // nil: the gate instance's policy
 	// fast maps "METHOD proto host request-target" of unpaid requests already routed
 	// to their challenge (bounded; emptied when full; dropped with the table).
-	fastMu sync.RWMutex
-	fast   map[string]*challenge.Answer
+	fastMu     sync.RWMutex
+	fast       map[string]*challenge.Answer
+	fastBytes  int64  // what fast holds, counted in *cacheBytes
+	cacheBytes *int64 // the table's table.cacheBytes
 }
 
 type rule struct {
@@ -135,6 +143,8 @@ func compileOffer(src *routes.Offer, m *metrics.Registry) (*offer, error) {
 		pathPrefix: strings.TrimSuffix(src.PathPrefix, "/"),
 		before:     src.Settlement == routes.SettleBefore,
 		inference:  src.Type == routes.TypeInference,
+		cacheBytes: new(int64), // its own budget unless compileSlot gives it its table's
+		fast:       make(map[string]*challenge.Answer, 64),
 	}
 	if o.draining {
 		end, err := time.Parse(time.RFC3339, src.DrainEndsAt)
