@@ -1259,11 +1259,16 @@ const challengeCacheSize = 1024
 // of a few KiB renders each time instead of taking a share of the budget.
 const challengeEntryMax = 16 << 10
 
-// challengeCacheBudget bounds the bytes of challenges cached by all offers of one
-// routes document (a variable so tests can lower it). A Traefik process holds one
-// document per routes source its Middlewares name, so with N shards at most N times
-// this.
-var challengeCacheBudget int64 = 16 << 20
+// challengeCacheBudget bounds the bytes of challenges cached by all offers of every
+// routes table in service in this process (a variable so tests can lower it): a
+// Traefik process holds one table per routes source its Middlewares name, one per
+// shard. challengeCacheBytes counts them; a table's offers give their bytes back when
+// it is replaced or its loader stops (retireTable). A variable too, so a test can
+// count its own tables apart from those other tests left behind.
+var (
+	challengeCacheBudget int64 = 32 << 20
+	challengeCacheBytes        = new(int64)
+)
 
 func facilitatorDown(rw http.ResponseWriter, msg string) {
 	rw.Header().Set("Retry-After", "5")

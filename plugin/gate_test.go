@@ -860,8 +860,7 @@ func TestUpstreamPanicReleasesTheAuthorization(t *testing.T) {
 // challenge caches hold is bounded in bytes across all offers of a routes document,
 // not only in entries per offer; every answer stays right whatever is cached.
 func TestChallengeCacheByteBudget(t *testing.T) {
-	saved := challengeCacheBudget
-	t.Cleanup(func() { challengeCacheBudget = saved })
+	ownCacheCount(t)
 	doc := testDoc(1)
 	tides := doc.Offers[0]
 	tides.Name, tides.PathPrefix = "tides", "/services/tides"
@@ -884,8 +883,8 @@ func TestChallengeCacheByteBudget(t *testing.T) {
 		t.Helper()
 		_, b1 := held(weather)
 		_, b2 := held(tidesO)
-		if got := atomic.LoadInt64(&tb.cacheBytes); got != b1+b2 || got > challengeCacheBudget || b1 < 0 || b2 < 0 {
-			t.Fatalf("%s: the table counts %d bytes, its offers hold %d + %d, budget %d", step, got, b1, b2, challengeCacheBudget)
+		if got := atomic.LoadInt64(challengeCacheBytes); got != b1+b2 || got > challengeCacheBudget || b1 < 0 || b2 < 0 {
+			t.Fatalf("%s: the process counts %d bytes, the offers hold %d + %d, budget %d", step, got, b1, b2, challengeCacheBudget)
 		}
 	}
 	pad := strings.Repeat("p", 900)
@@ -933,6 +932,140 @@ func TestChallengeCacheByteBudget(t *testing.T) {
 		o.fastMu.RUnlock()
 		if (tc.cached != dontCare && cached != (tc.cached == 1)) || n < tc.minHeld || n > challengeCacheSize {
 			t.Fatalf("%s: last URL cached %v (want %d), the offer holds %d entries (want %d..%d)", tc.desc, cached, tc.cached, n, tc.minHeld, challengeCacheSize)
+		}
+	}
+}
+
+// ownCacheCount gives the test a challenge-cache count of its own, so tables other
+// tests left in service (their loaders stop after a grace) do not move it, and
+// restores the budget afterwards. Offers compiled before it keep the old count.
+func ownCacheCount(t *testing.T) {
+	t.Helper()
+	savedBudget, savedCount := challengeCacheBudget, challengeCacheBytes
+	challengeCacheBytes = new(int64)
+	t.Cleanup(func() { challengeCacheBudget, challengeCacheBytes = savedBudget, savedCount })
+}
+
+// The challenge-cache budget is the process's, not one per routes table: a Traefik
+// replica reading N shards holds N tables, and must not hold N budgets. A table that
+// is replaced or whose loader stops gives its bytes back, and a request still in
+// flight on a retired table cannot move the count.
+func TestChallengeCacheBudgetSpansTables(t *testing.T) {
+	ownCacheCount(t)
+	shortGrace(t)
+	shardA := newTestGate(t, testDoc(1), nil)
+	shardB := newTestGate(t, testDoc(1), nil) // another routes file: another table
+	if shardA.g.loader == shardB.g.loader {
+		t.Fatal("test setup: the two gates share a loader")
+	}
+	offerIn := func(tg *testGate) *offer { return offerOf(tg.g.loader.table(), testOfferNS+"/"+testOffer) }
+	held := func(o *offer) (int, int64) {
+		o.fastMu.RLock()
+		defer o.fastMu.RUnlock()
+		return len(o.fast), o.fastBytes
+	}
+	counted := func() int64 { return atomic.LoadInt64(challengeCacheBytes) }
+	pad := strings.Repeat("p", 900)
+	ask := func(tg *testGate, i int) {
+		t.Helper()
+		target := "http://example.test/services/weather/forecast/a?i=" + strconv.Itoa(i) + "&" + pad
+		if rec := tg.do("GET", target, nil); rec.Code != http.StatusPaymentRequired {
+			t.Fatalf("request %d: status %d", i, rec.Code)
+		}
+	}
+	oldA := offerIn(shardA)
+	cases := []struct {
+		desc string
+		run  func()
+		// want returns what the process should count, and what must hold beside it.
+		want func() (int64, string)
+	}{
+		{
+			desc: "one shard's offer fills the process's budget",
+			run: func() {
+				// Entries of one size (two-digit i): the budget holds ten and a half.
+				ask(shardA, 10)
+				_, one := held(oldA)
+				challengeCacheBudget = 10*one + one/2
+				for i := 11; i < 20; i++ {
+					ask(shardA, i)
+				}
+			},
+			want: func() (int64, string) {
+				n, b := held(oldA)
+				if n != 10 {
+					return b, fmt.Sprintf("shard A holds %d entries, %d bytes, want 10", n, b)
+				}
+				return b, ""
+			},
+		},
+		{
+			desc: "another shard's table finds the budget spent and caches nothing",
+			run:  func() { ask(shardB, 1000) },
+			want: func() (int64, string) {
+				_, a := held(oldA)
+				if n, _ := held(offerIn(shardB)); n != 0 {
+					return a, fmt.Sprintf("shard B cached %d entries past the process's budget", n)
+				}
+				return a, ""
+			},
+		},
+		{
+			desc: "a new routes document retires shard A's table and gives its bytes back",
+			run: func() {
+				writeDoc(t, shardA.file, testDoc(2))
+				waitFor(t, "generation 2 loaded", func() bool { return shardA.g.loader.table().generation == 2 })
+			},
+			want: func() (int64, string) {
+				if _, b := held(oldA); b == 0 {
+					return 0, "the retired offer lost its entries' count"
+				}
+				return 0, ""
+			},
+		},
+		{
+			desc: "a request still in flight on the retired table counts on its own",
+			run: func() {
+				req := httptest.NewRequest("GET", "http://example.test/services/weather/forecast/late", nil)
+				req.RequestURI = req.URL.RequestURI()
+				if fastChallenge(shardA.g, req, oldA) == nil {
+					t.Fatal("the retired offer did not answer")
+				}
+			},
+			want: func() (int64, string) { return 0, "" },
+		},
+		{
+			desc: "with the budget free, shard B caches again",
+			run:  func() { ask(shardB, 1001) },
+			want: func() (int64, string) {
+				n, b := held(offerIn(shardB))
+				if n != 1 {
+					return b, fmt.Sprintf("shard B holds %d entries", n)
+				}
+				return b, ""
+			},
+		},
+		{
+			desc: "a loader that stops gives its table's bytes back",
+			run: func() {
+				shardB.stop()
+				waitFor(t, "shard B's loader stopped", func() bool {
+					reg.mu.Lock()
+					defer reg.mu.Unlock()
+					return reg.loaders[shardB.g.loader.name] != shardB.g.loader
+				})
+			},
+			want: func() (int64, string) { return 0, "" },
+		},
+	}
+	for _, tc := range cases {
+		tc.run()
+		want, problem := tc.want()
+		if problem != "" {
+			t.Fatalf("%s: %s", tc.desc, problem)
+		}
+		if got := counted(); got != want || got > challengeCacheBudget {
+			t.Fatalf("%s: the process counts %d bytes, want %d (budget %d)", tc.desc, got, want, challengeCacheBudget)
 		}
 	}
 }

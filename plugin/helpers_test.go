@@ -302,6 +302,9 @@ type testGate struct {
 	dir  string
 	file string
 	ev   *eventLog
+	// stop ends the gate instance as Traefik does when its configuration goes away
+	// (the test's cleanup does it anyway).
+	stop context.CancelFunc
 }
 
 // newTestGate starts a gate on a fresh routes file and waits until it loaded.
@@ -324,6 +327,7 @@ func newTestGate(t *testing.T, doc *routes.Document, mutate func(c *Config)) *te
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
+	tg.stop = cancel
 	h, err := New(ctx, tg.up, cfg, "test@file")
 	if err != nil {
 		t.Fatalf("New: %v", err)

@@ -53,7 +53,11 @@ func install(l *loader, doc *routes.Document) error {
 	if err != nil {
 		return err
 	}
+	old := l.table()
 	l.current.Store(t)
+	if old != nil {
+		retireTable(old)
+	}
 	offers := make(map[string]bool)
 	for i := range doc.Offers {
 		o := &doc.Offers[i]

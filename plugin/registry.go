@@ -117,6 +117,9 @@ func (r *registry) releaseLoader(l *loader) {
 		}
 		delete(r.loaders, l.name)
 		close(l.stop)
+		if t := l.table(); t != nil {
+			retireTable(t)
+		}
 		r.metrics.DropSource(l.name)
 	})
 }

@@ -33,9 +33,12 @@ type table struct {
 	generation int64
 	offers     map[string]*slot // by namespace/name
 	metrics    *metrics.Registry
-	// cacheBytes is what its offers' challenge caches hold (challengeCacheBudget);
-	// dropped with the table, as the caches are.
-	cacheBytes int64
+	// compiled lists the offers compiled so far, so that retireTable can take their
+	// challenge caches off the process's budget; retired is set once the table is out
+	// of service. Both guarded by mu.
+	mu       sync.Mutex
+	compiled []*offer
+	retired  bool
 }
 
 // slot is one offer of the document and, once compiled, its table entry.
@@ -74,7 +77,13 @@ func compileSlot(t *table, s *slot) *offer {
 	}
 	o, err := compileOffer(s.src, t.metrics)
 	if err == nil {
-		o.cacheBytes = &t.cacheBytes
+		t.mu.Lock()
+		if !t.retired {
+			// Counted against the process's budget while its table serves.
+			o.cacheBytes = challengeCacheBytes
+			t.compiled = append(t.compiled, o)
+		}
+		t.mu.Unlock()
 	}
 	if err != nil {
 		// Validate accepted the document, so this is a gate bug: refuse the offer's
@@ -84,6 +93,27 @@ func compileSlot(t *table, s *slot) *offer {
 	}
 	s.compiled.Store(o)
 	return o
+}
+
+// retireTable takes a table out of service: its offers' challenge caches leave the
+// process's budget (the table and its caches are garbage once the requests still
+// holding it finish). From here each of its offers counts what it caches on its own,
+// so a request still in flight on it cannot move the process's count. install calls
+// it for the table it replaces, the registry for a stopped loader's.
+func retireTable(t *table) {
+	t.mu.Lock()
+	t.retired = true
+	offers := t.compiled
+	t.compiled = nil
+	t.mu.Unlock()
+	for _, o := range offers {
+		o.fastMu.Lock()
+		atomic.AddInt64(o.cacheBytes, -o.fastBytes)
+		// new, not the address of a loop variable: Yaegi may reuse its slot.
+		o.cacheBytes = new(int64)
+		atomic.StoreInt64(o.cacheBytes, o.fastBytes)
+		o.fastMu.Unlock()
+	}
 }
 
 type offer struct {
@@ -105,7 +135,7 @@ type offer struct {
 	fastMu     sync.RWMutex
 	fast       map[string]*challenge.Answer
 	fastBytes  int64  // what fast holds, counted in *cacheBytes
-	cacheBytes *int64 // the table's table.cacheBytes
+	cacheBytes *int64 // challengeCacheBytes while its table serves, else its own
 }
 
 type rule struct {
@@ -143,7 +173,7 @@ func compileOffer(src *routes.Offer, m *metrics.Registry) (*offer, error) {
 		pathPrefix: strings.TrimSuffix(src.PathPrefix, "/"),
 		before:     src.Settlement == routes.SettleBefore,
 		inference:  src.Type == routes.TypeInference,
-		cacheBytes: new(int64), // its own budget unless compileSlot gives it its table's
+		cacheBytes: new(int64), // its own count unless compileSlot gives it the process's
 		fast:       make(map[string]*challenge.Answer, 64),
 	}
 	if o.draining {
