@@ -55,9 +55,6 @@ func install(l *loader, doc *routes.Document) error {
 	}
 	old := l.table()
 	l.current.Store(t)
-	if old != nil {
-		retireTable(old)
-	}
 	offers := make(map[string]bool)
 	for i := range doc.Offers {
 		o := &doc.Offers[i]
@@ -76,6 +73,11 @@ func install(l *loader, doc *routes.Document) error {
 	l.metrics.Prune()
 	// fmt goes to Traefik's debug log, log to its error log: a load is not an error.
 	fmt.Printf("turnpike: routes generation %d loaded from %s (%d offers)\n", doc.Generation, l.name, len(doc.Offers))
+	// Last: the new table is in service and counted before the old one's caches are
+	// given back (a step per offer it compiled).
+	if old != nil {
+		retireTable(old)
+	}
 	return nil
 }
 
