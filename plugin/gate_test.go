@@ -1067,5 +1067,13 @@ func TestChallengeCacheBudgetSpansTables(t *testing.T) {
 		if got := counted(); got != want || got > challengeCacheBudget {
 			t.Fatalf("%s: the process counts %d bytes, want %d (budget %d)", tc.desc, got, want, challengeCacheBudget)
 		}
+		// Operators see the same count on /metrics.
+		var scrape strings.Builder
+		if err := reg.metrics.Write(&scrape); err != nil {
+			t.Fatal(err)
+		}
+		if line := "\nturnpike_challenge_cache_bytes " + strconv.FormatInt(want, 10) + "\n"; !strings.Contains(scrape.String(), line) {
+			t.Fatalf("%s: /metrics lacks %q", tc.desc, strings.TrimSpace(line))
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/turnpike-x402/turnpike/plugin/answers"
@@ -35,10 +36,12 @@ type registry struct {
 var reg = newRegistry()
 
 func newRegistry() *registry {
+	m := metrics.NewRegistry(failureReasons...)
+	m.ChallengeCacheBytes = func() int64 { return atomic.LoadInt64(challengeCacheBytes) }
 	return &registry{
 		loaders:      map[string]*loader{},
 		facilitators: map[string]*facilitator{},
-		metrics:      metrics.NewRegistry(failureReasons...),
+		metrics:      m,
 		servers:      metrics.NewListeners(),
 		// Sized by the instances: each New() grows it to what its config asks for,
 		// so a process whose instances all ask for fewer entries gets fewer.

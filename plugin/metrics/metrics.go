@@ -37,6 +37,7 @@ const (
 	mGeneration      = "turnpike_routes_generation"
 	mLoaded          = "turnpike_routes_loaded"
 	mReloadErrors    = "turnpike_routes_reload_errors_total"
+	mChallengeCache  = "turnpike_challenge_cache_bytes"
 )
 
 // Facilitator latency buckets, seconds: verify is tens of ms, settle waits for a block.
@@ -145,6 +146,9 @@ type Registry struct {
 	sources map[string]*Source
 	// reasons are the failure reasons every new series exports at 0 (see NewRegistry).
 	reasons []string
+	// ChallengeCacheBytes, when set, reads what the process's cached 402s hold: a
+	// budget that unpaid clients can fill, so operators can see it filled.
+	ChallengeCacheBytes func() int64
 }
 
 // Source is the state of one routes source, for the generation/loaded/reload-error
@@ -368,6 +372,10 @@ func (m *Registry) Write(w io.Writer) error {
 	b.WriteString("# HELP " + mReloadErrors + " Routes documents refused (the last good one is kept).\n# TYPE " + mReloadErrors + " counter\n")
 	for i, s := range srcs {
 		b.WriteString(mReloadErrors + "{source=" + strconv.Quote(srcNames[i]) + "} " + strconv.FormatInt(s.ReloadErrors.Load(), 10) + "\n")
+	}
+	if m.ChallengeCacheBytes != nil {
+		b.WriteString("# HELP " + mChallengeCache + " Bytes of 402 answers cached for repeated unpaid requests, all routes sources together (bounded by the process's budget).\n# TYPE " + mChallengeCache + " gauge\n")
+		b.WriteString(mChallengeCache + " " + strconv.FormatInt(m.ChallengeCacheBytes(), 10) + "\n")
 	}
 	return b.Flush()
 }
