@@ -178,11 +178,13 @@ func TestPipelinedNoncesAllMined(t *testing.T) {
 // filled.
 func TestUnfilledNonceGapAnswers(t *testing.T) {
 	c := chain(t)
-	ctx := ctxT(t)
 	key, _ := crypto.GenerateKey()
-	if err := c.Fund(ctx, crypto.PubkeyToAddress(key.PublicKey), big.NewInt(1e18), nil); err != nil {
-		t.Fatal(err)
+	funded := time.Now()
+	if err := c.Fund(ctxT(t), crypto.PubkeyToAddress(key.PublicKey), big.NewInt(1e18), nil); err != nil {
+		t.Fatalf("fund after %v: %v", time.Since(funded), err)
 	}
+	// The send gets a deadline of its own: a slow Fund cannot spend it.
+	ctx := ctxT(t)
 	late := transferAt(t, c, key, 1)
 	start := time.Now()
 	if err := c.Client().SendTransaction(ctx, late); err != nil {
@@ -190,7 +192,7 @@ func TestUnfilledNonceGapAnswers(t *testing.T) {
 		// grace): the goroutines say whether the sealer was stuck, and where.
 		var dump strings.Builder
 		_ = pprof.Lookup("goroutine").WriteTo(&dump, 1)
-		t.Fatalf("send behind a nonce gap after %v: %v\n%s", time.Since(start), err, dump.String())
+		t.Fatalf("send behind a nonce gap after %v (fund took %v): %v\n%s", time.Since(start), start.Sub(funded), err, dump.String())
 	}
 	if took := time.Since(start); took > 10*time.Second {
 		t.Fatalf("send behind a nonce gap took %v", took)
