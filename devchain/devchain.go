@@ -282,7 +282,7 @@ func Start(ctx context.Context, opts Options) (*Chain, error) {
 	ethConf.TxPool.NoLocals = true
 	ethConf.LogNoHistory = true
 	// Include every transaction the pool accepts, so the miner never leaves one behind.
-	ethConf.Miner.GasPrice = big.NewInt(1)
+	ethConf.Miner.GasPrice = big.NewInt(minerTip)
 	ethConf.TxPool.PriceLimit = 1
 	// A relayer that pipelines hundreds of settlements (the facilitator under load)
 	// has them arrive in any nonce order; geth's default of 64 queued transactions per

@@ -13,6 +13,7 @@ import (
 	"github.com/ethereum/go-ethereum/consensus/misc/eip1559"
 	"github.com/ethereum/go-ethereum/core"
 	"github.com/ethereum/go-ethereum/core/txpool"
+	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/holiman/uint256"
 )
 
@@ -28,6 +29,9 @@ const gapGrace = 2 * time.Second
 // maxSealFailures ends a sealing round when blocks stop coming (the engine refuses
 // to build), instead of spinning on a pool the miner cannot empty.
 const maxSealFailures = 3
+
+// minerTip is the least tip per gas the miner takes, in wei (Miner.GasPrice, see Start).
+const minerTip = 1
 
 // serveHTTP answers JSON-RPC over HTTP. A request that submits transactions is
 // answered only once each accepted transaction is in a canonical block (its receipt
@@ -161,8 +165,10 @@ type round struct {
 	// sync is the number of the pool sync the sealer did before this announcement;
 	// a waiter compares it with syncs as read after its transaction was added.
 	sync uint64
-	// idle: after that sync the pool held nothing the miner would include.
-	idle bool
+	// idle: the sealer stopped after this announcement. Either the pool held nothing
+	// the miner would include after that sync, or (stuck) it did and blocks stopped
+	// coming.
+	idle, stuck bool
 }
 
 // currentRound returns the next announcement.
@@ -174,12 +180,12 @@ func (c *Chain) currentRound() *round {
 
 // announce closes the current round and opens the next. Only the sealer (holding
 // mineMu) calls it.
-func (c *Chain) announce(sync uint64, idle bool) {
+func (c *Chain) announce(sync uint64, idle, stuck bool) {
 	c.roundMu.Lock()
 	r := c.round
 	c.round = &round{done: make(chan struct{})}
 	c.roundMu.Unlock()
-	r.sync, r.idle = sync, idle
+	r.sync, r.idle, r.stuck = sync, idle, stuck
 	close(r.done)
 }
 
@@ -247,6 +253,12 @@ func (c *Chain) awaitMined(ctx context.Context, hashes []common.Hash) {
 			// found nothing more to include.
 			st := pool.Status(h)
 			if st == txpool.TxStatusPending {
+				if !r.stuck && c.minerTakes(pool.Get(h)) {
+					// It became includable after that round counted the pool: a
+					// later send filled its nonce gap. That send (or the pool's
+					// promotion event) kicked the sealer, whose next round mines it.
+					continue
+				}
 				break // fees below what the miner takes: it stays in the pool
 			}
 			if st == txpool.TxStatusQueued && grace == nil {
@@ -315,11 +327,12 @@ func (c *Chain) sealLocked() {
 		// returned). Only then is that block announced: see awaitMined.
 		_ = pool.Sync()
 		c.poolHead.Store(chain.CurrentBlock().Number.Uint64())
-		idle := failures >= maxSealFailures || c.includable() == 0
-		if failures >= maxSealFailures {
+		stuck := failures >= maxSealFailures
+		idle := stuck || c.includable() == 0
+		if stuck {
 			slog.Warn("devchain: the engine builds no block; leaving transactions in the pool", "includable", c.includable())
 		}
-		c.announce(n, idle)
+		c.announce(n, idle, stuck)
 		if idle || !c.waitForDrift() {
 			return
 		}
@@ -337,13 +350,23 @@ func (c *Chain) sealLocked() {
 // executable, with a fee cap that covers the next base fee and a tip of at least the
 // miner's gas price (1 wei, see Start).
 func (c *Chain) includable() int {
-	head := c.eth.BlockChain().CurrentBlock()
-	baseFee := eip1559.CalcBaseFee(c.eth.BlockChain().Config(), head)
 	_, n := c.eth.TxPool().Pending(txpool.PendingFilter{
-		MinTip:  uint256.NewInt(1),
-		BaseFee: uint256.MustFromBig(baseFee),
+		MinTip:  uint256.NewInt(minerTip),
+		BaseFee: c.nextBaseFee(),
 	})
 	return n
+}
+
+// minerTakes says whether tx pays what the miner asks of the next block (the fee rule
+// of includable), whatever its nonce; false for nil.
+func (c *Chain) minerTakes(tx *types.Transaction) bool {
+	return tx != nil && tx.EffectiveGasTipIntCmp(uint256.NewInt(minerTip), c.nextBaseFee()) >= 0
+}
+
+// nextBaseFee is the base fee of the block after the head.
+func (c *Chain) nextBaseFee() *uint256.Int {
+	chain := c.eth.BlockChain()
+	return uint256.MustFromBig(eip1559.CalcBaseFee(chain.Config(), chain.CurrentBlock()))
 }
 
 // waitForDrift sleeps until the next block's timestamp (at least head+1 s) is within

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/core/txpool"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/rpc"
 )
@@ -88,6 +89,74 @@ func TestRevertSharesBlockWithoutPoisoning(t *testing.T) {
 		} else if r.BlockHash != block {
 			t.Fatalf("%s: in block %s, the first in %s: the held sends did not share a block", tc.desc, r.BlockHash.Hex(), block.Hex())
 		}
+	}
+}
+
+// A send waiting behind a nonce gap is not answered as "stays in the pool" when the
+// gap is filled between the sealer's count of the pool and the waiter's look at it:
+// the sealer announced an idle round before the later send's transaction was
+// promoted, so the waiter finds its transaction pending with fees the miner takes.
+// Seen as a flaky TestPipelinedNoncesAllMined under load (a send answered unmined).
+// The sealer is held (mineMu) and the round announced by hand to force that order.
+func TestGapFilledAfterIdleRoundIsAwaited(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c, err := Start(ctx, Options{Accounts: 8, MaxDrift: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	key := c.Account("dev-5").Key
+	to := common.Address{0x03}
+	tx := func(nonce uint64) *types.Transaction {
+		signed, err := c.signTx(key, nonce, &to, big.NewInt(1), nil, 21_000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return signed
+	}
+	pool := c.eth.TxPool()
+	gapped, filler := tx(1), tx(0)
+	c.mineMu.Lock()
+	locked := true
+	defer func() {
+		if locked {
+			c.mineMu.Unlock()
+		}
+	}()
+	if errs := pool.Add([]*types.Transaction{gapped}, false); errs[0] != nil {
+		t.Fatal(errs[0])
+	}
+	answered := make(chan struct{})
+	go func() {
+		c.awaitMined(ctx, []common.Hash{gapped.Hash()})
+		close(answered)
+	}()
+	// The waiter has taken its round once the sealer's kick is pending (or taken).
+	time.Sleep(50 * time.Millisecond)
+	if errs := pool.Add([]*types.Transaction{filler}, false); errs[0] != nil {
+		t.Fatal(errs[0])
+	}
+	_ = pool.Sync() // the filler's promotion: the gapped transaction is pending now
+	if st := pool.Status(gapped.Hash()); st != txpool.TxStatusPending {
+		t.Fatalf("test setup: the gapped transaction is %v, not pending", st)
+	}
+	// A round whose count was taken before the promotion: idle, nothing includable.
+	c.announce(c.syncs.Add(1), true, false)
+	select {
+	case <-answered:
+		t.Fatal("the send was answered unmined: its transaction was taken for one the miner refuses")
+	case <-time.After(200 * time.Millisecond):
+	}
+	c.mineMu.Unlock()
+	locked = false
+	select {
+	case <-answered:
+	case <-ctx.Done():
+		t.Fatal("the send was never answered once the sealer ran")
+	}
+	if _, ok := c.minedIn(gapped.Hash()); !ok {
+		t.Fatal("the send was answered before its transaction was mined")
 	}
 }
 
