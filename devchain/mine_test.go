@@ -244,3 +244,37 @@ func TestRefusedSendAnswersAtOnce(t *testing.T) {
 		t.Fatalf("refused send took %v", took)
 	}
 }
+
+// A send whose fee cap is below any base fee this chain reaches (it stops falling at
+// 7 wei) is answered once the sealer has settled the pool, like a real node answers
+// it: unmined, left in the pool. A later transaction of the same sender does not make
+// it includable.
+func TestSendBelowBaseFeeAnswers(t *testing.T) {
+	c := chain(t)
+	key, _ := crypto.GenerateKey()
+	if err := c.Fund(ctxT(t), crypto.PubkeyToAddress(key.PublicKey), big.NewInt(1e18), nil); err != nil {
+		t.Fatal(err)
+	}
+	to := common.Address{0xb0, 0x58}
+	cheap, err := types.SignNewTx(key, types.LatestSignerForChainID(c.ChainID()), &types.DynamicFeeTx{
+		ChainID: c.ChainID(), Nonce: 0, GasTipCap: big.NewInt(1), GasFeeCap: big.NewInt(1),
+		Gas: 21000, To: &to, Value: big.NewInt(1),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := ctxT(t)
+	start := time.Now()
+	if err := c.Client().SendTransaction(ctx, cheap); err != nil {
+		t.Fatalf("send below the base fee after %v: %v", time.Since(start), err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("send below the base fee took %v", took)
+	}
+	if _, err := c.Client().TransactionReceipt(ctx, cheap.Hash()); err == nil {
+		t.Fatal("a transaction below the base fee was mined")
+	}
+	if _, pending, err := c.Client().TransactionByHash(ctx, cheap.Hash()); err != nil || !pending {
+		t.Fatalf("the transaction is not waiting in the pool: pending %v, %v", pending, err)
+	}
+}
