@@ -14,19 +14,27 @@ import (
 	"github.com/ethereum/go-ethereum/rpc"
 )
 
+// ownChain starts a chain only this test uses (these tests hold its sealer), closed
+// with the test, and a context for the test's calls.
+func ownChain(t *testing.T) (context.Context, *Chain) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	c, err := Start(ctx, Options{Accounts: 8, MaxDrift: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return ctx, c
+}
+
 // Transactions that arrive while a block is being sealed go into the next block
 // together; one that reverts gets a status-0 receipt in that block and does not keep
 // the others out. The sealer is held (mineMu) while a JSON-RPC batch of sends arrives,
 // so the test knows they meet in one block; the batch is answered only once all of
 // them are mined.
 func TestRevertSharesBlockWithoutPoisoning(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	c, err := Start(ctx, Options{Accounts: 8, MaxDrift: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	ctx, c := ownChain(t)
 	tokenAddr := TokenAddress()
 	sign := func(desc string, role string, to common.Address, data []byte, gas uint64) *types.Transaction {
 		tx, err := c.signTx(c.Account(role).Key, 0, &to, big.NewInt(0), data, gas)
@@ -99,13 +107,7 @@ func TestRevertSharesBlockWithoutPoisoning(t *testing.T) {
 // Seen as a flaky TestPipelinedNoncesAllMined under load (a send answered unmined).
 // The sealer is held (mineMu) and the round announced by hand to force that order.
 func TestGapFilledAfterIdleRoundIsAwaited(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	c, err := Start(ctx, Options{Accounts: 8, MaxDrift: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	ctx, c := ownChain(t)
 	key := c.Account("dev-5").Key
 	to := common.Address{0x03}
 	tx := func(nonce uint64) *types.Transaction {
