@@ -21,6 +21,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/util/retry"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	v1alpha1 "github.com/turnpike-x402/turnpike/controller/api/v1alpha1"
@@ -236,15 +237,18 @@ func TestLeaderElection(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// A leader whose Lease is taken exits instead of carrying on.
-	var l coordinationv1.Lease
-	if err := cp.c.Get(ctx, types.NamespacedName{Namespace: systemNS, Name: "turnpike-controller"}, &l); err != nil {
-		t.Fatal(err)
-	}
+	// A leader whose Lease is taken exits instead of carrying on. The leader renews
+	// the Lease every few seconds, so the takeover is retried on a conflict.
 	intruder, long := "intruder", int32(3600)
-	now := metav1.NewMicroTime(time.Now())
-	l.Spec.HolderIdentity, l.Spec.LeaseDurationSeconds, l.Spec.RenewTime, l.Spec.AcquireTime = &intruder, &long, &now, &now
-	if err := cp.c.Update(ctx, &l); err != nil {
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		var l coordinationv1.Lease
+		if err := cp.c.Get(ctx, types.NamespacedName{Namespace: systemNS, Name: "turnpike-controller"}, &l); err != nil {
+			return err
+		}
+		now := metav1.NewMicroTime(time.Now())
+		l.Spec.HolderIdentity, l.Spec.LeaseDurationSeconds, l.Spec.RenewTime, l.Spec.AcquireTime = &intruder, &long, &now, &now
+		return cp.c.Update(ctx, &l)
+	}); err != nil {
 		t.Fatal(err)
 	}
 	select {
