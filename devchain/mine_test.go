@@ -247,8 +247,7 @@ func TestRefusedSendAnswersAtOnce(t *testing.T) {
 
 // A send whose fee cap is below any base fee this chain reaches (it stops falling at
 // 7 wei) is answered once the sealer has settled the pool, like a real node answers
-// it: unmined, left in the pool. A later transaction of the same sender does not make
-// it includable.
+// it: unmined, left in the pool.
 func TestSendBelowBaseFeeAnswers(t *testing.T) {
 	c := chain(t)
 	key, _ := crypto.GenerateKey()

@@ -874,15 +874,10 @@ func TestChallengeCacheByteBudget(t *testing.T) {
 		t.Fatal("test setup: the two gates do not share the routes table")
 	}
 	weather, tidesO := offerOf(tb, "shop/weather"), offerOf(tb, "shop/tides")
-	held := func(o *offer) (int, int64) {
-		o.fastMu.RLock()
-		defer o.fastMu.RUnlock()
-		return len(o.fast), o.fastBytes
-	}
 	check := func(step string) {
 		t.Helper()
-		_, b1 := held(weather)
-		_, b2 := held(tidesO)
+		_, b1 := cacheHeld(weather)
+		_, b2 := cacheHeld(tidesO)
 		if got := atomic.LoadInt64(challengeCacheBytes); got != b1+b2 || got > challengeCacheBudget || b1 < 0 || b2 < 0 {
 			t.Fatalf("%s: the process counts %d bytes, the offers hold %d + %d, budget %d", step, got, b1, b2, challengeCacheBudget)
 		}
@@ -936,6 +931,13 @@ func TestChallengeCacheByteBudget(t *testing.T) {
 	}
 }
 
+// cacheHeld is what o's challenge cache holds: entries and bytes.
+func cacheHeld(o *offer) (int, int64) {
+	o.fastMu.RLock()
+	defer o.fastMu.RUnlock()
+	return len(o.fast), o.fastBytes
+}
+
 // ownCacheCount gives the test a challenge-cache count of its own, so tables other
 // tests left in service (their loaders stop after a grace) do not move it, and
 // restores the budget afterwards. Offers compiled before it keep the old count.
@@ -959,11 +961,6 @@ func TestChallengeCacheBudgetSpansTables(t *testing.T) {
 		t.Fatal("test setup: the two gates share a loader")
 	}
 	offerIn := func(tg *testGate) *offer { return offerOf(tg.g.loader.table(), testOfferNS+"/"+testOffer) }
-	held := func(o *offer) (int, int64) {
-		o.fastMu.RLock()
-		defer o.fastMu.RUnlock()
-		return len(o.fast), o.fastBytes
-	}
 	counted := func() int64 { return atomic.LoadInt64(challengeCacheBytes) }
 	pad := strings.Repeat("p", 900)
 	ask := func(tg *testGate, i int) {
@@ -985,14 +982,14 @@ func TestChallengeCacheBudgetSpansTables(t *testing.T) {
 			run: func() {
 				// Entries of one size (two-digit i): the budget holds ten and a half.
 				ask(shardA, 10)
-				_, one := held(oldA)
+				_, one := cacheHeld(oldA)
 				challengeCacheBudget = 10*one + one/2
 				for i := 11; i < 20; i++ {
 					ask(shardA, i)
 				}
 			},
 			want: func() (int64, string) {
-				n, b := held(oldA)
+				n, b := cacheHeld(oldA)
 				if n != 10 {
 					return b, fmt.Sprintf("shard A holds %d entries, %d bytes, want 10", n, b)
 				}
@@ -1003,8 +1000,8 @@ func TestChallengeCacheBudgetSpansTables(t *testing.T) {
 			desc: "another shard's table finds the budget spent and caches nothing",
 			run:  func() { ask(shardB, 1000) },
 			want: func() (int64, string) {
-				_, a := held(oldA)
-				if n, _ := held(offerIn(shardB)); n != 0 {
+				_, a := cacheHeld(oldA)
+				if n, _ := cacheHeld(offerIn(shardB)); n != 0 {
 					return a, fmt.Sprintf("shard B cached %d entries past the process's budget", n)
 				}
 				return a, ""
@@ -1017,7 +1014,7 @@ func TestChallengeCacheBudgetSpansTables(t *testing.T) {
 				waitFor(t, "generation 2 loaded", func() bool { return shardA.g.loader.table().generation == 2 })
 			},
 			want: func() (int64, string) {
-				if _, b := held(oldA); b == 0 {
+				if _, b := cacheHeld(oldA); b == 0 {
 					return 0, "the retired offer lost its entries' count"
 				}
 				return 0, ""
@@ -1038,7 +1035,7 @@ func TestChallengeCacheBudgetSpansTables(t *testing.T) {
 			desc: "with the budget free, shard B caches again",
 			run:  func() { ask(shardB, 1001) },
 			want: func() (int64, string) {
-				n, b := held(offerIn(shardB))
+				n, b := cacheHeld(offerIn(shardB))
 				if n != 1 {
 					return b, fmt.Sprintf("shard B holds %d entries", n)
 				}
