@@ -563,7 +563,13 @@ func renderBench(rows []*benchScenario, byID map[string]*benchScenario, tr *trae
 	fmt.Fprintf(&b, "Per row: %d warm-up requests; latency from %d sequential requests (one keep-alive connection);\n", benchWarmup, benchLatencyN)
 	fmt.Fprintf(&b, "requests/s and CPU per request: the median of %d rounds of %d requests over %d keep-alive connections,\n", benchRounds, benchThroughput, benchConc)
 	b.WriteString("rounds of all rows interleaved; \"CPU above baseline\" is the median of the per-round differences.\n")
-	b.WriteString("CPU is utime+stime from /proc/<pid>/stat of the processes named in \"CPU of\", divided by the request count.\n\n")
+	b.WriteString("CPU is the time on CPU of the processes named in \"CPU of\", divided by the request count: to the nanosecond,\n")
+	b.WriteString("the sum of their threads' /proc/<pid>/task/<tid>/schedstat (internal/proccpu), unless a thread exited during\n")
+	b.WriteString("the round; then utime+stime from /proc/<pid>/stat, in 10 ms ticks (a few µs per request at these counts).\n")
+	if n := tickRounds(rows); n > 0 {
+		fmt.Fprintf(&b, "In this run %d round(s) fell back to ticks.\n", n)
+	}
+	b.WriteString("\n")
 	b.WriteString("| row | scenario | req/s | × baseline | p50 | p99 | CPU/req | CPU of | CPU above baseline |\n")
 	b.WriteString("|---|---|---:|---:|---:|---:|---:|---|---:|\n")
 	for _, s := range rows {
@@ -762,4 +768,17 @@ func firstLines(s string, n int) string {
 		lines = lines[:n]
 	}
 	return strings.Join(lines, "; ")
+}
+
+// tickRounds counts the rounds whose CPU came from ticks, not nanoseconds.
+func tickRounds(rows []*benchScenario) int {
+	n := 0
+	for _, s := range rows {
+		for _, r := range s.rounds {
+			if r.CPUPerReq > 0 && !r.CPUExact {
+				n++
+			}
+		}
+	}
+	return n
 }

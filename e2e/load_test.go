@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/turnpike-x402/turnpike/internal/proccpu"
 )
 
 // loadResult is one load run: a fixed number of requests over keep-alive connections.
@@ -18,9 +20,12 @@ type loadResult struct {
 	Concurrency int
 	Elapsed     time.Duration
 	P50, P99    time.Duration
-	// CPUPerReq is the measured process's utime+stime over the run divided by
-	// Requests (zero when no pid was given).
+	// CPUPerReq is the measured processes' CPU time over the run divided by
+	// Requests (zero when no pid was given): to the nanosecond from each thread's
+	// schedstat, or from utime+stime in 10 ms ticks when CPUExact is false (see
+	// internal/proccpu).
 	CPUPerReq time.Duration
+	CPUExact  bool
 	// Unexpected counts answers whose status was not the expected one (or failed).
 	Unexpected int
 	FirstError string
@@ -76,7 +81,7 @@ func runLoad(spec loadSpec) (loadResult, error) {
 	var firstErrMsg string
 	var wg sync.WaitGroup
 
-	cpu0, err := sumTicks(spec.PIDs)
+	cpu0, err := sampleCPU(spec.PIDs)
 	if err != nil {
 		return loadResult{}, err
 	}
@@ -118,7 +123,7 @@ func runLoad(spec loadSpec) (loadResult, error) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	cpu1, err := sumTicks(spec.PIDs)
+	cpu1, err := sampleCPU(spec.PIDs)
 	if err != nil {
 		return loadResult{}, err
 	}
@@ -133,21 +138,37 @@ func runLoad(spec loadSpec) (loadResult, error) {
 		FirstError:  firstErrMsg,
 	}
 	if len(spec.PIDs) > 0 && spec.N > 0 {
-		res.CPUPerReq = time.Duration(float64(cpu1-cpu0) / ticksPerSecond * float64(time.Second) / float64(spec.N))
+		used, exact := cpuUsed(cpu0, cpu1)
+		res.CPUPerReq = used / time.Duration(spec.N)
+		res.CPUExact = exact
 	}
 	return res, nil
 }
 
-func sumTicks(pids []int) (int64, error) {
-	var total int64
-	for _, pid := range pids {
-		n, err := CPUTicks(pid)
+// sampleCPU samples each process of pids.
+func sampleCPU(pids []int) ([]proccpu.Sample, error) {
+	out := make([]proccpu.Sample, len(pids))
+	for i, pid := range pids {
+		s, err := proccpu.Read(pid)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
-		total += n
+		out[i] = s
 	}
-	return total, nil
+	return out, nil
+}
+
+// cpuUsed sums what each process used between two sampleCPU calls; exact only when
+// every process's figure is.
+func cpuUsed(a, b []proccpu.Sample) (time.Duration, bool) {
+	var total time.Duration
+	exact := true
+	for i := range a {
+		d, ok := proccpu.Used(a[i], b[i])
+		total += d
+		exact = exact && ok
+	}
+	return total, exact
 }
 
 // percentile of sorted durations (nearest rank).

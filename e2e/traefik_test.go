@@ -5,13 +5,10 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -38,36 +35,6 @@ func benchFloor() traefiktest.Plugin {
 func benchHeader() traefiktest.Plugin {
 	return traefiktest.Plugin{Name: benchHeaderPlugin, Module: benchHeaderModule, Src: filepath.Join("testdata", "benchheader")}
 }
-
-// CPUTicks returns utime+stime of the process in clock ticks (/proc/<pid>/stat fields
-// 14 and 15). USER_HZ is 100 on every Linux architecture Go supports.
-func CPUTicks(pid int) (int64, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	// The command name (field 2) may contain spaces; fields after it are split
-	// from the last ')'.
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
-	}
-	f := strings.Fields(s[i+1:])
-	// f[0] is field 3 (state); utime is field 14 → f[11], stime field 15 → f[12].
-	if len(f) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
-	}
-	u, err1 := strconv.ParseInt(f[11], 10, 64)
-	st, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("/proc/%d/stat: bad utime/stime", pid)
-	}
-	return u + st, nil
-}
-
-// ticksPerSecond is USER_HZ.
-const ticksPerSecond = 100
 
 func writeJSON(t testing.TB, path string, v any) {
 	t.Helper()
